@@ -1,0 +1,53 @@
+import { ConfigurationError } from './errors.js';
+
+export const DEFAULT_FACTIFY_API_URL = 'https://api.factify.com/v1';
+
+export interface Config {
+  /** Base URL of the Factify API, without a trailing slash, ending in /v1. */
+  readonly factifyApiUrl: string;
+  /** When set, the secret holding the admin key that manages keys instead of the rotated key itself. */
+  readonly adminSecretId?: string;
+}
+
+/**
+ * Reads the function's configuration from its environment. Invalid values throw ConfigurationError before
+ * the function makes any call. The Secrets Manager endpoint and region are the AWS SDK's own business
+ * (AWS_REGION, AWS_ENDPOINT_URL_SECRETS_MANAGER) and are not read here.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv): Config {
+  const adminSecretId = env.FACTIFY_ADMIN_SECRET_ID?.trim();
+  return {
+    factifyApiUrl: parseApiUrl(env.FACTIFY_API_URL?.trim() || DEFAULT_FACTIFY_API_URL),
+    ...(adminSecretId ? { adminSecretId } : {}),
+  };
+}
+
+function parseApiUrl(value: string): string {
+  const fail = (why: string): never => {
+    throw new ConfigurationError(
+      `FACTIFY_API_URL is invalid: ${why}. Set it to the Factify API base URL, e.g. ${DEFAULT_FACTIFY_API_URL}, ` +
+        'or unset it to use that default.',
+    );
+  };
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return fail('it is not an absolute URL');
+  }
+  if (url.protocol === 'http:') {
+    // Keys travel in the Authorization header: plain HTTP only to this machine (local emulators).
+    if (!isLoopback(url.hostname)) fail('http is allowed only for a loopback host; use https');
+  } else if (url.protocol !== 'https:') {
+    fail(`the scheme must be https, not ${url.protocol.replace(':', '')}`);
+  }
+  if (url.username || url.password) fail('it must not contain credentials');
+  if (url.search || url.hash) fail('it must not have a query or fragment');
+  const path = url.pathname.replace(/\/+$/, '');
+  if (!path.endsWith('/v1')) fail('its path must end with /v1, the API version this function speaks');
+  return `${url.origin}${path}`;
+}
+
+function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
+}

@@ -1,0 +1,157 @@
+/**
+ * Every failure the rotation function reports. Each error has a stable `code` that operators and tests can
+ * branch on, and a message that says what happened and what to do. No message ever contains a key or a
+ * RotationToken: they are built only from ids, names and statuses.
+ */
+export class RotationError extends Error {
+  readonly code: string;
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** The invocation event is not one of the accepted shapes. Thrown before any call is made. */
+export class InvalidEventError extends RotationError {
+  constructor(problem: string) {
+    super(
+      'INVALID_EVENT',
+      `Invalid event: ${problem}. Accepted shapes: a Secrets Manager rotation event ` +
+        '{"Step": "createSecret"|"setSecret"|"testSecret"|"finishSecret", "SecretId": "<arn>", ' +
+        '"ClientRequestToken": "<version id>", "RotationToken"?: "<token>"}, or {"SecretId": "<arn or name>"} ' +
+        'to start a rotation by hand.',
+    );
+  }
+}
+
+/** The function's environment is wrong. Thrown before any call is made. */
+export class ConfigurationError extends RotationError {
+  constructor(message: string) {
+    super('INVALID_CONFIGURATION', message);
+  }
+}
+
+/** The secret is not in a state in which this rotation step may run. */
+export class RotationStateError extends RotationError {
+  constructor(message: string) {
+    super('INVALID_ROTATION_STATE', message);
+  }
+}
+
+/** A secret value (the rotated secret, its pending version or the admin secret) is not what we expect. */
+export class MalformedSecretValueError extends RotationError {
+  constructor(message: string) {
+    super('MALFORMED_SECRET_VALUE', message);
+  }
+}
+
+/** The secret's current key cannot be matched to exactly one key at Factify. */
+export class KeyResolutionError extends RotationError {
+  constructor(message: string) {
+    super('KEY_NOT_RESOLVED', message);
+  }
+}
+
+/** The organization already has Factify's maximum of active keys, none of which this secret may revoke. */
+export class KeyLimitError extends RotationError {
+  constructor(
+    readonly activeKeyIds: readonly string[],
+    limit: number,
+  ) {
+    super(
+      'KEY_LIMIT_REACHED',
+      `The Factify organization already has ${activeKeyIds.length} active API keys (the limit is ${limit}): ` +
+        `${activeKeyIds.join(', ')}. None of them was created by this secret's rotations, so none is revoked to ` +
+        'make room. Revoke a key that is no longer used (Factify dashboard: Manage > API Keys), then retry the rotation.',
+    );
+  }
+}
+
+/** Two keys that must belong to the same Factify organization do not. */
+export class OrganizationMismatchError extends RotationError {
+  constructor(message: string) {
+    super('ORGANIZATION_MISMATCH', message);
+  }
+}
+
+/** The pending key did not pass testSecret. */
+export class KeyVerificationError extends RotationError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('KEY_VERIFICATION_FAILED', message, options);
+  }
+}
+
+/** Base class of every failure reported by, or on the way to, the Factify API. */
+export class FactifyError extends RotationError {
+  constructor(
+    code: string,
+    message: string,
+    /** HTTP status, when Factify answered. */
+    readonly status?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(code, message, options);
+  }
+}
+
+/** 401: the key is unknown, revoked or expired (or not yet propagated). */
+export class FactifyAuthenticationError extends FactifyError {
+  constructor(message: string, status = 401) {
+    super('FACTIFY_UNAUTHENTICATED', message, status);
+  }
+}
+
+/** 403: the key is valid but may not do this; for key management that means it lacks the admin role. */
+export class FactifyPermissionError extends FactifyError {
+  constructor(message: string) {
+    super('FACTIFY_FORBIDDEN', message, 403);
+  }
+}
+
+/** 429 that could not be waited out within the invocation's remaining time. */
+export class FactifyRateLimitError extends FactifyError {
+  constructor(
+    message: string,
+    readonly retryAfterMs: number | undefined,
+  ) {
+    super('FACTIFY_RATE_LIMITED', message, 429);
+  }
+}
+
+/** Factify was unreachable, timed out, or answered 5xx on every attempt. */
+export class FactifyUnavailableError extends FactifyError {
+  constructor(message: string, status?: number, options?: { cause?: unknown }) {
+    super('FACTIFY_UNAVAILABLE', message, status, options);
+  }
+}
+
+/**
+ * A request that changes state (creating a key) failed in a way that leaves its outcome unknown: Factify may
+ * have applied it. It must not be retried blindly; the caller reconciles through the key's unique name.
+ */
+export class FactifyOutcomeUnknownError extends FactifyError {
+  constructor(message: string, status?: number, options?: { cause?: unknown }) {
+    super('FACTIFY_OUTCOME_UNKNOWN', message, status, options);
+  }
+}
+
+/** Factify answered with a 4xx the request did not expect (validation, not found, conflict). */
+export class FactifyRequestError extends FactifyError {
+  constructor(
+    message: string,
+    status: number,
+    /** Factify's machine-readable error code, when the body carried one. */
+    readonly factifyCode?: string,
+  ) {
+    super('FACTIFY_REQUEST_REJECTED', message, status);
+  }
+}
+
+/** Factify answered, but not in the documented shape. */
+export class FactifyUnexpectedResponseError extends FactifyError {
+  constructor(message: string, status?: number) {
+    super('FACTIFY_UNEXPECTED_RESPONSE', message, status);
+  }
+}

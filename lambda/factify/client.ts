@@ -1,0 +1,131 @@
+import { FactifyUnexpectedResponseError } from '../errors.js';
+import type { CreatedKey, Credential, FactifyKey, FactifyKeys, Organization } from '../ports.js';
+import { Sensitive } from '../sensitive.js';
+import type { FactifyHttp, HttpResponse, Operation } from './http.js';
+
+const OPERATIONS = {
+  getOrganization: {
+    method: 'GET',
+    path: '/organization',
+    description: 'read its organization (GET /v1/organization)',
+    needsAdmin: false,
+    idempotent: true,
+  },
+  listKeys: {
+    method: 'GET',
+    path: '/api-keys',
+    description: 'list API keys (GET /v1/api-keys)',
+    needsAdmin: true,
+    idempotent: true,
+  },
+  createKey: {
+    method: 'POST',
+    path: '/api-keys',
+    description: 'create an API key (POST /v1/api-keys)',
+    needsAdmin: true,
+    idempotent: false,
+  },
+} as const satisfies Record<string, Operation>;
+
+// The list is unpaginated in the /v1 docs, but the pagination guide says every list may be: follow cursors.
+const MAX_PAGES = 20;
+
+/** The Factify key API (/v1) over HTTP. Never sends X-Factify-Organization-Id (staff only; 403 for others). */
+export class FactifyClient implements FactifyKeys {
+  constructor(private readonly http: FactifyHttp) {}
+
+  async getOrganization(auth: Credential): Promise<Organization> {
+    const op = OPERATIONS.getOrganization;
+    const body = json(op, await this.http.send(op, auth));
+    return { id: str(op, body, 'id'), name: typeof body.name === 'string' ? body.name : '' };
+  }
+
+  async listKeys(auth: Credential, options: { includeRevoked?: boolean } = {}): Promise<FactifyKey[]> {
+    const op = OPERATIONS.listKeys;
+    const keys: FactifyKey[] = [];
+    let pageToken: string | undefined;
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const query = new URLSearchParams();
+      if (options.includeRevoked) query.set('include_revoked', 'true');
+      if (pageToken !== undefined) query.set('page_token', pageToken);
+      const search = query.size > 0 ? `?${query}` : '';
+      const body = json(op, await this.http.send(op, auth, undefined, search));
+      if (!Array.isArray(body.api_keys)) throw unexpected(op, 'no "api_keys" array');
+      keys.push(...body.api_keys.map((item: unknown) => toKey(op, item)));
+      const next = (body.pagination as { next_page_token?: unknown } | undefined)?.next_page_token;
+      if (typeof next !== 'string' || next === '') return keys;
+      pageToken = next;
+    }
+    throw unexpected(op, `more than ${MAX_PAGES} pages of keys`);
+  }
+
+  async createKey(auth: Credential, name: string): Promise<CreatedKey> {
+    const op = OPERATIONS.createKey;
+    const body = json(op, await this.http.send(op, auth, { name }));
+    const secret = body.key;
+    if (typeof secret !== 'string' || !/^ffy_[a-z]+_[A-Za-z0-9]+$/.test(secret)) {
+      throw unexpected(
+        op,
+        'no "key" in the Factify key format; if a key was created it is revoked by the next attempt',
+      );
+    }
+    return { ...toKey(op, body), secret: new Sensitive(secret) };
+  }
+
+  async revokeKey(auth: Credential, keyId: string, reason: string): Promise<void> {
+    const op: Operation = {
+      method: 'DELETE',
+      path: `/api-keys/${encodeURIComponent(keyId)}`,
+      description: `revoke API key ${keyId} (DELETE /v1/api-keys/${keyId})`,
+      needsAdmin: true,
+      idempotent: true,
+    };
+    await this.http.send(op, auth, { reason });
+  }
+}
+
+function json(op: Operation, response: HttpResponse): Record<string, unknown> {
+  let body: unknown;
+  try {
+    body = JSON.parse(response.body);
+  } catch {
+    throw unexpected(op, `a body that is not JSON (HTTP ${response.status})`, response.status);
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw unexpected(op, `a body that is not a JSON object (HTTP ${response.status})`, response.status);
+  }
+  return body as Record<string, unknown>;
+}
+
+function toKey(op: Operation, item: unknown): FactifyKey {
+  if (typeof item !== 'object' || item === null) throw unexpected(op, 'a key that is not an object');
+  const record = item as Record<string, unknown>;
+  const revokedAt = record.revoked_at;
+  if (typeof record.is_active !== 'boolean') throw unexpected(op, 'a key without a boolean "is_active"');
+  if (revokedAt !== null && revokedAt !== undefined && typeof revokedAt !== 'string') {
+    throw unexpected(op, 'a key whose "revoked_at" is neither null nor a timestamp');
+  }
+  return {
+    id: str(op, record, 'id'),
+    orgId: str(op, record, 'org_id'),
+    name: str(op, record, 'name'),
+    prefix: str(op, record, 'prefix'),
+    isActive: record.is_active,
+    revokedAt: revokedAt ?? null,
+    createdAt: typeof record.created_at === 'string' ? record.created_at : '',
+  };
+}
+
+function str(op: Operation, record: Record<string, unknown>, field: string): string {
+  const value = record[field];
+  if (typeof value !== 'string' || value === '') throw unexpected(op, `no "${field}" string`);
+  return value;
+}
+
+function unexpected(op: Operation, what: string, status?: number): FactifyUnexpectedResponseError {
+  return new FactifyUnexpectedResponseError(
+    `Factify answered the request to ${op.description} with ${what}, which is not the documented response. ` +
+      'Check FACTIFY_API_URL points at the Factify /v1 API.',
+    status,
+  );
+}

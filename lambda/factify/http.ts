@@ -1,0 +1,272 @@
+import { Agent, type Dispatcher, request } from 'undici';
+import {
+  FactifyAuthenticationError,
+  FactifyOutcomeUnknownError,
+  FactifyPermissionError,
+  FactifyRateLimitError,
+  FactifyRequestError,
+  FactifyUnavailableError,
+} from '../errors.js';
+import type { Logger } from '../log.js';
+import type { Credential } from '../ports.js';
+import { parseProblem } from './problem.js';
+
+/** What a request does, in words an operator reads in an error. */
+export interface Operation {
+  readonly method: 'GET' | 'POST' | 'DELETE';
+  readonly path: string;
+  readonly description: string;
+  /** Whether Factify requires the organization admin role for it. */
+  readonly needsAdmin: boolean;
+  /** Whether sending it twice is harmless. A POST is not: its failures after sending are "outcome unknown". */
+  readonly idempotent: boolean;
+}
+
+export interface HttpResponse {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly body: string;
+}
+
+export interface FactifyHttpOptions {
+  /** Base URL ending in /v1, without a trailing slash (validated by loadConfig). */
+  readonly baseUrl: string;
+  /** Milliseconds left in the invocation: no request or wait may outlive it. */
+  readonly remainingMs: () => number;
+  readonly log: Logger;
+  readonly dispatcher?: Dispatcher;
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly random?: () => number;
+}
+
+// Timeouts sized to fit several attempts inside a rotation step, and always cut to the time left.
+const CONNECT_TIMEOUT_MS = 5_000;
+const REQUEST_TIMEOUT_MS = 10_000;
+/** Time kept back for the step to report a failure cleanly before Lambda kills it. */
+const SAFETY_MARGIN_MS = 1_500;
+const MAX_TRANSIENT_ATTEMPTS = 4;
+const MAX_RATE_LIMITED_ATTEMPTS = 30;
+const BACKOFF_BASE_MS = 200;
+const BACKOFF_CAP_MS = 5_000;
+/** Spread for waits after a 429, so that concurrent rotations do not return all at the same instant. */
+const RATE_LIMIT_JITTER_MS = 1_000;
+
+let sharedAgent: Agent | undefined;
+
+/** One keep-alive connection pool per Lambda container, reused across invocations. */
+function defaultAgent(): Agent {
+  sharedAgent ??= new Agent({
+    keepAliveTimeout: 30_000,
+    connect: { timeout: CONNECT_TIMEOUT_MS },
+    headersTimeout: REQUEST_TIMEOUT_MS,
+    bodyTimeout: REQUEST_TIMEOUT_MS,
+  });
+  return sharedAgent;
+}
+
+// Errors raised before the request reached Factify: retrying them cannot duplicate anything.
+const NOT_SENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'EHOSTUNREACH',
+]);
+
+/**
+ * Sends Factify requests with the retry policy: transient failures (network, 5xx) are retried with
+ * jittered exponential backoff, 429s wait for the time Factify asks (retry_after, Retry-After or
+ * X-RateLimit-Reset), and nothing is retried once the outcome of a non-idempotent request is unknown.
+ */
+export class FactifyHttp {
+  readonly #options: FactifyHttpOptions;
+  readonly #sleep: (ms: number) => Promise<void>;
+  readonly #random: () => number;
+
+  constructor(options: FactifyHttpOptions) {
+    this.#options = options;
+    this.#sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.#random = options.random ?? Math.random;
+  }
+
+  async send(op: Operation, auth: Credential, body?: unknown, query = ''): Promise<HttpResponse> {
+    let transientFailures = 0;
+    let rateLimited = 0;
+    for (;;) {
+      const budget = this.#options.remainingMs() - SAFETY_MARGIN_MS;
+      if (budget <= 0) {
+        throw new FactifyUnavailableError(
+          `No time left in this invocation to ${op.description}; the step will be retried.`,
+        );
+      }
+      let response: HttpResponse;
+      try {
+        response = await this.#once(op, auth, body, query, Math.min(REQUEST_TIMEOUT_MS, budget));
+      } catch (error) {
+        const sent = !NOT_SENT_CODES.has(errorCode(error));
+        const reason = `${errorCode(error) || 'network error'}`;
+        if (sent && !op.idempotent) {
+          throw new FactifyOutcomeUnknownError(
+            `Factify did not answer the request to ${op.description} (${reason}); it may have been applied.`,
+            undefined,
+            { cause: error },
+          );
+        }
+        if (++transientFailures >= MAX_TRANSIENT_ATTEMPTS) {
+          throw new FactifyUnavailableError(
+            `Could not reach Factify to ${op.description} after ${transientFailures} attempts (${reason}). ` +
+              "Check FACTIFY_API_URL and the function's outbound network access; Secrets Manager retries the rotation.",
+            undefined,
+            { cause: error },
+          );
+        }
+        await this.#backoff(op, transientFailures, reason);
+        continue;
+      }
+
+      const { status } = response;
+      if (status >= 200 && status < 300) return response;
+      const problem = parseProblem(response.body);
+      if (status === 429) {
+        rateLimited++;
+        const waitMs = retryDelayMs(problem.retryAfterSeconds, response) ?? this.#exponential(rateLimited);
+        const jittered = waitMs + this.#random() * RATE_LIMIT_JITTER_MS;
+        if (
+          rateLimited > MAX_RATE_LIMITED_ATTEMPTS ||
+          jittered > this.#options.remainingMs() - SAFETY_MARGIN_MS * 2
+        ) {
+          throw new FactifyRateLimitError(
+            `Factify rate-limited the request to ${op.description} and asks to wait ${Math.ceil(waitMs / 1000)} s, ` +
+              'more than this invocation has left. Secrets Manager retries the rotation; if many secrets rotate at ' +
+              'once, spread their schedules.',
+            waitMs,
+          );
+        }
+        this.#options.log.info('Factify rate limit reached; waiting', {
+          operation: op.path,
+          waitMs: Math.round(jittered),
+        });
+        await this.#sleep(jittered);
+        continue;
+      }
+      if (status >= 500) {
+        if (!op.idempotent) {
+          throw new FactifyOutcomeUnknownError(
+            `Factify answered HTTP ${status} to the request to ${op.description} (${problem.detail}); it may have been applied.`,
+            status,
+          );
+        }
+        if (++transientFailures >= MAX_TRANSIENT_ATTEMPTS) {
+          throw new FactifyUnavailableError(
+            `Factify answered HTTP ${status} to ${transientFailures} attempts to ${op.description} (${problem.detail}). ` +
+              "Secrets Manager retries the rotation; check Factify's status if this persists.",
+            status,
+          );
+        }
+        await this.#backoff(op, transientFailures, `HTTP ${status}`);
+        continue;
+      }
+      throw clientError(op, auth, status, problem);
+    }
+  }
+
+  async #once(
+    op: Operation,
+    auth: Credential,
+    body: unknown,
+    query: string,
+    timeoutMs: number,
+  ): Promise<HttpResponse> {
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${auth.key.reveal()}`,
+      accept: 'application/json, application/problem+json',
+      'user-agent': 'factify-key-rotation',
+    };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const response = await request(`${this.#options.baseUrl}${op.path}${query}`, {
+      method: op.method,
+      headers,
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      dispatcher: this.#options.dispatcher ?? defaultAgent(),
+      signal: AbortSignal.timeout(timeoutMs),
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+    });
+    return { status: response.statusCode, headers: response.headers, body: await response.body.text() };
+  }
+
+  #exponential(attempt: number): number {
+    return this.#random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt);
+  }
+
+  async #backoff(op: Operation, attempt: number, reason: string): Promise<void> {
+    const delay = Math.min(
+      this.#exponential(attempt),
+      Math.max(0, this.#options.remainingMs() - SAFETY_MARGIN_MS * 2),
+    );
+    this.#options.log.warn('Transient Factify failure; retrying', {
+      operation: `${op.method} ${op.path}`,
+      reason,
+      delayMs: Math.round(delay),
+    });
+    await this.#sleep(delay);
+  }
+}
+
+function errorCode(error: unknown): string {
+  if (typeof error !== 'object' || error === null) return '';
+  const { code, name } = error as { code?: unknown; name?: unknown };
+  if (typeof code === 'string') return code;
+  return typeof name === 'string' ? name : '';
+}
+
+/** How long Factify asks us to wait: `retry_after` in the body, then Retry-After, then X-RateLimit-Reset. */
+function retryDelayMs(retryAfterSeconds: number | undefined, response: HttpResponse): number | undefined {
+  if (retryAfterSeconds !== undefined) return retryAfterSeconds * 1000;
+  const header = (name: string) => {
+    const value = response.headers[name];
+    return Array.isArray(value) ? value[0] : value;
+  };
+  const retryAfter = header('retry-after');
+  if (retryAfter !== undefined) {
+    const seconds = Number(retryAfter);
+    if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+    const date = Date.parse(retryAfter);
+    if (!Number.isNaN(date)) return Math.max(0, date - Date.now());
+  }
+  const reset = Number(header('x-ratelimit-reset'));
+  if (Number.isFinite(reset) && reset > 0) return Math.max(0, reset * 1000 - Date.now());
+  return undefined;
+}
+
+function clientError(
+  op: Operation,
+  auth: Credential,
+  status: number,
+  problem: { code?: string; detail: string },
+) {
+  const answer = `HTTP ${status}${problem.code ? ` ${problem.code}` : ''}: ${problem.detail}`;
+  if (status === 401) {
+    return new FactifyAuthenticationError(
+      `Factify rejected ${auth.label} when trying to ${op.description} (${answer}): the key is unknown, revoked or ` +
+        'expired, or is for another Factify environment than FACTIFY_API_URL.',
+    );
+  }
+  if (status === 403) {
+    return new FactifyPermissionError(
+      op.needsAdmin
+        ? `${capitalise(auth.label)} lacks the organization admin role needed to ${op.description} (${answer}). ` +
+            'Use a key with the admin role, or set FACTIFY_ADMIN_SECRET_ID to a secret holding an admin key.'
+        : `Factify refused ${auth.label} permission to ${op.description} (${answer}).`,
+    );
+  }
+  return new FactifyRequestError(
+    `Factify rejected the request to ${op.description} (${answer}).`,
+    status,
+    problem.code,
+  );
+}
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

@@ -1,0 +1,90 @@
+import {
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  ResourceNotFoundException,
+  RotateSecretCommand,
+  SecretsManagerClient,
+  UpdateSecretVersionStageCommand,
+} from '@aws-sdk/client-secrets-manager';
+import { RotationStateError } from './errors.js';
+import type { SecretDescription, SecretStore, VersionSelector } from './ports.js';
+import { Sensitive } from './sensitive.js';
+
+/**
+ * The secret store over the AWS SDK. Region, endpoint and credentials come from the SDK's standard
+ * environment (AWS_REGION, AWS_ENDPOINT_URL_SECRETS_MANAGER, the Lambda role).
+ */
+export class SecretsManagerStore implements SecretStore {
+  constructor(private readonly client: SecretsManagerClient = new SecretsManagerClient({})) {}
+
+  async describe(secretId: string): Promise<SecretDescription> {
+    const out = await this.client.send(new DescribeSecretCommand({ SecretId: secretId }));
+    if (out.ARN === undefined || out.Name === undefined) {
+      throw new RotationStateError(`DescribeSecret returned no ARN or Name for secret ${secretId}.`);
+    }
+    return {
+      arn: out.ARN,
+      name: out.Name,
+      rotationEnabled: out.RotationEnabled === true,
+      versions: out.VersionIdsToStages ?? {},
+    };
+  }
+
+  async getValue(secretId: string, version: VersionSelector): Promise<Sensitive | undefined> {
+    try {
+      const out = await this.client.send(
+        new GetSecretValueCommand({
+          SecretId: secretId,
+          VersionId: version.versionId,
+          VersionStage: version.stage,
+        }),
+      );
+      return out.SecretString === undefined ? undefined : new Sensitive(out.SecretString);
+    } catch (error) {
+      // The AWSPENDING placeholder exists without a value until createSecret fills it.
+      if (error instanceof ResourceNotFoundException) return undefined;
+      throw error;
+    }
+  }
+
+  async putPendingValue(
+    secretId: string,
+    token: string,
+    value: Sensitive,
+    rotationToken?: Sensitive,
+  ): Promise<void> {
+    await this.client.send(
+      new PutSecretValueCommand({
+        SecretId: secretId,
+        ClientRequestToken: token,
+        SecretString: value.reveal(),
+        VersionStages: ['AWSPENDING'],
+        ...(rotationToken === undefined ? {} : { RotationToken: rotationToken.reveal() }),
+      }),
+    );
+  }
+
+  async updateStage(
+    secretId: string,
+    stage: string,
+    change: { moveToVersionId?: string; removeFromVersionId?: string },
+  ): Promise<void> {
+    await this.client.send(
+      new UpdateSecretVersionStageCommand({
+        SecretId: secretId,
+        VersionStage: stage,
+        MoveToVersionId: change.moveToVersionId,
+        RemoveFromVersionId: change.removeFromVersionId,
+      }),
+    );
+  }
+
+  async startRotation(secretId: string): Promise<string> {
+    const out = await this.client.send(new RotateSecretCommand({ SecretId: secretId }));
+    if (out.VersionId === undefined) {
+      throw new RotationStateError(`RotateSecret returned no VersionId for secret ${secretId}.`);
+    }
+    return out.VersionId;
+  }
+}

@@ -1,0 +1,114 @@
+import { afterEach, beforeEach, vi } from 'vitest';
+import { STEPS, type Step } from '../../lambda/event.js';
+import { createHandler } from '../../lambda/handler.js';
+import { FakeFactify } from '../fakes/factify-keys.js';
+import { FakeSecretStore } from '../fakes/secret-store.js';
+
+export const ROTATION_TOKEN = 'rotation-token-7c1d0e5e-94b3-4f7e-a1c2-secret-value';
+
+/** Collects everything the code under test writes to stdout (its logs), for content assertions. */
+export function captureLogs(): { text: () => string; lines: () => Record<string, unknown>[] } {
+  let output = '';
+  beforeEach(() => {
+    output = '';
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      output += chunk.toString();
+      return true;
+    });
+  });
+  afterEach(() => {
+    vi.restoreAllMocks();
+    vi.unstubAllEnvs();
+  });
+  return {
+    text: () => output,
+    lines: () =>
+      output
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as Record<string, unknown>),
+  };
+}
+
+export interface Rotation {
+  store: FakeSecretStore;
+  factify: FakeFactify;
+  orgId: string;
+  arn: string;
+  currentVersionId: string;
+  currentKey: { id: string; key: string };
+  token: string;
+  sleeps: number[];
+  run(step: Step, token?: string): Promise<unknown>;
+  rotate(): Promise<void>;
+  /** Every key value and token that must never be printed. */
+  secrets(): string[];
+}
+
+/**
+ * A secret holding a working Factify key, a rotation started on it (the AWSPENDING placeholder), and a
+ * handler wired to the fakes. `admin` sets FACTIFY_ADMIN_SECRET_ID to a secret holding a separate admin key.
+ */
+export function startRotation(
+  options: {
+    admin?: boolean;
+    value?: (key: { id: string; key: string }) => unknown;
+    currentIsAdmin?: boolean;
+  } = {},
+): Rotation {
+  const store = new FakeSecretStore();
+  const factify = new FakeFactify();
+  const orgId = factify.addOrganization();
+  const currentKey = factify.addKey(orgId, { name: 'Production', admin: options.currentIsAdmin ?? true });
+  const value = options.value?.(currentKey) ?? {
+    apiKey: currentKey.key,
+    apiKeyId: currentKey.id,
+    team: 'payments',
+  };
+  const { arn, versionId } = store.addSecret('prod/factify', value);
+  const known = [currentKey.key, ROTATION_TOKEN];
+  if (options.admin) {
+    const admin = factify.addKey(orgId, { name: 'rotation-admin' });
+    const { arn: adminArn } = store.addSecret('factify-admin', { apiKey: admin.key });
+    known.push(admin.key);
+    vi.stubEnv('FACTIFY_ADMIN_SECRET_ID', adminArn);
+  }
+  const token = store.addPendingPlaceholder(arn);
+  const sleeps: number[] = [];
+  const handler = createHandler(() => ({
+    store,
+    factify: () => factify,
+    sleep: async (ms) => {
+      sleeps.push(ms);
+    },
+    now: () => new Date('2026-11-27T00:00:00Z'),
+  }));
+  const context = { getRemainingTimeInMillis: () => 60_000, awsRequestId: 'req-1' };
+  const run = (step: Step, withToken = token) =>
+    handler(
+      { Step: step, SecretId: arn, ClientRequestToken: withToken, RotationToken: ROTATION_TOKEN },
+      context,
+    );
+  return {
+    store,
+    factify,
+    orgId,
+    arn,
+    currentVersionId: versionId,
+    currentKey,
+    token,
+    sleeps,
+    run,
+    rotate: async () => {
+      for (const step of STEPS) await run(step);
+    },
+    secrets: () => [...known, ...factify.allSecrets()],
+  };
+}
+
+/** The key the rotation stored in its pending version. */
+export function pendingKey(rotation: Rotation): { apiKey: string; apiKeyId: string } {
+  const value = rotation.store.valueOf(rotation.arn, rotation.token);
+  if (value === undefined) throw new Error('no pending value');
+  return value as { apiKey: string; apiKeyId: string };
+}

@@ -1,0 +1,195 @@
+import { describe, expect, it } from 'vitest';
+import {
+  FactifyOutcomeUnknownError,
+  FactifyPermissionError,
+  KeyLimitError,
+  KeyResolutionError,
+  MalformedSecretValueError,
+  RotationStateError,
+} from '../../../lambda/errors.js';
+import { keyNameFor } from '../../../lambda/key-naming.js';
+import { captureLogs, pendingKey, ROTATION_TOKEN, startRotation } from '../fixture.js';
+
+describe('createSecret', () => {
+  const logs = captureLogs();
+
+  it('creates a key named after the secret and the token and stores it as AWSPENDING with the carried fields', async () => {
+    const rotation = startRotation();
+
+    await rotation.run('createSecret');
+
+    const stored = rotation.store.valueOf(rotation.arn, rotation.token);
+    const created = rotation.factify.key(String(stored?.apiKeyId));
+    expect(created?.name).toBe(keyNameFor(rotation.arn, rotation.token));
+    expect(created?.name).toContain(rotation.token);
+    expect(created?.name.length).toBeLessThanOrEqual(63);
+    expect(stored).toEqual({
+      team: 'payments',
+      apiKey: created?.secret,
+      apiKeyId: created?.id,
+      organizationId: rotation.orgId,
+      createdAt: expect.any(String),
+    });
+    expect(rotation.store.stages(rotation.arn)[rotation.token]).toEqual(['AWSPENDING']);
+    expect(rotation.store.rotationTokens).toEqual([ROTATION_TOKEN]);
+    expect(rotation.factify.key(rotation.currentKey.id)?.isActive).toBe(true);
+  });
+
+  it('does nothing when the pending version already holds a key', async () => {
+    const rotation = startRotation();
+    await rotation.run('createSecret');
+    const before = rotation.factify.calls.length;
+
+    await rotation.run('createSecret');
+
+    expect(rotation.factify.calls.length).toBe(before);
+    expect(rotation.factify.activeKeys(rotation.orgId)).toHaveLength(2);
+  });
+
+  it('has no side effect when the token is already AWSCURRENT', async () => {
+    const rotation = startRotation();
+    await rotation.rotate();
+    const calls = rotation.factify.calls.length;
+    const puts = rotation.store.calls.filter((call) => call === 'putPendingValue').length;
+
+    await rotation.run('createSecret');
+
+    expect(rotation.factify.calls.length).toBe(calls);
+    expect(rotation.store.calls.filter((call) => call === 'putPendingValue')).toHaveLength(puts);
+  });
+
+  it('revokes a key an earlier attempt of the same rotation created but never stored, then creates one', async () => {
+    const rotation = startRotation();
+    const lost = rotation.factify.addKey(rotation.orgId, { name: keyNameFor(rotation.arn, rotation.token) });
+
+    await rotation.run('createSecret');
+
+    expect(rotation.factify.key(lost.id)?.isActive).toBe(false);
+    expect(rotation.factify.key(lost.id)?.revokedComment).toMatch(/orphan/);
+    const active = rotation.factify.activeKeys(rotation.orgId).map((key) => key.id);
+    expect(active.sort()).toEqual([rotation.currentKey.id, pendingKey(rotation).apiKeyId].sort());
+  });
+
+  it("revokes keys left by this secret's earlier failed rotations but never another application's keys", async () => {
+    const rotation = startRotation();
+    const earlier = rotation.factify.addKey(rotation.orgId, {
+      name: keyNameFor(rotation.arn, '9b0e0f8e-0000-4000-8000-000000000000'),
+    });
+    const otherSecret = rotation.factify.addKey(rotation.orgId, {
+      name: keyNameFor(`${rotation.arn}x`, '9b0e0f8e-0000-4000-8000-000000000000'),
+    });
+    const otherApp = rotation.factify.addKey(rotation.orgId, { name: 'billing-service' });
+
+    await rotation.run('createSecret');
+
+    expect(rotation.factify.key(earlier.id)?.isActive).toBe(false);
+    expect(rotation.factify.key(otherSecret.id)?.isActive).toBe(true);
+    expect(rotation.factify.key(otherApp.id)?.isActive).toBe(true);
+  });
+
+  it('fails at the 5-key limit listing the active keys, without revoking or creating anything', async () => {
+    const rotation = startRotation();
+    const others = [1, 2, 3, 4].map((n) => rotation.factify.addKey(rotation.orgId, { name: `app-${n}` }).id);
+
+    const failure = rotation.run('createSecret');
+
+    await expect(failure).rejects.toBeInstanceOf(KeyLimitError);
+    await expect(failure).rejects.toThrow(new RegExp(others.join('.*')));
+    expect(rotation.factify.calls.map((call) => call.method)).toEqual(['listKeys']);
+  });
+
+  it('finds the id of a first value written without apiKeyId by its prefix', async () => {
+    const rotation = startRotation({ value: (key) => ({ apiKey: key.key }) });
+
+    await rotation.rotate();
+
+    expect(rotation.factify.key(rotation.currentKey.id)?.revokedComment).toBe('rotated');
+  });
+
+  it('refuses a first value without apiKeyId whose prefix matches no listed key', async () => {
+    // With an admin key, since an unknown key could not even list keys in self-rotation.
+    const rotation = startRotation({ admin: true, value: () => ({ apiKey: `ffy_test_${'z'.repeat(60)}` }) });
+
+    await expect(rotation.run('createSecret')).rejects.toThrow(/no listed keys match its prefix.*apiKeyId/);
+    expect(rotation.factify.calls.filter((call) => call.method === 'createKey')).toHaveLength(0);
+  });
+
+  it('refuses a value whose apiKeyId does not belong to its apiKey', async () => {
+    const rotation = startRotation();
+    const other = rotation.factify.addKey(rotation.orgId, { name: 'billing-service' });
+    rotation.store.setVersion(rotation.arn, rotation.currentVersionId, ['AWSCURRENT'], {
+      apiKey: rotation.currentKey.key,
+      apiKeyId: other.id,
+    });
+
+    await expect(rotation.run('createSecret')).rejects.toBeInstanceOf(KeyResolutionError);
+    expect(rotation.factify.calls.filter((call) => call.method === 'createKey')).toHaveLength(0);
+  });
+
+  it('converges when a create was applied but its answer lost: the lost key is revoked and one key stored', async () => {
+    const rotation = startRotation();
+    const name = keyNameFor(rotation.arn, rotation.token);
+    rotation.factify.failNext('createKey', new FactifyOutcomeUnknownError('socket hang up'));
+    // Factify applied the create before the connection dropped.
+    const lost = rotation.factify.addKey(rotation.orgId, { name });
+
+    await rotation.run('createSecret');
+
+    expect(rotation.factify.key(lost.id)?.isActive).toBe(false);
+    const ours = rotation.factify.activeKeys(rotation.orgId).filter((key) => key.name === name);
+    expect(ours.map((key) => key.id)).toEqual([pendingKey(rotation).apiKeyId]);
+  });
+
+  it('rejects a malformed current value without calling Factify or quoting the value', async () => {
+    const rotation = startRotation({ value: () => '{"apiKey": "ffy_test_notclosed' });
+
+    await expect(rotation.run('createSecret')).rejects.toBeInstanceOf(MalformedSecretValueError);
+    expect(rotation.factify.calls).toEqual([]);
+    expect(logs.text()).not.toContain('ffy_test_notclosed');
+  });
+
+  it('says the key lacks the admin role when self-rotation is attempted with a member key', async () => {
+    const rotation = startRotation({ currentIsAdmin: false });
+
+    const failure = rotation.run('createSecret');
+
+    await expect(failure).rejects.toBeInstanceOf(FactifyPermissionError);
+  });
+
+  it('manages keys with the admin key when FACTIFY_ADMIN_SECRET_ID is set', async () => {
+    const rotation = startRotation({ admin: true, currentIsAdmin: false });
+
+    await rotation.rotate();
+
+    expect(rotation.factify.key(rotation.currentKey.id)?.revokedComment).toBe('rotated');
+  });
+
+  it('finishes revoking the previously replaced key when an earlier finishSecret never could', async () => {
+    const rotation = startRotation();
+    const stranded = rotation.factify.addKey(rotation.orgId, { name: 'Production (old)' });
+    rotation.store.setVersion(rotation.arn, 'previous-version-0000000000000000000', ['AWSPREVIOUS'], {
+      apiKey: stranded.key,
+      apiKeyId: stranded.id,
+    });
+
+    await rotation.run('createSecret');
+
+    expect(rotation.factify.key(stranded.id)?.revokedComment).toBe('rotated');
+  });
+
+  it('refuses a token too long to fit in a key name before calling Factify', async () => {
+    const rotation = startRotation();
+    const token = rotation.store.addPendingPlaceholder(rotation.arn, 'x'.repeat(60));
+
+    await expect(rotation.run('createSecret', token)).rejects.toBeInstanceOf(RotationStateError);
+    expect(rotation.factify.calls).toEqual([]);
+  });
+
+  it('never prints a key or the RotationToken', async () => {
+    const rotation = startRotation();
+
+    await rotation.rotate();
+
+    for (const secret of rotation.secrets()) expect(logs.text()).not.toContain(secret);
+  });
+});
