@@ -135,10 +135,13 @@ export class FactifyHttp {
           rateLimited > MAX_RATE_LIMITED_ATTEMPTS ||
           jittered > this.#options.remainingMs() - SAFETY_MARGIN_MS * 2
         ) {
+          const why =
+            rateLimited > MAX_RATE_LIMITED_ATTEMPTS
+              ? `${MAX_RATE_LIMITED_ATTEMPTS} times in a row`
+              : `and asks to wait ${Math.ceil(waitMs / 1000)} s, more than this invocation has left`;
           throw new FactifyRateLimitError(
-            `Factify rate-limited the request to ${op.description} and asks to wait ${Math.ceil(waitMs / 1000)} s, ` +
-              'more than this invocation has left. Secrets Manager retries the rotation; if many secrets rotate at ' +
-              'once, spread their schedules.',
+            `Factify rate-limited the request to ${op.description} ${why}. Secrets Manager retries the rotation; ` +
+              'if many secrets rotate at once, spread their schedules.',
             waitMs,
           );
         }
@@ -227,8 +230,8 @@ function retryDelayMs(retryAfterSeconds: number | undefined, response: HttpRespo
     const value = response.headers[name];
     return Array.isArray(value) ? value[0] : value;
   };
-  const retryAfter = header('retry-after');
-  if (retryAfter !== undefined) {
+  const retryAfter = header('retry-after')?.trim();
+  if (retryAfter) {
     const seconds = Number(retryAfter);
     if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
     const date = Date.parse(retryAfter);

@@ -1,3 +1,5 @@
+import { redact } from '../sensitive.js';
+
 /**
  * Factify documents three error body shapes: RFC 9457 problem details on the /v1 reference pages, the
  * guides' {"error": {...}}, and the older ConnectRPC {code, message, details}. Callers branch on the HTTP
@@ -51,7 +53,8 @@ function firstString(...values: unknown[]): string | undefined {
   return values.find((value): value is string => typeof value === 'string' && value.trim() !== '');
 }
 
+// The detail ends up in error messages: scrub any key Factify echoes back (e.g. "invalid API key ffy_...").
 function clip(text: string): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
+  const flat = redact(text).replace(/\s+/g, ' ').trim();
   return flat.length > MAX_DETAIL ? `${flat.slice(0, MAX_DETAIL)}...` : flat;
 }

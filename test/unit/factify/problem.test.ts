@@ -1,0 +1,239 @@
+import { describe, expect, it } from 'vitest';
+import { parseProblem } from '../../../lambda/factify/problem.js';
+import { CURRENT_KEY } from './harness.js';
+
+describe('parseProblem', () => {
+  describe('RFC 9457 problem details (the /v1 reference pages)', () => {
+    it('reads the detail and reports no code for type about:blank', () => {
+      // Prepare
+      const body = JSON.stringify({
+        type: 'about:blank',
+        title: 'Bad Request',
+        status: 400,
+        detail: 'Request body is malformed or missing required fields.',
+      });
+
+      // Act
+      const problem = parseProblem(body);
+
+      // Assess
+      expect(problem).toEqual({ detail: 'Request body is malformed or missing required fields.' });
+    });
+
+    it('uses a problem type other than about:blank as the code', () => {
+      // Prepare
+      const body = JSON.stringify({
+        type: 'https://developers.factify.com/errors/not-found',
+        title: 'Not Found',
+        status: 404,
+        detail: 'API key not found.',
+      });
+
+      // Act
+      const problem = parseProblem(body);
+
+      // Assess
+      expect(problem).toEqual({
+        code: 'https://developers.factify.com/errors/not-found',
+        detail: 'API key not found.',
+      });
+    });
+
+    it('falls back to the title when there is no detail', () => {
+      // Prepare
+      const body = JSON.stringify({ type: 'about:blank', title: 'Not Found', status: 404 });
+
+      // Act
+      const problem = parseProblem(body);
+
+      // Assess
+      expect(problem.detail).toBe('Not Found');
+    });
+  });
+
+  describe('the guides\' {"error": {...}} format', () => {
+    it('reads the code, the message and the offending field', () => {
+      // Prepare
+      const body = JSON.stringify({
+        error: {
+          type: 'invalid_request_error',
+          code: 'invalid_field_value',
+          message: 'name must be at most 63 characters',
+          param: 'name',
+        },
+      });
+
+      // Act
+      const problem = parseProblem(body);
+
+      // Assess
+      expect(problem).toEqual({
+        code: 'invalid_field_value',
+        detail: 'name must be at most 63 characters (field: name)',
+      });
+    });
+
+    it('uses the error type as the code when there is no code', () => {
+      // Prepare
+      const body = JSON.stringify({ error: { type: 'authentication_error', message: 'Invalid API key' } });
+
+      // Act
+      const problem = parseProblem(body);
+
+      // Assess
+      expect(problem).toEqual({ code: 'authentication_error', detail: 'Invalid API key' });
+    });
+
+    it('reads retry_after from a 429 body', () => {
+      // Prepare
+      const body = JSON.stringify({
+        error: {
+          type: 'rate_limit_error',
+          code: 'rate_limit_exceeded',
+          message: 'Too many requests',
+          retry_after: 12,
+        },
+      });
+
+      // Act
+      const problem = parseProblem(body);
+
+      // Assess
+      expect(problem).toEqual({
+        code: 'rate_limit_exceeded',
+        detail: 'Too many requests',
+        retryAfterSeconds: 12,
+      });
+    });
+  });
+
+  describe('the v1beta ConnectRPC {code, message, details} format', () => {
+    it("prefers the detail's reason over the coarse code", () => {
+      // Prepare
+      const body = JSON.stringify({
+        code: 'permission_denied',
+        message: 'The API key lacks the required role',
+        details: [{ reason: 'insufficient_permissions', request_id: 'req_01jd4h5x7k9m2n3p4q5r6s7t8v' }],
+      });
+
+      // Act
+      const problem = parseProblem(body);
+
+      // Assess
+      expect(problem).toEqual({
+        code: 'insufficient_permissions',
+        detail: 'The API key lacks the required role',
+      });
+    });
+
+    it('uses the code when details are empty, and names the field from the details', () => {
+      // Prepare
+      const withoutDetails = JSON.stringify({ code: 'not_found', message: 'API key not found', details: [] });
+      const withParam = JSON.stringify({
+        code: 'invalid_argument',
+        message: 'value too long',
+        details: [{ param: 'reason' }],
+      });
+
+      // Act
+      const notFound = parseProblem(withoutDetails);
+      const invalid = parseProblem(withParam);
+
+      // Assess
+      expect(notFound).toEqual({ code: 'not_found', detail: 'API key not found' });
+      expect(invalid).toEqual({ code: 'invalid_argument', detail: 'value too long (field: reason)' });
+    });
+  });
+
+  describe('retry_after', () => {
+    it('is read from the top level of the body too', () => {
+      // Prepare
+      const body = JSON.stringify({ message: 'slow down', retry_after: 2.5 });
+
+      // Act
+      const problem = parseProblem(body);
+
+      // Assess
+      expect(problem.retryAfterSeconds).toBe(2.5);
+    });
+
+    it.each([
+      ['a string', '30'],
+      ['negative', -1],
+      ['null', null],
+    ])('is ignored when it is %s', (_case, value) => {
+      // Prepare
+      const body = JSON.stringify({ error: { message: 'slow down', retry_after: value } });
+
+      // Act
+      const problem = parseProblem(body);
+
+      // Assess
+      expect(problem.retryAfterSeconds).toBeUndefined();
+    });
+  });
+
+  describe('bodies in no documented format', () => {
+    it('uses plain text as the detail, on one line', () => {
+      // Prepare
+      const body = '<html>\n  <body>502 Bad Gateway</body>\n</html>\n';
+
+      // Act
+      const problem = parseProblem(body);
+
+      // Assess
+      expect(problem).toEqual({ detail: '<html> <body>502 Bad Gateway</body> </html>' });
+    });
+
+    it.each(['', '   \n'])('says there was no body for %j', (body) => {
+      // Act
+      const problem = parseProblem(body);
+
+      // Assess
+      expect(problem).toEqual({ detail: 'no response body' });
+    });
+
+    it.each([
+      ['a JSON string', '"oops"'],
+      ['a JSON number', '42'],
+      ['JSON null', 'null'],
+      ['a JSON array', '[1,2]'],
+      ['an object without known fields', '{"status":500}'],
+    ])('shows %s as it is', (_case, body) => {
+      // Act
+      const problem = parseProblem(body);
+
+      // Assess
+      expect(problem).toEqual({ detail: body });
+    });
+
+    it('clips a long detail to 300 characters', () => {
+      // Prepare
+      const body = JSON.stringify({ detail: 'x'.repeat(1_000) });
+
+      // Act
+      const problem = parseProblem(body);
+
+      // Assess
+      expect(problem.detail).toBe(`${'x'.repeat(300)}...`);
+    });
+  });
+
+  describe('secrets', () => {
+    it.each([
+      ['a problem detail', JSON.stringify({ type: 'about:blank', detail: `Unknown API key ${CURRENT_KEY}` })],
+      [
+        'a guide-format message',
+        JSON.stringify({ error: { code: 'invalid_api_key', message: CURRENT_KEY } }),
+      ],
+      ['a plain-text body', `invalid token: Bearer ${CURRENT_KEY}`],
+    ])('never returns a key that Factify echoed in %s', (_case, body) => {
+      // Act
+      const problem = parseProblem(body);
+
+      // Assess
+      expect(problem.detail).not.toContain(CURRENT_KEY);
+      expect(problem.detail).toContain('[redacted]');
+    });
+  });
+});
