@@ -16,7 +16,13 @@ import { Sensitive } from './sensitive.js';
  * environment (AWS_REGION, AWS_ENDPOINT_URL_SECRETS_MANAGER, the Lambda role).
  */
 export class SecretsManagerStore implements SecretStore {
-  constructor(private readonly client: SecretsManagerClient = new SecretsManagerClient({})) {}
+  constructor(
+    private readonly client: SecretsManagerClient = new SecretsManagerClient({
+      // Without throwOnRequestTimeout the SDK only warns, and a hung call would run into the Lambda timeout.
+      // The SDK's standard retries then cover a timed-out call; every call we make is idempotent.
+      requestHandler: { connectionTimeout: 3_000, requestTimeout: 5_000, throwOnRequestTimeout: true },
+    }),
+  ) {}
 
   async describe(secretId: string): Promise<SecretDescription> {
     const out = await this.client.send(new DescribeSecretCommand({ SecretId: secretId }));
