@@ -1,4 +1,5 @@
 import { FactifyOutcomeUnknownError, FactifyRequestError, KeyResolutionError } from './errors.js';
+import { isOwnedBy } from './key-naming.js';
 import type { Logger } from './log.js';
 import type { CreatedKey, Credential, FactifyKey, FactifyKeys } from './ports.js';
 import type { KeySecret } from './secret-value.js';
@@ -15,7 +16,12 @@ export const ORPHAN_REASON = 'rotation-orphan: created by a failed rotation atte
  * the unique key whose listed `prefix` starts the secret. Either way the prefix must match, so a wrong
  * `apiKeyId` can never make us revoke another key.
  */
-export function resolveKey(keys: readonly FactifyKey[], value: KeySecret, what: string): FactifyKey {
+export function resolveKey(
+  keys: readonly FactifyKey[],
+  value: KeySecret,
+  secretArn: string,
+  what: string,
+): FactifyKey {
   if (value.apiKeyId !== undefined) {
     const key = keys.find((candidate) => candidate.id === value.apiKeyId);
     if (key === undefined) {
@@ -32,7 +38,7 @@ export function resolveKey(keys: readonly FactifyKey[], value: KeySecret, what: 
     }
     return key;
   }
-  const matches = keys.filter((candidate) => prefixMatches(candidate, value));
+  const matches = prefixCandidates(keys, value, secretArn);
   if (matches.length !== 1) {
     throw new KeyResolutionError(
       `${what} has no apiKeyId and ${matches.length === 0 ? 'no' : matches.length} listed key${matches.length === 1 ? '' : 's'} ` +
@@ -47,14 +53,25 @@ export function resolveKey(keys: readonly FactifyKey[], value: KeySecret, what: 
  * The listed key that a secret value holds, when its id (or, without one, its unique prefix) is listed and
  * the prefix matches; undefined otherwise. For values that are only candidates for cleanup.
  */
-export function findKey(keys: readonly FactifyKey[], value: KeySecret): FactifyKey | undefined {
+export function findKey(
+  keys: readonly FactifyKey[],
+  value: KeySecret,
+  secretArn: string,
+): FactifyKey | undefined {
   const candidates =
     value.apiKeyId !== undefined
       ? keys.filter((key) => key.id === value.apiKeyId)
-      : keys.filter((key) => prefixMatches(key, value));
+      : prefixCandidates(keys, value, secretArn);
   return candidates.length === 1 && prefixMatches(candidates[0] as FactifyKey, value)
     ? candidates[0]
     : undefined;
+}
+
+// Prefixes begin with a time-ordered id, so keys created seconds apart share one. A value without apiKeyId
+// was written by hand, never by a rotation (rotations always store the id): this secret's own keys are
+// not candidates.
+function prefixCandidates(keys: readonly FactifyKey[], value: KeySecret, secretArn: string): FactifyKey[] {
+  return keys.filter((key) => !isOwnedBy(key.name, secretArn) && prefixMatches(key, value));
 }
 
 function prefixMatches(key: FactifyKey, value: KeySecret): boolean {

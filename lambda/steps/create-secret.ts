@@ -36,12 +36,12 @@ export async function createSecret(ctx: StepContext): Promise<void> {
   const manager = await managerCredential(ctx, current, `the current key of secret ${arn}`);
   const listed = await ctx.factify.listKeys(manager);
   const active = listed.filter((key) => key.isActive);
-  const currentKey = resolveKey(active, current, `The AWSCURRENT value of secret ${arn}`);
+  const currentKey = resolveKey(active, current, arn, `The AWSCURRENT value of secret ${arn}`);
 
   // The key the previous rotation replaced is normally revoked by its finishSecret already. If that revoke
   // never happened (Factify down through every retry), finish it now rather than strand the key.
   const previous = versionWithStage(ctx.secret, AWSPREVIOUS) ? await readPrevious(ctx) : undefined;
-  const previousKey = previous && findKey(active, previous);
+  const previousKey = previous && findKey(active, previous, arn);
   const stale = active.filter(
     (key) => key.id !== currentKey.id && (key.id === previousKey?.id || isOwnedBy(key.name, arn)),
   );

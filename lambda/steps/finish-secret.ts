@@ -42,7 +42,7 @@ export async function finishSecret(ctx: StepContext): Promise<void> {
   // A first value written without apiKeyId needs the listing anyway, to find the key by its prefix.
   let keyId = replaced.apiKeyId;
   if (ctx.alreadyCurrent || keyId === undefined) {
-    const key = findKey(await ctx.factify.listKeys(manager, { includeRevoked: true }), replaced);
+    const key = findKey(await ctx.factify.listKeys(manager, { includeRevoked: true }), replaced, arn);
     if (key === undefined) {
       throw new RotationStateError(
         `The key that secret ${arn} replaced is not listed at Factify under its apiKeyId or a unique prefix, so it ` +

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { AWSPENDING, pendingRotationVersion, type SecretRecord } from './store.js';
+import { AWSCURRENT, AWSPENDING, pendingRotationVersion, type SecretRecord } from './store.js';
 
 export type RotationStep = 'createSecret' | 'setSecret' | 'testSecret' | 'finishSecret';
 
@@ -90,11 +90,15 @@ export class RotationEngine {
 
   /**
    * Re-runs a failed rotation from createSecret with the same ClientRequestToken and RotationToken, as
-   * Secrets Manager's own retries do. Throws if there is no failed rotation still holding AWSPENDING.
+   * Secrets Manager's own retries do ("if any rotation step fails, Secrets Manager retries the entire
+   * rotation process"). A failure after finishSecret moved AWSCURRENT is retried too: the docs do not
+   * exempt it, and a function must not depend on that retry not happening (or happening). Throws if the
+   * last rotation did not fail, or its version has since lost both AWSPENDING and AWSCURRENT.
    */
   retry(secret: SecretRecord): Promise<RotationOutcome> {
     const run = this.#runs.get(secret.arn);
-    if (run?.status !== 'failed' || pendingRotationVersion(secret)?.id !== run.versionId) {
+    const stages = secret.versions.get(run?.versionId ?? '')?.stages;
+    if (run?.status !== 'failed' || !(stages?.has(AWSPENDING) || stages?.has(AWSCURRENT))) {
       throw new Error(`No failed rotation of ${secret.name} is waiting for a retry.`);
     }
     return this.#launch(run);

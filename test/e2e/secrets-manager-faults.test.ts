@@ -1,0 +1,67 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Fault } from '../emulators/secrets-manager.js';
+import {
+  type RotationEnvironment,
+  retryUntilRotated,
+  startRotationEnvironment,
+} from '../support/rotation-environment.js';
+import { expectRotated, rotateSecret, type SeededSecret, seedSecret } from '../support/seeded-secret.js';
+
+// The SDK retries transient errors itself (3 attempts); this many failures get through to the step.
+const PAST_SDK_RETRIES = 3;
+
+/**
+ * Every Secrets Manager call of a rotation failing, throttled, hanging, or applied just as the process
+ * dies. Retrying the rotation with the same token must converge on an undisturbed rotation's end state.
+ */
+describe('a rotation under Secrets Manager faults converges', () => {
+  let environment: RotationEnvironment;
+  let seeded: SeededSecret;
+  beforeEach(async () => {
+    environment = await startRotationEnvironment();
+    seeded = seedSecret(environment);
+  });
+  afterEach(async () => {
+    await environment.close();
+  });
+
+  const operations = ['DescribeSecret', 'GetSecretValue', 'PutSecretValue', 'UpdateSecretVersionStage'];
+  const faults: [string, Fault][] = [
+    ['fails (500) past the SDK retries', { type: 'InternalServiceError', times: PAST_SDK_RETRIES }],
+    ['is throttled past the SDK retries', { type: 'ThrottlingException', times: PAST_SDK_RETRIES }],
+    ['hangs longer than the request timeout', { hangMs: 6_000 }],
+  ];
+  const cases = operations.flatMap((operation) =>
+    faults.map(([how, fault]) => [`${operation} ${how}`, operation, fault] as const),
+  );
+
+  it.each(cases)('when %s', async (_name, operation, fault) => {
+    environment.secretsManager.failNext(operation, fault);
+
+    const versionId = await rotateSecret(environment, seeded.arn);
+    const outcomes = await retryUntilRotated(environment, seeded.arn);
+
+    expect(outcomes.at(-1)?.status).toBe('succeeded');
+    await expectRotated(environment, seeded, versionId);
+  });
+
+  it.each(['PutSecretValue', 'UpdateSecretVersionStage'])(
+    'when the process is killed while %s is being applied',
+    async (operation) => {
+      environment.secretsManager.failNext(operation, { hangMs: 1_000 });
+      const killer = setInterval(() => {
+        if (environment.secretsManager.calls.some((call) => call.operation === operation)) {
+          environment.running()?.kill();
+          clearInterval(killer);
+        }
+      }, 20);
+
+      const versionId = await rotateSecret(environment, seeded.arn);
+      const outcomes = await retryUntilRotated(environment, seeded.arn);
+      clearInterval(killer);
+
+      expect(outcomes.map((outcome) => outcome.status)).toEqual(['failed', 'succeeded']);
+      await expectRotated(environment, seeded, versionId);
+    },
+  );
+});

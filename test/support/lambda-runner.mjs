@@ -1,0 +1,38 @@
+// A minimal stand-in for the Lambda Node.js runtime: one cold invocation of the built bundle in this
+// process. It gives the handler a context with a deadline and reports the outcome to the parent over IPC,
+// printing a failure the way the Lambda runtime does, so that tests see every line Lambda would log.
+import { pathToFileURL } from 'node:url';
+
+const { bundle, event, timeoutMs, requestId } = JSON.parse(process.env.LAMBDA_RUNNER_INVOCATION ?? '{}');
+delete process.env.LAMBDA_RUNNER_INVOCATION;
+const deadline = Date.now() + timeoutMs;
+const context = {
+  awsRequestId: requestId,
+  functionName: 'factify-key-rotation',
+  getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+};
+
+const timer = setTimeout(() => {
+  process.stdout.write(
+    `${JSON.stringify({ level: 'ERROR', message: `Task timed out after ${timeoutMs / 1000} seconds` })}\n`,
+  );
+  process.send({ ok: false, timedOut: true }, () => process.exit(1));
+}, timeoutMs);
+
+try {
+  const { handler } = await import(pathToFileURL(bundle).href);
+  const result = await handler(event, context);
+  clearTimeout(timer);
+  process.send({ ok: true, result: result ?? null }, () => process.exit(0));
+} catch (error) {
+  clearTimeout(timer);
+  const report = {
+    errorType: error?.name ?? 'Error',
+    errorMessage: error?.message ?? String(error),
+    code: error?.code,
+  };
+  process.stderr.write(
+    `${JSON.stringify({ ...report, stackTrace: String(error?.stack ?? '').split('\n') })}\n`,
+  );
+  process.send({ ok: false, error: report }, () => process.exit(1));
+}

@@ -1,0 +1,59 @@
+import { type ChildProcess, fork } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The artifact `npm run build` produces and the stack deploys. */
+export const BUNDLE = resolve(fileURLToPath(new URL('../../dist/lambda/index.mjs', import.meta.url)));
+const RUNNER = fileURLToPath(new URL('./lambda-runner.mjs', import.meta.url));
+
+export interface Invocation {
+  readonly ok: boolean;
+  readonly result?: unknown;
+  readonly error?: { errorType: string; errorMessage: string; code?: string };
+  readonly timedOut?: boolean;
+  /** The process died before it could report (killed mid-invocation). */
+  readonly killed?: boolean;
+  readonly output: string;
+}
+
+export interface RunningInvocation {
+  readonly done: Promise<Invocation>;
+  /** Ends the process at once, as when Lambda's host dies or the sandbox is recycled mid-invocation. */
+  kill(): void;
+}
+
+/**
+ * Runs one invocation of the built bundle in a fresh Node.js process, like a cold Lambda. `env` is the
+ * function's whole environment (plus PATH), so nothing leaks in from the test process.
+ */
+export function invokeBundle(
+  event: unknown,
+  env: Record<string, string>,
+  timeoutMs = 60_000,
+): RunningInvocation {
+  const child: ChildProcess = fork(RUNNER, [], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      ...env,
+      LAMBDA_RUNNER_INVOCATION: JSON.stringify({ bundle: BUNDLE, event, timeoutMs, requestId: randomUUID() }),
+    },
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk) => {
+    output += chunk;
+  });
+  child.stderr?.on('data', (chunk) => {
+    output += chunk;
+  });
+  const done = new Promise<Invocation>((resolvePromise) => {
+    let report: Omit<Invocation, 'output'> | undefined;
+    child.on('message', (message) => {
+      report = message as Omit<Invocation, 'output'>;
+    });
+    child.on('close', () => resolvePromise({ ...(report ?? { ok: false, killed: true }), output }));
+  });
+  return { done, kill: () => child.kill('SIGKILL') };
+}

@@ -1,0 +1,95 @@
+import {
+  type FactifySimulator,
+  type FactifySimulatorOptions,
+  startFactifySimulator,
+} from '../emulators/factify.js';
+import type { RotationEvent, RotationOutcome } from '../emulators/secrets-manager.js';
+import { type SecretsManagerEmulator, startSecretsManagerEmulator } from '../emulators/secrets-manager.js';
+import { type Invocation, invokeBundle, type RunningInvocation } from './lambda-runtime.js';
+
+export const FUNCTION_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:factify-key-rotation';
+
+export interface RotationEnvironment {
+  readonly secretsManager: SecretsManagerEmulator;
+  readonly factify: FactifySimulator;
+  /** The function's environment, as the stack would set it, pointed at the emulators. */
+  readonly env: Record<string, string>;
+  /** Every invocation so far, with everything it printed. */
+  readonly invocations: Invocation[];
+  /** The invocation running now, so a fault hook can kill it mid-call. */
+  running(): RunningInvocation | undefined;
+  /** Invokes the built bundle once, as Lambda would. */
+  invoke(event: unknown, extraEnv?: Record<string, string>): Promise<Invocation>;
+  /** Everything the function printed, for leak checks. */
+  output(): string;
+  close(): Promise<void>;
+}
+
+/**
+ * Both emulators on loopback, and Secrets Manager wired to run rotations through the built bundle, each
+ * step in a fresh process, the way Secrets Manager invokes the deployed function.
+ */
+export async function startRotationEnvironment(
+  options: {
+    factify?: FactifySimulatorOptions;
+    env?: Record<string, string>;
+    /** Called after each rotation step Secrets Manager invoked, e.g. to narrate a demo. */
+    onStep?: (event: RotationEvent, invocation: Invocation) => void;
+  } = {},
+): Promise<RotationEnvironment> {
+  const secretsManager = await startSecretsManagerEmulator();
+  const factify = await startFactifySimulator(options.factify);
+  const env = {
+    AWS_REGION: secretsManager.region,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsManager.endpoint,
+    AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+    AWS_SECRET_ACCESS_KEY: 'emulator-secret-access-key',
+    FACTIFY_API_URL: factify.url,
+    ...options.env,
+  };
+  const invocations: Invocation[] = [];
+  let current: RunningInvocation | undefined;
+
+  const invoke = async (event: unknown, extraEnv: Record<string, string> = {}) => {
+    current = invokeBundle(event, { ...env, ...extraEnv });
+    const invocation = await current.done;
+    current = undefined;
+    invocations.push(invocation);
+    return invocation;
+  };
+  secretsManager.setRotationInvoker(FUNCTION_ARN, async (event) => {
+    const invocation = await invoke(event);
+    options.onStep?.(event, invocation);
+    if (!invocation.ok) {
+      throw new Error(
+        invocation.error?.errorMessage ?? (invocation.killed ? 'process killed' : 'Task timed out'),
+      );
+    }
+  });
+
+  return {
+    secretsManager,
+    factify,
+    env,
+    invocations,
+    running: () => current,
+    invoke,
+    output: () => invocations.map((invocation) => invocation.output).join(''),
+    close: async () => {
+      await Promise.allSettled([secretsManager.close(), factify.close()]);
+    },
+  };
+}
+
+/** Keeps retrying a failed rotation with the same token, as Secrets Manager does, until it succeeds. */
+export async function retryUntilRotated(
+  environment: RotationEnvironment,
+  secretId: string,
+  maxRetries = 4,
+): Promise<RotationOutcome[]> {
+  const outcomes = [await environment.secretsManager.waitForRotation(secretId, 60_000)];
+  while (outcomes.at(-1)?.status === 'failed' && outcomes.length <= maxRetries) {
+    outcomes.push(await environment.secretsManager.retryRotation(secretId));
+  }
+  return outcomes;
+}
