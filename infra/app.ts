@@ -1,0 +1,55 @@
+// The CDK app behind `npx cdk deploy`: maps CDK context to one FactifyKeyRotation in its own stack.
+import { App, CfnOutput, Stack, Validations } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { readAppConfig } from './context.js';
+import { FactifyKeyRotation, FactifyKeyRotationConfigError } from './factify-key-rotation.js';
+
+const app = new App();
+try {
+  const config = readAppConfig((key) => app.node.tryGetContext(key));
+  const stack = new Stack(app, config.stackName, {
+    env: config.env,
+    description: 'Rotates Factify API keys held in Secrets Manager (factify-key-rotation)',
+  });
+  // Imported by complete ARN: the stack references the secrets, never their values. The id is the secret's
+  // name with its random suffix, unique in the account and region, so reordering secretArns changes nothing.
+  const importSecret = (arn: string) =>
+    secretsmanager.Secret.fromSecretCompleteArn(
+      stack,
+      arn.slice(arn.indexOf(':secret:') + 8).replaceAll('/', '|'),
+      arn,
+    );
+  const rotation = new FactifyKeyRotation(stack, 'Rotation', {
+    secrets: config.secretArns.map(importSecret),
+    adminSecret: config.adminSecretArn === undefined ? undefined : importSecret(config.adminSecretArn),
+    encryptionKey:
+      config.kmsKeyArn === undefined ? undefined : kms.Key.fromKeyArn(stack, 'SecretsKey', config.kmsKeyArn),
+    rotationSchedule: config.rotationSchedule,
+    rotationWindow: config.rotationWindow,
+    rotateImmediatelyOnUpdate: config.rotateImmediatelyOnUpdate,
+    factifyApiUrl: config.factifyApiUrl,
+    alertEmail: config.alertEmail,
+    logRetention: config.logRetention,
+  });
+  new CfnOutput(stack, 'RotationFunctionName', {
+    description: 'Open it in the Lambda console to start a rotation by hand',
+    value: rotation.rotationFunction.functionName,
+  });
+  new CfnOutput(stack, 'LogGroupName', {
+    description: 'Where the function logs each rotation step',
+    value: rotation.logGroup.logGroupName,
+  });
+  new CfnOutput(stack, 'AlertTopicArn', {
+    description: 'Subscribe here to receive rotation alerts',
+    value: rotation.alertTopic.topicArn,
+  });
+  // Synth fails on any unacknowledged AwsSolutions error; test/infra/cdk-nag.test.ts also rejects warnings.
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+} catch (error) {
+  if (!(error instanceof FactifyKeyRotationConfigError)) throw error;
+  // A configuration mistake needs its message, not a stack trace.
+  console.error(error.message);
+  process.exitCode = 1;
+}

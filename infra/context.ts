@@ -1,0 +1,101 @@
+import { Duration } from 'aws-cdk-lib';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { kmsKeyArnProblem, parseSecretArn, SECRET_ARN_EXAMPLE, secretArnProblem } from './arns.js';
+import { FactifyKeyRotationConfigError } from './props-validation.js';
+import { KeyRotationSchedule } from './rotation-schedule.js';
+
+/** The app's settings, read from CDK context (`-c key=value` or cdk.json). */
+export interface AppConfig {
+  readonly stackName: string;
+  /** Where the stack deploys: the account and region of the secrets. */
+  readonly env: { readonly account: string; readonly region: string };
+  readonly secretArns: readonly string[];
+  readonly adminSecretArn?: string;
+  readonly kmsKeyArn?: string;
+  readonly rotationSchedule?: KeyRotationSchedule;
+  readonly rotationWindow?: Duration;
+  readonly rotateImmediatelyOnUpdate?: boolean;
+  readonly factifyApiUrl?: string;
+  readonly alertEmail?: string;
+  readonly logRetention?: RetentionDays;
+}
+
+export const DEFAULT_STACK_NAME = 'FactifyKeyRotation';
+
+const RETENTION_DAYS = new Set(Object.values(RetentionDays).filter((value) => typeof value === 'number'));
+
+/**
+ * Reads and checks the context values. `get` is `app.node.tryGetContext`: values from `-c` are strings, values
+ * from cdk.json may be JSON (a list of ARNs, a boolean, a number).
+ * @throws FactifyKeyRotationConfigError listing every problem, with the command that fixes a missing secretArns
+ */
+export function readAppConfig(get: (key: string) => unknown): AppConfig {
+  const problems: string[] = [];
+  const text = (key: string): string | undefined => {
+    const value = get(key);
+    if (value === undefined || value === null) return undefined;
+    if (typeof value === 'string') return value.trim() || undefined;
+    if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+    problems.push(`${key}: expected a string, got ${JSON.stringify(value)}.`);
+    return undefined;
+  };
+
+  const rawArns = get('secretArns');
+  const secretArns = (Array.isArray(rawArns) ? rawArns.map(String) : (text('secretArns') ?? '').split(','))
+    .map((arn) => arn.trim())
+    .filter((arn) => arn !== '');
+  if (secretArns.length === 0) {
+    problems.push(
+      'secretArns is missing: pass the complete ARNs of the secrets to rotate, comma-separated, e.g.\n' +
+        `      npx cdk deploy -c secretArns=${SECRET_ARN_EXAMPLE}[,<arn>...]`,
+    );
+  }
+  secretArns.forEach((arn, index) => {
+    const problem = secretArnProblem(arn, `secretArns[${index}]`);
+    if (problem) problems.push(problem);
+    if (secretArns.indexOf(arn) !== index) problems.push(`secretArns: ${arn} is listed more than once.`);
+  });
+
+  const adminSecretArn = text('adminSecretArn');
+  const adminProblem = adminSecretArn && secretArnProblem(adminSecretArn, 'adminSecretArn');
+  if (adminProblem) problems.push(adminProblem);
+  const kmsKeyArn = text('kmsKeyArn');
+  const kmsProblem = kmsKeyArn && kmsKeyArnProblem(kmsKeyArn, 'kmsKeyArn');
+  if (kmsProblem) problems.push(kmsProblem);
+
+  const scheduleText = text('rotationSchedule');
+  const windowText = text('rotationWindow');
+  const window = windowText === undefined ? undefined : /^(\d{1,2})h$/.exec(windowText);
+  if (windowText !== undefined && !window) {
+    problems.push(`rotationWindow: "${windowText}" is not a number of hours like 3h.`);
+  }
+  const rotateText = text('rotateImmediatelyOnUpdate');
+  if (rotateText !== undefined && rotateText !== 'true' && rotateText !== 'false') {
+    problems.push(`rotateImmediatelyOnUpdate: give true or false, got "${rotateText}".`);
+  }
+  const retentionText = text('logRetentionDays');
+  const retention = retentionText === undefined ? undefined : Number(retentionText);
+  if (retention !== undefined && !RETENTION_DAYS.has(retention)) {
+    problems.push(
+      `logRetentionDays: CloudWatch Logs accepts ${[...RETENTION_DAYS].join(', ')} (9999 = never expire), got "${retentionText}".`,
+    );
+  }
+
+  if (problems.length > 0) throw new FactifyKeyRotationConfigError(problems);
+  // The stack goes where the secrets are: a rotation function serves its own account and region only.
+  const { account, region } = parseSecretArn(secretArns[0] as string) as { account: string; region: string };
+  return {
+    stackName: text('stackName') ?? DEFAULT_STACK_NAME,
+    env: { account, region },
+    secretArns,
+    adminSecretArn,
+    kmsKeyArn,
+    rotationSchedule:
+      scheduleText === undefined ? undefined : KeyRotationSchedule.fromExpression(scheduleText),
+    rotationWindow: window ? Duration.hours(Number(window[1])) : undefined,
+    rotateImmediatelyOnUpdate: rotateText === undefined ? undefined : rotateText === 'true',
+    factifyApiUrl: text('factifyApiUrl'),
+    alertEmail: text('alertEmail'),
+    logRetention: retention as RetentionDays | undefined,
+  };
+}

@@ -1,0 +1,387 @@
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+import { DEFAULT_FACTIFY_API_URL, FactifyKeyRotationConfigError, propsProblems } from './props-validation.js';
+import { DEFAULT_ROTATION_SCHEDULE, type KeyRotationSchedule } from './rotation-schedule.js';
+
+export { FactifyKeyRotationConfigError } from './props-validation.js';
+
+/** The directory `npm run build` writes the function's bundle (index.mjs and its source map) to. */
+export const BUNDLE_DIR = fileURLToPath(new URL('../dist/lambda', import.meta.url));
+
+const ALARM_PERIOD = Duration.minutes(5);
+
+/** Properties of {@link FactifyKeyRotation}. */
+export interface FactifyKeyRotationProps {
+  /**
+   * The existing secrets that hold Factify keys; one function rotates them all. Each must carry its complete
+   * ARN (with the six-character suffix), e.g. from `Secret.fromSecretCompleteArn`, and live in the stack's
+   * account and region.
+   */
+  readonly secrets: readonly secretsmanager.ISecret[];
+
+  /**
+   * When Secrets Manager rotates the secrets.
+   * @default KeyRotationSchedule.rate(Duration.days(30))
+   */
+  readonly rotationSchedule?: KeyRotationSchedule;
+
+  /**
+   * How long after the scheduled time Secrets Manager may start a rotation (1 to 24 whole hours). It must not
+   * run into the next window or the next UTC day.
+   * @default - Secrets Manager's default: one hour for schedules in hours, the rest of the UTC day otherwise
+   */
+  readonly rotationWindow?: Duration;
+
+  /**
+   * Whether Secrets Manager rotates the secrets as soon as a deployment creates or changes their schedule.
+   * With `false` it only checks the configuration by running the function's testSecret step.
+   * @default false
+   */
+  readonly rotateImmediatelyOnUpdate?: boolean;
+
+  /**
+   * The Factify API base URL the function calls (`FACTIFY_API_URL`): https, path ending in `/v1`.
+   * @default 'https://api.factify.com/v1'
+   */
+  readonly factifyApiUrl?: string;
+
+  /**
+   * A secret holding a Factify admin key that creates and revokes keys on behalf of the rotated ones
+   * (`FACTIFY_ADMIN_SECRET_ID`). The function may only read it. Import it by complete ARN.
+   * @default - no admin secret: each rotated key manages its own replacement
+   */
+  readonly adminSecret?: secretsmanager.ISecret;
+
+  /**
+   * The customer-managed KMS key that encrypts the secrets (and the admin secret). The function may use it only
+   * through Secrets Manager and only for those secrets.
+   * @default - the secrets use the AWS managed key aws/secretsmanager, which needs no grant
+   */
+  readonly encryptionKey?: kms.IKey;
+
+  /**
+   * The function's timeout, at least 60 seconds: testSecret alone may wait about 30 seconds for a new key to
+   * propagate, on top of its Factify and Secrets Manager calls. The default gives that worst case twice its time.
+   * @default Duration.seconds(90)
+   */
+  readonly timeout?: Duration;
+
+  /**
+   * The function's memory in MB (128 to 10240); Lambda gives it CPU in proportion. Loading the bundle peaks at
+   * about 80 MB RSS; see docs/deploy.md for how to measure a rotation.
+   * @default 256
+   */
+  readonly memorySize?: number;
+
+  /**
+   * How long the function's log group keeps its logs.
+   * @default logs.RetentionDays.ONE_YEAR
+   */
+  readonly logRetention?: logs.RetentionDays;
+
+  /**
+   * An email address subscribed to the alert topic. AWS emails it a confirmation link first.
+   * @default - no subscription: subscribe to `alertTopic` yourself
+   */
+  readonly alertEmail?: string;
+}
+
+/**
+ * Rotates Factify API keys held in existing Secrets Manager secrets: the rotation function, one rotation
+ * schedule per secret, least-privilege permissions, and alerts (rotation failures and function errors) on an
+ * encrypted SNS topic. No key value ever passes through the CloudFormation template.
+ */
+export class FactifyKeyRotation extends Construct {
+  /** The rotation function, deployed from the `npm run build` bundle as is. */
+  readonly rotationFunction: lambda.Function;
+  /** The function's execution role; its log permissions sit in the role's default policy. */
+  readonly role: iam.Role;
+  /** The function's log group (JSON logs). */
+  readonly logGroup: logs.LogGroup;
+  /** What the function may do to the secrets, the admin secret, the KMS key and itself. */
+  readonly rotationPolicy: iam.Policy;
+  /** Lets Secrets Manager, and only on behalf of this account, invoke the function. */
+  readonly invokePermission: lambda.CfnPermission;
+  /** One rotation schedule per secret, in the order of `props.secrets`. */
+  readonly rotationSchedules: readonly secretsmanager.CfnRotationSchedule[];
+  /** Encrypts the alert topic. */
+  readonly alertKey: kms.Key;
+  /** Receives every alert: rotation failures, function errors, undeliverable failure events. */
+  readonly alertTopic: sns.Topic;
+  /** Forwards Secrets Manager's RotationFailed and TestRotationFailed events for the secrets to the topic. */
+  readonly rotationFailedRule: events.Rule;
+  /** Fires when the function reports an error (a failed step, a timeout, a bad manual invocation). */
+  readonly errorsAlarm: cloudwatch.Alarm;
+  /** Fires when EventBridge cannot deliver a rotation-failure event to the topic. */
+  readonly alertDeliveryAlarm: cloudwatch.Alarm;
+
+  constructor(scope: Construct, id: string, props: FactifyKeyRotationProps) {
+    super(scope, id);
+    const problems = propsProblems(this, props, join(BUNDLE_DIR, 'index.mjs'));
+    if (problems.length > 0) throw new FactifyKeyRotationConfigError(problems);
+
+    const secretArns = props.secrets.map(fullArn);
+    const adminSecretArn = props.adminSecret && fullArn(props.adminSecret);
+
+    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+    });
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Runs the Factify key rotation function',
+    });
+    this.logGroup.grantWrite(this.role);
+    this.rotationFunction = new lambda.Function(this, 'Function', {
+      description: 'Rotates Factify API keys held in Secrets Manager',
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      // The bundle the end-to-end tests run ships as is: no re-bundling here.
+      code: lambda.Code.fromAsset(BUNDLE_DIR),
+      handler: 'index.handler',
+      role: this.role,
+      timeout: props.timeout ?? Duration.seconds(90),
+      memorySize: props.memorySize ?? 256,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
+      systemLogLevelV2: lambda.SystemLogLevel.INFO,
+      logGroup: this.logGroup,
+      environment: {
+        FACTIFY_API_URL: props.factifyApiUrl ?? DEFAULT_FACTIFY_API_URL,
+        ...(adminSecretArn ? { FACTIFY_ADMIN_SECRET_ID: adminSecretArn } : {}),
+        // Stack traces point into the TypeScript sources through the bundled source map.
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+    });
+
+    this.rotationPolicy = this.createRotationPolicy(secretArns, adminSecretArn, props.encryptionKey);
+    // SourceAccount, which CDK's own grant (addRotationSchedule) lacks, keeps Secrets Manager from invoking the
+    // function on behalf of another account's secret (confused deputy).
+    this.invokePermission = new lambda.CfnPermission(this, 'SecretsManagerInvoke', {
+      action: 'lambda:InvokeFunction',
+      functionName: this.rotationFunction.functionArn,
+      principal: 'secretsmanager.amazonaws.com',
+      sourceAccount: Stack.of(this).account,
+    });
+    this.rotationSchedules = props.secrets.map((secret, index) =>
+      this.scheduleRotation(secret, secretArns[index] as string, props),
+    );
+
+    this.alertKey = new kms.Key(this, 'AlertKey', {
+      description: 'Encrypts the Factify key rotation alert topic',
+      enableKeyRotation: true,
+      // SNS keeps no messages at rest, so nothing needs the key once the stack is gone.
+      removalPolicy: RemovalPolicy.DESTROY,
+      pendingWindow: Duration.days(7),
+    });
+    this.alertTopic = new sns.Topic(this, 'AlertTopic', {
+      displayName: 'Factify key rotation alerts',
+      masterKey: this.alertKey,
+      enforceSSL: true,
+    });
+    if (props.alertEmail)
+      this.alertTopic.addSubscription(new subscriptions.EmailSubscription(props.alertEmail));
+    this.rotationFailedRule = this.forwardRotationFailures(secretArns);
+    this.errorsAlarm = this.alarm(
+      'ErrorsAlarm',
+      this.rotationFunction.metricErrors(),
+      'The Factify key rotation function failed. Its log group says which secret, step and why.',
+    );
+    this.alertDeliveryAlarm = this.alarm(
+      'AlertDeliveryAlarm',
+      new cloudwatch.Metric({
+        namespace: 'AWS/Events',
+        metricName: 'FailedInvocations',
+        dimensionsMap: { RuleName: this.rotationFailedRule.ruleName },
+      }),
+      'EventBridge could not deliver a Factify key rotation failure to the alert topic.',
+    );
+    this.allowPublishers();
+  }
+
+  /**
+   * Everything the function does besides logging. A Policy of its own because it names the function's ARN: the
+   * function depends on its role's default policy, so a statement there could not.
+   */
+  private createRotationPolicy(
+    secretArns: readonly string[],
+    adminSecretArn: string | undefined,
+    key: kms.IKey | undefined,
+  ): iam.Policy {
+    const functionArn = this.rotationFunction.functionArn;
+    const statements = [
+      new iam.PolicyStatement({
+        sid: 'RotateTheSecrets',
+        actions: [
+          'secretsmanager:DescribeSecret',
+          'secretsmanager:GetSecretValue',
+          'secretsmanager:PutSecretValue',
+          'secretsmanager:UpdateSecretVersionStage',
+        ],
+        resources: [...secretArns],
+      }),
+      // A manual invocation ({"SecretId": ...}) starts a rotation with RotateSecret, whose caller also needs
+      // lambda:InvokeFunction on the rotation function. The condition keeps it from pointing a secret at any
+      // other function.
+      new iam.PolicyStatement({
+        sid: 'StartRotationOfTheSecrets',
+        actions: ['secretsmanager:RotateSecret'],
+        resources: [...secretArns],
+        conditions: { ArnEqualsIfExists: { 'secretsmanager:RotationLambdaARN': functionArn } },
+      }),
+      new iam.PolicyStatement({
+        sid: 'InvokeItselfThroughRotateSecret',
+        actions: ['lambda:InvokeFunction'],
+        resources: [functionArn],
+      }),
+    ];
+    if (adminSecretArn) {
+      statements.push(
+        new iam.PolicyStatement({
+          sid: 'ReadTheAdminSecret',
+          actions: ['secretsmanager:GetSecretValue'],
+          resources: [adminSecretArn],
+        }),
+      );
+    }
+    if (key) {
+      // Secrets Manager calls KMS with the secret's ARN as encryption context: the grant covers these secrets only.
+      const viaSecretsManager = (arns: readonly string[]) => ({
+        StringEquals: {
+          'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com`,
+          'kms:EncryptionContext:SecretARN': [...arns],
+        },
+      });
+      statements.push(
+        new iam.PolicyStatement({
+          sid: 'EncryptTheSecrets',
+          actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          resources: [key.keyArn],
+          conditions: viaSecretsManager(secretArns),
+        }),
+      );
+      if (adminSecretArn) {
+        statements.push(
+          new iam.PolicyStatement({
+            sid: 'DecryptTheAdminSecret',
+            actions: ['kms:Decrypt'],
+            resources: [key.keyArn],
+            conditions: viaSecretsManager([adminSecretArn]),
+          }),
+        );
+      }
+    }
+    return new iam.Policy(this, 'RotationPolicy', { roles: [this.role], statements });
+  }
+
+  private scheduleRotation(
+    secret: secretsmanager.ISecret,
+    secretArn: string,
+    props: FactifyKeyRotationProps,
+  ): secretsmanager.CfnRotationSchedule {
+    // The L1 resource directly: the L2 (addRotationSchedule) has no cron or window, grants
+    // GetRandomPassword on "*", and adds an invoke permission without SourceAccount. Only ScheduleExpression
+    // is set, never AutomaticallyAfterDays: Secrets Manager rejects the two together.
+    // The id follows the secret, not its position: a schedule recreated under a new logical id is deleted after
+    // its replacement is created, which turns rotation off (cloudformation-coverage-roadmap#1813).
+    const schedule = new secretsmanager.CfnRotationSchedule(this, `Schedule${Names.uniqueId(secret)}`, {
+      secretId: secretArn,
+      rotationLambdaArn: this.rotationFunction.functionArn,
+      rotateImmediatelyOnUpdate: props.rotateImmediatelyOnUpdate ?? false,
+      rotationRules: {
+        scheduleExpression: (props.rotationSchedule ?? DEFAULT_ROTATION_SCHEDULE).expressionString,
+        duration: props.rotationWindow && `${props.rotationWindow.toHours()}h`,
+      },
+    });
+    // Secrets Manager tests the configuration (and may rotate) as soon as the schedule exists: the function must
+    // be invocable and allowed to rotate by then (the race aws-cdk PR #26512 fixed for the L2).
+    schedule.node.addDependency(this.invokePermission, this.rotationPolicy);
+    return schedule;
+  }
+
+  private forwardRotationFailures(secretArns: readonly string[]): events.Rule {
+    const rule = new events.Rule(this, 'RotationFailedRule', {
+      description: 'Secrets Manager could not rotate a Factify key',
+      eventPattern: {
+        source: ['aws.secretsmanager'],
+        detailType: ['AWS Service Event via CloudTrail'],
+        detail: {
+          eventSource: ['secretsmanager.amazonaws.com'],
+          eventName: ['RotationFailed', 'TestRotationFailed'],
+          additionalEventData: { SecretId: [...secretArns] },
+        },
+      },
+    });
+    // Not targets.SnsTopic: it grants events.amazonaws.com Publish for any rule; allowPublishers() names this one.
+    const topicArn = this.alertTopic.topicArn;
+    rule.addTarget({ bind: () => ({ arn: topicArn }) });
+    return rule;
+  }
+
+  private alarm(id: string, metric: cloudwatch.Metric, description: string): cloudwatch.Alarm {
+    const alarm = new cloudwatch.Alarm(this, id, {
+      alarmDescription: description,
+      metric: metric.with({ period: ALARM_PERIOD, statistic: cloudwatch.Stats.SUM }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    alarm.addAlarmAction(new cloudwatchActions.SnsAction(this.alertTopic));
+    return alarm;
+  }
+
+  /** Topic and key policies for the rule and the alarms, each publisher named by its ARN. */
+  private allowPublishers(): void {
+    this.alertTopic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'RotationFailedRulePublishes',
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.alertTopic.topicArn],
+        conditions: { ArnEquals: { 'aws:SourceArn': this.rotationFailedRule.ruleArn } },
+      }),
+    );
+    this.alertTopic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AlarmsPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.alertTopic.topicArn],
+        conditions: {
+          ArnEquals: { 'aws:SourceArn': [this.errorsAlarm.alarmArn, this.alertDeliveryAlarm.alarmArn] },
+        },
+      }),
+    );
+    // Publishing to an encrypted topic needs the publisher to use its key. No source conditions here: EventBridge
+    // does not send them to KMS, and a denied call would drop the alert silently. The key encrypts only this
+    // topic, whose policy above decides who may publish.
+    this.alertKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AlertPublishersEncrypt',
+        principals: [
+          new iam.ServicePrincipal('events.amazonaws.com'),
+          new iam.ServicePrincipal('cloudwatch.amazonaws.com'),
+        ],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+      }),
+    );
+  }
+}
+
+/** The secret's complete ARN, which propsProblems() has made sure it has. */
+function fullArn(secret: secretsmanager.ISecret): string {
+  return secret.secretFullArn as string;
+}

@@ -1,0 +1,137 @@
+import { existsSync } from 'node:fs';
+import { Stack, Token } from 'aws-cdk-lib';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import {
+  kmsKeyArnProblem,
+  type ParsedArn,
+  parseKmsKeyArn,
+  parseSecretArn,
+  secretArnProblem,
+} from './arns.js';
+import type { FactifyKeyRotationProps } from './factify-key-rotation.js';
+import { DEFAULT_ROTATION_SCHEDULE } from './rotation-schedule.js';
+
+export const DEFAULT_FACTIFY_API_URL = 'https://api.factify.com/v1';
+
+/** Thrown when the props (or the CDK context they came from) are invalid; lists every problem found. */
+export class FactifyKeyRotationConfigError extends Error {
+  override readonly name = 'FactifyKeyRotationConfigError';
+
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid Factify key rotation configuration:\n  - ${problems.join('\n  - ')}`);
+  }
+}
+
+/**
+ * Every problem with the props, each message naming the fix, so that one synth reports them all.
+ * `bundleFile` is the function's bundle, which must have been built.
+ */
+export function propsProblems(
+  scope: Construct,
+  props: FactifyKeyRotationProps,
+  bundleFile: string,
+): string[] {
+  const problems: string[] = [];
+  const stack = Stack.of(scope);
+  const environments: { what: string; env: ParsedArn }[] = [];
+
+  const checkSecret = (secret: secretsmanager.ISecret, what: string): void => {
+    const arn = secret.secretFullArn;
+    if (arn === undefined) {
+      problems.push(
+        `${what} (${secret.node.path}) was imported without its complete ARN: import it with ` +
+          'Secret.fromSecretCompleteArn so that its policies name exactly that secret.',
+      );
+    } else if (!Token.isUnresolved(arn)) {
+      const problem = secretArnProblem(arn, what);
+      if (problem) problems.push(problem);
+      const env = parseSecretArn(arn);
+      if (env) environments.push({ what, env });
+    }
+  };
+
+  if (props.secrets.length === 0) problems.push('secrets: give at least one secret to rotate.');
+  props.secrets.forEach((secret, index) => {
+    checkSecret(secret, `secrets[${index}]`);
+  });
+  const rotated = props.secrets.map((secret) => secret.secretFullArn).filter((arn) => arn !== undefined);
+  const duplicates = rotated.filter(
+    (arn, index) => !Token.isUnresolved(arn) && rotated.indexOf(arn) !== index,
+  );
+  for (const arn of new Set(duplicates)) problems.push(`secrets: ${arn} is listed more than once.`);
+
+  if (props.adminSecret) {
+    checkSecret(props.adminSecret, 'adminSecret');
+    const adminArn = props.adminSecret.secretFullArn;
+    if (adminArn !== undefined && rotated.includes(adminArn)) {
+      problems.push('adminSecret: the admin secret must not be one of the rotated secrets.');
+    }
+  }
+  if (props.encryptionKey && !Token.isUnresolved(props.encryptionKey.keyArn)) {
+    const problem = kmsKeyArnProblem(props.encryptionKey.keyArn, 'encryptionKey');
+    if (problem) problems.push(problem);
+    const env = parseKmsKeyArn(props.encryptionKey.keyArn);
+    if (env) environments.push({ what: 'encryptionKey', env });
+  }
+  problems.push(...environmentProblems(environments, stack));
+
+  problems.push(...(props.rotationSchedule ?? DEFAULT_ROTATION_SCHEDULE).problems(props.rotationWindow));
+
+  const timeout = props.timeout?.toSeconds() ?? 90;
+  if (timeout < 60 || timeout > 900) {
+    problems.push(
+      `timeout: give 60 seconds to 15 minutes (testSecret alone may wait about 30 s for a new key), got ${timeout} s.`,
+    );
+  }
+  const memory = props.memorySize ?? 256;
+  if (!Number.isInteger(memory) || memory < 128 || memory > 10240) {
+    problems.push(`memorySize: give a whole number of MB from 128 to 10240, got ${memory}.`);
+  }
+  if (props.factifyApiUrl !== undefined) {
+    const problem = apiUrlProblem(props.factifyApiUrl);
+    if (problem) problems.push(problem);
+  }
+  if (props.alertEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(props.alertEmail)) {
+    problems.push(`alertEmail: "${props.alertEmail}" is not an email address.`);
+  }
+  if (!existsSync(bundleFile)) {
+    problems.push(`the function bundle ${bundleFile} is missing: run \`npm run build\` first.`);
+  }
+  return problems;
+}
+
+/** The function can only reach secrets and keys in its own account and region. */
+function environmentProblems(items: readonly { what: string; env: ParsedArn }[], stack: Stack): string[] {
+  const first = items[0];
+  if (!first) return [];
+  const region = Token.isUnresolved(stack.region) ? first.env.region : stack.region;
+  const account = Token.isUnresolved(stack.account) ? first.env.account : stack.account;
+  return items
+    .filter(({ env }) => env.region !== region || env.account !== account)
+    .map(
+      ({ what, env }) =>
+        `${what} is in account ${env.account}, region ${env.region}, but the function deploys to account ` +
+        `${account}, region ${region}: a rotation function serves secrets of its own account and region only.`,
+    );
+}
+
+function apiUrlProblem(value: string): string | undefined {
+  const fix = `Set it to the Factify API base URL, e.g. ${DEFAULT_FACTIFY_API_URL}.`;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `factifyApiUrl: "${value}" is not an absolute URL. ${fix}`;
+  }
+  // The same rules the function applies at start-up, minus its loopback exception for local emulators.
+  if (url.protocol !== 'https:')
+    return `factifyApiUrl: "${value}" must use https: keys travel in its requests.`;
+  if (url.username || url.password || url.search || url.hash) {
+    return `factifyApiUrl: "${value}" must not contain credentials, a query or a fragment. ${fix}`;
+  }
+  if (!url.pathname.replace(/\/+$/, '').endsWith('/v1')) {
+    return `factifyApiUrl: the path of "${value}" must end with /v1, the API version the function speaks. ${fix}`;
+  }
+  return undefined;
+}

@@ -1,0 +1,522 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { App, type CfnElement, Duration, type Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type { IConstruct } from 'constructs';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  BUNDLE_DIR,
+  FactifyKeyRotation,
+  FactifyKeyRotationConfigError,
+  type FactifyKeyRotationProps,
+} from '../../infra/factify-key-rotation.js';
+import { propsProblems } from '../../infra/props-validation.js';
+import { KeyRotationSchedule } from '../../infra/rotation-schedule.js';
+import {
+  ACCOUNT,
+  ADMIN_SECRET_ARN,
+  importSecret,
+  KMS_KEY_ARN,
+  newStack,
+  OTHER_SECRET_ARN,
+  REGION,
+  removeTempDirs,
+  SECRET_ARN,
+} from './support.js';
+
+afterAll(removeTempDirs);
+
+type Options = Omit<FactifyKeyRotationProps, 'secrets' | 'adminSecret' | 'encryptionKey'> & {
+  secretArns?: string[];
+  adminSecretArn?: string;
+  kmsKeyArn?: string;
+};
+
+function build(options: Options = {}): { stack: Stack; rotation: FactifyKeyRotation; template: Template } {
+  const stack = newStack();
+  const { secretArns = [SECRET_ARN], adminSecretArn, kmsKeyArn, ...props } = options;
+  const rotation = new FactifyKeyRotation(stack, 'Rotation', {
+    ...props,
+    secrets: secretArns.map((arn) => importSecret(stack, arn)),
+    adminSecret: adminSecretArn === undefined ? undefined : importSecret(stack, adminSecretArn),
+    encryptionKey: kmsKeyArn === undefined ? undefined : kms.Key.fromKeyArn(stack, 'Key', kmsKeyArn),
+  });
+  return { stack, rotation, template: Template.fromStack(stack) };
+}
+
+/** The logical id of an L2 construct's resource, or of an L1 construct itself. */
+const logicalId = (stack: Stack, construct: IConstruct): string =>
+  stack.getLogicalId((construct.node.defaultChild ?? construct) as CfnElement);
+
+/** Every statement of every IAM policy in the template. */
+function iamStatements(template: Template): Record<string, unknown>[] {
+  return Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+    (policy) =>
+      (policy as { Properties: { PolicyDocument: { Statement: Record<string, unknown>[] } } }).Properties
+        .PolicyDocument.Statement,
+  );
+}
+
+describe('the function', () => {
+  const { stack, rotation, template } = build();
+  const functionArn = { 'Fn::GetAtt': [logicalId(stack, rotation.rotationFunction), 'Arn'] };
+
+  it('runs the bundle on Node.js 24, arm64, with JSON logs in a log group that expires', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      Handler: 'index.handler',
+      Timeout: 90,
+      MemorySize: 256,
+      LoggingConfig: {
+        LogFormat: 'JSON',
+        ApplicationLogLevel: 'INFO',
+        SystemLogLevel: 'INFO',
+        LogGroup: { Ref: logicalId(stack, rotation.logGroup) },
+      },
+    });
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 365 });
+  });
+
+  it('ships the exact bundle that npm run build wrote, with its source map switched on', () => {
+    const code = template.findResources('AWS::Lambda::Function')[logicalId(stack, rotation.rotationFunction)]
+      ?.Properties.Code as { S3Key: string };
+    const staged = join(App.of(stack)?.outdir ?? '', `asset.${code.S3Key.replace(/\.zip$/, '')}`);
+    for (const file of ['index.mjs', 'index.mjs.map']) {
+      expect(readFileSync(join(staged, file)).equals(readFileSync(join(BUNDLE_DIR, file)))).toBe(true);
+    }
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: { FACTIFY_API_URL: 'https://api.factify.com/v1', NODE_OPTIONS: '--enable-source-maps' },
+      },
+    });
+  });
+
+  it('has its own role with no managed policy, allowed to write only to its log group', () => {
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: Match.objectLike({
+        Statement: [Match.objectLike({ Principal: { Service: 'lambda.amazonaws.com' } })],
+      }),
+      ManagedPolicyArns: Match.absent(),
+    });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+            Resource: { 'Fn::GetAtt': [logicalId(stack, rotation.logGroup), 'Arn'] },
+          },
+        ],
+        Version: '2012-10-17',
+      },
+      Roles: [{ Ref: logicalId(stack, rotation.role) }],
+    });
+  });
+
+  it('takes timeout, memory, log retention and API URL from its props', () => {
+    const custom = build({
+      timeout: Duration.minutes(2),
+      memorySize: 512,
+      logRetention: logs.RetentionDays.THREE_MONTHS,
+      factifyApiUrl: 'https://eu.api.factify.com/v1',
+    }).template;
+    custom.hasResourceProperties('AWS::Lambda::Function', {
+      Timeout: 120,
+      MemorySize: 512,
+      Environment: { Variables: Match.objectLike({ FACTIFY_API_URL: 'https://eu.api.factify.com/v1' }) },
+    });
+    custom.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
+  });
+
+  it('may be invoked by Secrets Manager only on behalf of its own account', () => {
+    template.resourceCountIs('AWS::Lambda::Permission', 1);
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      FunctionName: functionArn,
+      Principal: 'secretsmanager.amazonaws.com',
+      SourceAccount: ACCOUNT,
+    });
+  });
+});
+
+describe('the rotation schedule', () => {
+  it('rotates every secret every 30 days by default, without rotating on deploy', () => {
+    const { stack, rotation, template } = build({ secretArns: [SECRET_ARN, OTHER_SECRET_ARN] });
+    template.resourceCountIs('AWS::SecretsManager::RotationSchedule', 2);
+    for (const arn of [SECRET_ARN, OTHER_SECRET_ARN]) {
+      template.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
+        SecretId: arn,
+        RotationLambdaARN: { 'Fn::GetAtt': [logicalId(stack, rotation.rotationFunction), 'Arn'] },
+        RotateImmediatelyOnUpdate: false,
+        RotationRules: {
+          ScheduleExpression: 'rate(30 days)',
+          Duration: Match.absent(),
+          AutomaticallyAfterDays: Match.absent(),
+        },
+      });
+    }
+  });
+
+  it('uses a cron expression and a rotation window when given', () => {
+    const { template } = build({
+      rotationSchedule: KeyRotationSchedule.cron('cron(0 4 ? * SUN *)'),
+      rotationWindow: Duration.hours(3),
+      rotateImmediatelyOnUpdate: true,
+    });
+    template.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
+      RotateImmediatelyOnUpdate: true,
+      RotationRules: {
+        ScheduleExpression: 'cron(0 4 ? * SUN *)',
+        Duration: '3h',
+        AutomaticallyAfterDays: Match.absent(),
+      },
+    });
+  });
+
+  it('uses an hourly rate when given', () => {
+    build({ rotationSchedule: KeyRotationSchedule.rate(Duration.hours(6)) }).template.hasResourceProperties(
+      'AWS::SecretsManager::RotationSchedule',
+      { RotationRules: { ScheduleExpression: 'rate(6 hours)' } },
+    );
+  });
+
+  it('is created only after the invoke permission and the rotation policy exist', () => {
+    const { stack, rotation, template } = build();
+    const [schedule] = Object.values(template.findResources('AWS::SecretsManager::RotationSchedule'));
+    expect(schedule?.DependsOn).toEqual(
+      expect.arrayContaining([
+        logicalId(stack, rotation.invokePermission),
+        logicalId(stack, rotation.rotationPolicy),
+      ]),
+    );
+  });
+
+  it('keeps each schedule when the list of secrets is reordered', () => {
+    const ids = (arns: string[]) => {
+      const { stack, rotation } = build({ secretArns: arns });
+      return Object.fromEntries(rotation.rotationSchedules.map((s) => [s.secretId, stack.getLogicalId(s)]));
+    };
+    expect(ids([SECRET_ARN, OTHER_SECRET_ARN])).toEqual(ids([OTHER_SECRET_ARN, SECRET_ARN]));
+  });
+});
+
+describe('least privilege', () => {
+  it('lets the function read and write exactly its secrets and start their rotation through itself only', () => {
+    const { stack, rotation, template } = build({ secretArns: [SECRET_ARN, OTHER_SECRET_ARN] });
+    const functionArn = { 'Fn::GetAtt': [logicalId(stack, rotation.rotationFunction), 'Arn'] };
+    const secrets = [SECRET_ARN, OTHER_SECRET_ARN].sort(); // CDK sorts policy resources
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: logicalId(stack, rotation.role) }],
+      PolicyDocument: {
+        Statement: [
+          {
+            Sid: 'RotateTheSecrets',
+            Effect: 'Allow',
+            Action: [
+              'secretsmanager:DescribeSecret',
+              'secretsmanager:GetSecretValue',
+              'secretsmanager:PutSecretValue',
+              'secretsmanager:UpdateSecretVersionStage',
+            ],
+            Resource: secrets,
+          },
+          {
+            Sid: 'StartRotationOfTheSecrets',
+            Effect: 'Allow',
+            Action: 'secretsmanager:RotateSecret',
+            Resource: secrets,
+            Condition: { ArnEqualsIfExists: { 'secretsmanager:RotationLambdaARN': functionArn } },
+          },
+          {
+            Sid: 'InvokeItselfThroughRotateSecret',
+            Effect: 'Allow',
+            Action: 'lambda:InvokeFunction',
+            Resource: functionArn,
+          },
+        ],
+        Version: '2012-10-17',
+      },
+    });
+  });
+
+  it('reads the admin secret and uses the KMS key only through Secrets Manager, for these secrets only', () => {
+    const { template } = build({ adminSecretArn: ADMIN_SECRET_ARN, kmsKeyArn: KMS_KEY_ARN });
+    const viaSecretsManager = (arns: string[]) => ({
+      StringEquals: {
+        'kms:ViaService': `secretsmanager.${REGION}.amazonaws.com`,
+        'kms:EncryptionContext:SecretARN': arns,
+      },
+    });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Sid: 'RotateTheSecrets', Resource: SECRET_ARN }),
+          {
+            Sid: 'ReadTheAdminSecret',
+            Effect: 'Allow',
+            Action: 'secretsmanager:GetSecretValue',
+            Resource: ADMIN_SECRET_ARN,
+          },
+          {
+            Sid: 'EncryptTheSecrets',
+            Effect: 'Allow',
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+            Resource: KMS_KEY_ARN,
+            Condition: viaSecretsManager([SECRET_ARN]),
+          },
+          {
+            Sid: 'DecryptTheAdminSecret',
+            Effect: 'Allow',
+            Action: 'kms:Decrypt',
+            Resource: KMS_KEY_ARN,
+            Condition: viaSecretsManager([ADMIN_SECRET_ARN]),
+          },
+        ]),
+      },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ FACTIFY_ADMIN_SECRET_ID: ADMIN_SECRET_ARN }) },
+    });
+  });
+
+  it('names no admin secret and no key when none is given', () => {
+    const { template } = build();
+    const sids = iamStatements(template).map((statement) => statement.Sid);
+    expect(sids).not.toContain('ReadTheAdminSecret');
+    expect(sids.filter((sid) => typeof sid === 'string' && sid.includes('Crypt'))).toEqual([]);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ FACTIFY_ADMIN_SECRET_ID: Match.absent() }) },
+    });
+  });
+
+  it('grants nothing on "*" and nothing with a wildcard action', () => {
+    const { template } = build({
+      adminSecretArn: ADMIN_SECRET_ARN,
+      kmsKeyArn: KMS_KEY_ARN,
+      alertEmail: 'ops@example.com',
+    });
+    for (const statement of iamStatements(template)) {
+      expect([statement.Resource].flat()).not.toContain('*');
+      expect([statement.Action].flat().filter((action) => String(action).includes('*'))).toEqual([]);
+    }
+  });
+
+  it('puts no secret value in the template', () => {
+    const { template } = build({ adminSecretArn: ADMIN_SECRET_ARN });
+    template.resourceCountIs('AWS::SecretsManager::Secret', 0);
+    const text = JSON.stringify(template.toJSON());
+    expect(text).not.toMatch(/resolve:secretsmanager|SecretString/);
+  });
+});
+
+describe('alerting', () => {
+  const { stack, rotation, template } = build({
+    secretArns: [SECRET_ARN, OTHER_SECRET_ARN],
+    alertEmail: 'ops@example.com',
+  });
+  const topic = { Ref: logicalId(stack, rotation.alertTopic) };
+
+  it('forwards RotationFailed and TestRotationFailed events of these secrets to the topic', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.secretsmanager'],
+        'detail-type': ['AWS Service Event via CloudTrail'],
+        detail: {
+          eventSource: ['secretsmanager.amazonaws.com'],
+          eventName: ['RotationFailed', 'TestRotationFailed'],
+          additionalEventData: { SecretId: [SECRET_ARN, OTHER_SECRET_ARN] },
+        },
+      },
+      Targets: [Match.objectLike({ Arn: topic })],
+    });
+  });
+
+  it("alarms on the function's errors and on undeliverable failure events", () => {
+    const alarm = {
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 1,
+      EvaluationPeriods: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [topic],
+    };
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      ...alarm,
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId(stack, rotation.rotationFunction) } }],
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      ...alarm,
+      Namespace: 'AWS/Events',
+      MetricName: 'FailedInvocations',
+      Dimensions: [{ Name: 'RuleName', Value: { Ref: logicalId(stack, rotation.rotationFailedRule) } }],
+    });
+  });
+
+  it('sends alerts to a topic encrypted with a rotating key that the rule and the alarms may use', () => {
+    template.hasResourceProperties('AWS::SNS::Topic', {
+      KmsMasterKeyId: { 'Fn::GetAtt': [logicalId(stack, rotation.alertKey), 'Arn'] },
+    });
+    template.hasResourceProperties('AWS::KMS::Key', {
+      EnableKeyRotation: true,
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Principal: { Service: ['cloudwatch.amazonaws.com', 'events.amazonaws.com'] },
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('lets only TLS publishers, this rule and these alarms publish to the topic', () => {
+    const arnOf = (construct: IConstruct) => ({ 'Fn::GetAtt': [logicalId(stack, construct), 'Arn'] });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      Topics: [topic],
+      PolicyDocument: {
+        Statement: [
+          {
+            Sid: 'AllowPublishThroughSSLOnly',
+            Effect: 'Deny',
+            Principal: '*',
+            Action: 'sns:Publish',
+            Resource: topic,
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          },
+          {
+            Sid: 'RotationFailedRulePublishes',
+            Effect: 'Allow',
+            Principal: { Service: 'events.amazonaws.com' },
+            Action: 'sns:Publish',
+            Resource: topic,
+            Condition: { ArnEquals: { 'aws:SourceArn': arnOf(rotation.rotationFailedRule) } },
+          },
+          {
+            Sid: 'AlarmsPublish',
+            Effect: 'Allow',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: 'sns:Publish',
+            Resource: topic,
+            Condition: {
+              ArnEquals: {
+                'aws:SourceArn': [arnOf(rotation.errorsAlarm), arnOf(rotation.alertDeliveryAlarm)],
+              },
+            },
+          },
+        ],
+        Version: '2012-10-17',
+      },
+    });
+  });
+
+  it('subscribes the alert email when one is given, and nobody otherwise', () => {
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'ops@example.com',
+      TopicArn: topic,
+    });
+    build().template.resourceCountIs('AWS::SNS::Subscription', 0);
+  });
+});
+
+describe('validation', () => {
+  const problemsOf = (create: (stack: Stack) => void): readonly string[] => {
+    try {
+      create(newStack());
+    } catch (error) {
+      if (error instanceof FactifyKeyRotationConfigError) return error.problems;
+      throw error;
+    }
+    throw new Error('expected a FactifyKeyRotationConfigError');
+  };
+
+  it('reports every problem at once', () => {
+    const problems = problemsOf((stack) => {
+      new FactifyKeyRotation(stack, 'Rotation', {
+        secrets: [
+          secretsmanager.Secret.fromSecretCompleteArn(
+            stack,
+            'ShortAccount',
+            SECRET_ARN.replace(ACCOUNT, '12345'),
+          ),
+          secretsmanager.Secret.fromSecretNameV2(stack, 'ByName', 'factify/by-name'),
+        ],
+        encryptionKey: kms.Key.fromKeyArn(stack, 'Alias', `arn:aws:kms:${REGION}:${ACCOUNT}:alias/factify`),
+        rotationSchedule: KeyRotationSchedule.cron('cron(30 4 ? * SUN 2027)'),
+        timeout: Duration.seconds(10),
+        memorySize: 64,
+        factifyApiUrl: 'http://api.factify.com/v1',
+        alertEmail: 'ops',
+      });
+    });
+    expect(problems).toEqual([
+      expect.stringMatching(/^secrets\[0\] ".*:12345:.*" is not a complete secret ARN/),
+      expect.stringMatching(/^secrets\[1\] \(Test\/ByName\) was imported without its complete ARN/),
+      expect.stringMatching(/^encryptionKey ".*alias\/factify" is not a KMS key ARN/),
+      expect.stringMatching(/^rotationSchedule: the minutes field .* must be 0/),
+      expect.stringMatching(/^rotationSchedule: the year field .* must be \*/),
+      expect.stringMatching(/^timeout: give 60 seconds to 15 minutes/),
+      expect.stringMatching(/^memorySize: give a whole number of MB from 128 to 10240, got 64/),
+      expect.stringMatching(/^factifyApiUrl: .* must use https/),
+      expect.stringMatching(/^alertEmail: "ops" is not an email address/),
+    ]);
+  });
+
+  it('rejects no secrets, duplicates, and an admin secret that is also rotated', () => {
+    expect(problemsOf((stack) => new FactifyKeyRotation(stack, 'Rotation', { secrets: [] }))).toEqual([
+      'secrets: give at least one secret to rotate.',
+    ]);
+    expect(
+      problemsOf((stack) => {
+        const secret = importSecret(stack, SECRET_ARN);
+        new FactifyKeyRotation(stack, 'Rotation', {
+          secrets: [secret, secretsmanager.Secret.fromSecretCompleteArn(stack, 'Again', SECRET_ARN)],
+          adminSecret: secret,
+        });
+      }),
+    ).toEqual([
+      `secrets: ${SECRET_ARN} is listed more than once.`,
+      'adminSecret: the admin secret must not be one of the rotated secrets.',
+    ]);
+  });
+
+  it("rejects secrets outside the stack's account and region", () => {
+    const elsewhere = SECRET_ARN.replace(REGION, 'us-east-1');
+    expect(
+      problemsOf(
+        (stack) => new FactifyKeyRotation(stack, 'Rotation', { secrets: [importSecret(stack, elsewhere)] }),
+      ),
+    ).toEqual([
+      expect.stringMatching(
+        /^secrets\[0\] is in account 123456789012, region us-east-1, but the function deploys to .* eu-west-1/,
+      ),
+    ]);
+  });
+
+  it('asks for npm run build when the bundle is missing', () => {
+    const stack = newStack();
+    expect(
+      propsProblems(stack, { secrets: [importSecret(stack, SECRET_ARN)] }, '/nowhere/index.mjs'),
+    ).toEqual(['the function bundle /nowhere/index.mjs is missing: run `npm run build` first.']);
+  });
+
+  it('checks the rotation window against the schedule', () => {
+    expect(
+      problemsOf(
+        (stack) =>
+          new FactifyKeyRotation(stack, 'Rotation', {
+            secrets: [importSecret(stack, SECRET_ARN)],
+            rotationSchedule: KeyRotationSchedule.cron('cron(0 22 ? * SUN *)'),
+            rotationWindow: Duration.hours(4),
+          }),
+      ),
+    ).toEqual([expect.stringMatching(/^rotationWindow: a window opening at 22:00 UTC lasts at most 2h/)]);
+  });
+});
