@@ -7,7 +7,16 @@ export interface Config {
   readonly factifyApiUrl: string;
   /** When set, the secret holding the admin key that manages keys instead of the rotated key itself. */
   readonly adminSecretId?: string;
+  /** How long a replaced key stays valid after finishSecret; 0 revokes it inside finishSecret. */
+  readonly revokeGraceSeconds: number;
+  /** The role EventBridge Scheduler assumes to invoke the function; required when the grace is not 0. */
+  readonly schedulerRoleArn?: string;
 }
+
+// EventBridge Scheduler's at() runs any time ahead; a year bounds what a typo can do (and is Factify's
+// maximum key lifetime).
+const MAX_GRACE_SECONDS = 365 * 24 * 3600;
+const ROLE_ARN_PATTERN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
 
 /**
  * Reads the function's configuration from its environment. Invalid values throw ConfigurationError before
@@ -16,10 +25,36 @@ export interface Config {
  */
 export function loadConfig(env: NodeJS.ProcessEnv): Config {
   const adminSecretId = env.FACTIFY_ADMIN_SECRET_ID?.trim();
+  const revokeGraceSeconds = parseGrace(env.REVOKE_GRACE_SECONDS?.trim() || '0');
+  const schedulerRoleArn = env.REVOKE_SCHEDULER_ROLE_ARN?.trim();
+  if (revokeGraceSeconds > 0 && !schedulerRoleArn) {
+    throw new ConfigurationError(
+      'REVOKE_GRACE_SECONDS is set but REVOKE_SCHEDULER_ROLE_ARN is not: the revocation could not be scheduled. ' +
+        'Set the role EventBridge Scheduler assumes to invoke this function (the stack does), or set the grace to 0.',
+    );
+  }
+  if (schedulerRoleArn && !ROLE_ARN_PATTERN.test(schedulerRoleArn)) {
+    throw new ConfigurationError(
+      'REVOKE_SCHEDULER_ROLE_ARN is not an IAM role ARN (arn:aws:iam::<account>:role/<name>).',
+    );
+  }
   return {
     factifyApiUrl: parseApiUrl(env.FACTIFY_API_URL?.trim() || DEFAULT_FACTIFY_API_URL),
     ...(adminSecretId ? { adminSecretId } : {}),
+    revokeGraceSeconds,
+    ...(schedulerRoleArn ? { schedulerRoleArn } : {}),
   };
+}
+
+function parseGrace(value: string): number {
+  const seconds = Number(value);
+  if (!/^\d+$/.test(value) || seconds > MAX_GRACE_SECONDS) {
+    throw new ConfigurationError(
+      `REVOKE_GRACE_SECONDS must be a whole number of seconds from 0 to ${MAX_GRACE_SECONDS} (one year), ` +
+        `got "${value.slice(0, 20)}".`,
+    );
+  }
+  return seconds;
 }
 
 function parseApiUrl(value: string): string {

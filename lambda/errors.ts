@@ -20,8 +20,10 @@ export class InvalidEventError extends RotationError {
       'INVALID_EVENT',
       `Invalid event: ${problem}. Accepted shapes: a Secrets Manager rotation event ` +
         '{"Step": "createSecret"|"setSecret"|"testSecret"|"finishSecret", "SecretId": "<arn>", ' +
-        '"ClientRequestToken": "<version id>", "RotationToken"?: "<token>"}, or {"SecretId": "<arn or name>"} ' +
-        'to start a rotation by hand.',
+        '"ClientRequestToken": "<version id>", "RotationToken"?: "<token>"}; {"SecretId": "<arn or name>"} ' +
+        'to start a rotation by hand, with "RevokeImmediately": true to revoke the old key at once (leaked key); ' +
+        'or the scheduled revocation {"Action": "revokeReplacedKey", "SecretId": "<arn>", ' +
+        '"VersionId": "<replaced version id>", "ApiKeyId": "key_..."}.',
     );
   }
 }

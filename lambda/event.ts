@@ -1,4 +1,5 @@
 import { InvalidEventError } from './errors.js';
+import { KEY_ID_PATTERN } from './secret-value.js';
 import { Sensitive } from './sensitive.js';
 
 export const STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
@@ -15,13 +16,30 @@ export interface RotationStepEvent {
   readonly rotationToken?: Sensitive;
 }
 
-/** `{"SecretId": "..."}`, typed into the Lambda console: start a proper rotation. */
+/**
+ * `{"SecretId": "..."}`, typed into the Lambda console: start a proper rotation. With
+ * `"RevokeImmediately": true` (a leaked key), the replaced key is revoked in finishSecret whatever the grace.
+ */
 export interface StartRotationEvent {
   readonly kind: 'start-rotation';
   readonly secretId: string;
+  readonly revokeImmediately: boolean;
 }
 
-export type InvocationEvent = RotationStepEvent | StartRotationEvent;
+/**
+ * `{"Action": "revokeReplacedKey", "SecretId", "VersionId", "ApiKeyId"}`: the revocation that finishSecret
+ * schedules when a grace period is set. VersionId is the replaced version, ApiKeyId the key it holds.
+ */
+export interface RevokeReplacedKeyEvent {
+  readonly kind: 'revoke-replaced-key';
+  readonly secretId: string;
+  readonly versionId: string;
+  readonly apiKeyId: string;
+}
+
+export const REVOKE_ACTION = 'revokeReplacedKey';
+
+export type InvocationEvent = RotationStepEvent | StartRotationEvent | RevokeReplacedKeyEvent;
 
 // Secrets Manager's documented bounds for ClientRequestToken.
 const TOKEN_MIN = 32;
@@ -38,10 +56,15 @@ export function parseEvent(raw: unknown): InvocationEvent {
     );
   }
   const event = raw as Record<string, unknown>;
-  const keys = Object.keys(event);
   const secretId = requireString(event, 'SecretId');
-
-  if (keys.length === 1) return { kind: 'start-rotation', secretId };
+  if ('Action' in event) return parseRevokeEvent(event, secretId);
+  if (!('Step' in event) && !('ClientRequestToken' in event)) {
+    rejectUnknownFields(event, ['SecretId', 'RevokeImmediately']);
+    const revokeImmediately = event.RevokeImmediately ?? false;
+    if (typeof revokeImmediately !== 'boolean')
+      throw new InvalidEventError('RevokeImmediately must be true or false');
+    return { kind: 'start-rotation', secretId, revokeImmediately };
+  }
 
   const step = requireString(event, 'Step');
   if (!(STEPS as readonly string[]).includes(step)) {
@@ -53,13 +76,7 @@ export function parseEvent(raw: unknown): InvocationEvent {
       `ClientRequestToken must be ${TOKEN_MIN} to ${TOKEN_MAX} characters, got ${token.length}`,
     );
   }
-  const known = new Set(['Step', 'SecretId', 'ClientRequestToken', 'RotationToken']);
-  const unknown = keys.filter((key) => !known.has(key));
-  if (unknown.length > 0) {
-    throw new InvalidEventError(
-      `unexpected field(s) ${unknown.map((key) => `"${printable(key)}"`).join(', ')}`,
-    );
-  }
+  rejectUnknownFields(event, ['Step', 'SecretId', 'ClientRequestToken', 'RotationToken']);
   const rotationToken = event.RotationToken;
   if (rotationToken !== undefined && (typeof rotationToken !== 'string' || rotationToken.length === 0)) {
     throw new InvalidEventError('RotationToken, when present, must be a non-empty string');
@@ -71,6 +88,26 @@ export function parseEvent(raw: unknown): InvocationEvent {
     token,
     ...(rotationToken === undefined ? {} : { rotationToken: new Sensitive(rotationToken) }),
   };
+}
+
+function parseRevokeEvent(event: Record<string, unknown>, secretId: string): RevokeReplacedKeyEvent {
+  if (event.Action !== REVOKE_ACTION) {
+    throw new InvalidEventError(`unknown Action "${printable(String(event.Action))}"`);
+  }
+  rejectUnknownFields(event, ['Action', 'SecretId', 'VersionId', 'ApiKeyId']);
+  const apiKeyId = requireString(event, 'ApiKeyId');
+  if (!KEY_ID_PATTERN.test(apiKeyId))
+    throw new InvalidEventError('ApiKeyId is not a Factify key id (key_...)');
+  return { kind: 'revoke-replaced-key', secretId, versionId: requireString(event, 'VersionId'), apiKeyId };
+}
+
+function rejectUnknownFields(event: Record<string, unknown>, known: readonly string[]): void {
+  const unknown = Object.keys(event).filter((key) => !known.includes(key));
+  if (unknown.length > 0) {
+    throw new InvalidEventError(
+      `unexpected field(s) ${unknown.map((key) => `"${printable(key)}"`).join(', ')}`,
+    );
+  }
 }
 
 function requireString(event: Record<string, unknown>, field: string): string {

@@ -5,7 +5,8 @@ import { FactifyClient } from './factify/client.js';
 import { FactifyHttp } from './factify/http.js';
 import { checkRotationState } from './guard.js';
 import { Logger } from './log.js';
-import type { FactifyKeys, SecretStore } from './ports.js';
+import type { FactifyKeys, RevocationScheduler, SecretStore } from './ports.js';
+import { emergencyToken, revokeReplacedKey } from './revocation.js';
 import { SecretsManagerStore } from './secrets-manager-store.js';
 import { redact } from './sensitive.js';
 import type { StepContext } from './steps/context.js';
@@ -25,18 +26,27 @@ const STEP_HANDLERS: Record<Step, (ctx: StepContext) => Promise<void>> = {
 export interface Dependencies {
   readonly store: SecretStore;
   factify(options: { baseUrl: string; remainingMs: () => number; log: Logger }): FactifyKeys;
+  readonly scheduler: () => Promise<RevocationScheduler>;
   readonly sleep: (ms: number) => Promise<void>;
   readonly now: () => Date;
 }
 
+// One SDK client each per container: their connections are reused across invocations.
 let defaultStore: SecretsManagerStore | undefined;
+let defaultScheduler: Promise<RevocationScheduler> | undefined;
 
 function defaultDependencies(): Dependencies {
-  // One SDK client per container: its connections are reused across invocations.
   defaultStore ??= new SecretsManagerStore();
   return {
     store: defaultStore,
     factify: (options) => new FactifyClient(new FactifyHttp(options)),
+    // Imported on first use: rotations without a grace period never load the Scheduler SDK.
+    scheduler: () => {
+      defaultScheduler ??= import('./eventbridge-scheduler.js').then(
+        (module) => new module.EventBridgeScheduler(),
+      );
+      return defaultScheduler;
+    },
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     now: () => new Date(),
   };
@@ -46,8 +56,9 @@ function defaultDependencies(): Dependencies {
 const NO_CONTEXT_REMAINING_MS = 15 * 60 * 1000;
 
 /**
- * Builds the Lambda handler: parse the event, read the configuration (both before any call), then either
- * start a rotation (console invocation) or run the staging guard and dispatch one rotation step.
+ * Builds the Lambda handler: parse the event and read the configuration (both before any call), then start
+ * a rotation (console invocation), run one rotation step behind the staging guard, or run a scheduled
+ * revocation.
  */
 export function createHandler(dependencies: () => Dependencies = defaultDependencies) {
   return async function handler(
@@ -58,38 +69,48 @@ export function createHandler(dependencies: () => Dependencies = defaultDependen
     const remainingMs = () =>
       context?.getRemainingTimeInMillis?.() ?? NO_CONTEXT_REMAINING_MS - (Date.now() - started);
     let log = new Logger({ requestId: context?.awsRequestId });
-    let parsed: InvocationEvent | undefined;
     try {
-      parsed = parseEvent(event);
-      log = log.child(
-        parsed.kind === 'rotation-step'
-          ? { secretId: parsed.secretId, step: parsed.step, versionId: parsed.token }
-          : { secretId: parsed.secretId, step: 'startRotation' },
-      );
+      const parsed = parseEvent(event);
+      log = log.child(logKeys(parsed));
       const config = loadConfig(process.env);
       const deps = dependencies();
 
       if (parsed.kind === 'start-rotation') {
-        const versionId = await deps.store.startRotation(parsed.secretId);
-        log.info('Started a rotation', { versionId, outcome: 'started' });
+        const token = parsed.revokeImmediately ? emergencyToken() : undefined;
+        const versionId = await deps.store.startRotation(parsed.secretId, token);
+        log.info('Started a rotation', {
+          versionId,
+          revokeImmediately: parsed.revokeImmediately,
+          outcome: 'started',
+        });
         return { VersionId: versionId };
       }
 
-      const state = await checkRotationState(deps.store, parsed.secretId, parsed.token);
-      const ctx: StepContext = {
-        secret: state.secret,
-        token: parsed.token,
-        ...(parsed.rotationToken === undefined ? {} : { rotationToken: parsed.rotationToken }),
-        alreadyCurrent: state.alreadyCurrent,
+      const base = {
         store: deps.store,
         factify: deps.factify({ baseUrl: config.factifyApiUrl, remainingMs, log }),
+        scheduler: deps.scheduler,
         ...(config.adminSecretId === undefined ? {} : { adminSecretId: config.adminSecretId }),
+        revokeGraceSeconds: config.revokeGraceSeconds,
+        ...(config.schedulerRoleArn === undefined ? {} : { schedulerRoleArn: config.schedulerRoleArn }),
+        ...(context?.invokedFunctionArn === undefined ? {} : { functionArn: context.invokedFunctionArn }),
         log,
         remainingMs,
         sleep: deps.sleep,
         now: deps.now,
       };
-      await STEP_HANDLERS[parsed.step](ctx);
+      if (parsed.kind === 'revoke-replaced-key') {
+        await revokeReplacedKey({ ...base, secret: await deps.store.describe(parsed.secretId) }, parsed);
+      } else {
+        const state = await checkRotationState(deps.store, parsed.secretId, parsed.token);
+        await STEP_HANDLERS[parsed.step]({
+          ...base,
+          secret: state.secret,
+          token: parsed.token,
+          ...(parsed.rotationToken === undefined ? {} : { rotationToken: parsed.rotationToken }),
+          alreadyCurrent: state.alreadyCurrent,
+        });
+      }
       log.info('Step succeeded', { outcome: 'succeeded', durationMs: Date.now() - started });
       return undefined;
     } catch (error) {
@@ -102,4 +123,15 @@ export function createHandler(dependencies: () => Dependencies = defaultDependen
       throw error;
     }
   };
+}
+
+function logKeys(event: InvocationEvent): Record<string, unknown> {
+  switch (event.kind) {
+    case 'rotation-step':
+      return { secretId: event.secretId, step: event.step, versionId: event.token };
+    case 'start-rotation':
+      return { secretId: event.secretId, step: 'startRotation' };
+    case 'revoke-replaced-key':
+      return { secretId: event.secretId, step: 'revokeReplacedKey', versionId: event.versionId };
+  }
 }

@@ -38,8 +38,28 @@ export interface SecretStore {
     stage: string,
     change: { readonly moveToVersionId?: string; readonly removeFromVersionId?: string },
   ): Promise<void>;
-  /** RotateSecret with the secret's configured function and schedule; returns the new version's id. */
-  startRotation(secretId: string): Promise<string>;
+  /**
+   * RotateSecret with the secret's configured function and schedule; returns the new version's id, which is
+   * `clientRequestToken` when given.
+   */
+  startRotation(secretId: string, clientRequestToken?: string): Promise<string>;
+}
+
+/** A one-time EventBridge Scheduler schedule that invokes the function with `input`. */
+export interface OneTimeSchedule {
+  readonly name: string;
+  readonly at: Date;
+  readonly targetArn: string;
+  readonly roleArn: string;
+  readonly input: unknown;
+}
+
+/** Where finishSecret leaves the revocation of a replaced key when a grace period is set. */
+export interface RevocationScheduler {
+  /** Creates the schedule, deleted by the service once it has run; 'exists' when one of that name already does. */
+  scheduleOnce(schedule: OneTimeSchedule): Promise<'created' | 'exists'>;
+  /** Deletes the schedule; a schedule that is already gone is not an error. */
+  deleteSchedule(name: string): Promise<void>;
 }
 
 /** A key used to call Factify, with a description that error messages may show instead of the key. */

@@ -14,6 +14,8 @@ export interface KeySecret {
   /** Absent in a first value written by hand; then it is resolved at Factify by the key's prefix. */
   readonly apiKeyId?: string;
   readonly organizationId?: string;
+  /** When this function created the key (absent in a value written by hand). */
+  readonly createdAt?: string;
   /** The user's other fields, carried over unchanged into every new version. */
   readonly carried: Readonly<Record<string, unknown>>;
 }
@@ -38,7 +40,7 @@ export function parseKeySecret(raw: Sensitive, what: string): KeySecret {
   if (typeof value !== 'object' || value === null || Array.isArray(value))
     return fail('it is not a JSON object');
   const fields = value as Record<string, unknown>;
-  const { apiKey, apiKeyId, organizationId } = fields;
+  const { apiKey, apiKeyId, organizationId, createdAt } = fields;
   if (typeof apiKey !== 'string') return fail('"apiKey" is missing or not a string');
   if (!API_KEY_PATTERN.test(apiKey))
     return fail('"apiKey" does not have the Factify key format ffy_<env>_<...>');
@@ -52,6 +54,7 @@ export function parseKeySecret(raw: Sensitive, what: string): KeySecret {
     apiKey: new Sensitive(apiKey),
     ...(apiKeyId === undefined ? {} : { apiKeyId }),
     ...(typeof organizationId === 'string' ? { organizationId } : {}),
+    ...(typeof createdAt === 'string' ? { createdAt } : {}),
     carried,
   };
 }

@@ -1,11 +1,11 @@
 import { RotationStateError } from './errors.js';
 import { AWSPENDING, type Credential, type VersionSelector } from './ports.js';
 import { type KeySecret, parseAdminSecret, parseKeySecret } from './secret-value.js';
-import type { StepContext } from './steps/context.js';
+import type { SecretContext, StepContext } from './steps/context.js';
 
 /** Reads and parses a version of the rotated secret; undefined when the version has no value. */
 export async function readVersion(
-  ctx: StepContext,
+  ctx: SecretContext,
   version: VersionSelector,
 ): Promise<KeySecret | undefined> {
   const raw = await ctx.store.getValue(ctx.secret.arn, version);
@@ -13,7 +13,7 @@ export async function readVersion(
 }
 
 /** Like readVersion, for a version that must have a value. */
-export async function readRequiredVersion(ctx: StepContext, version: VersionSelector): Promise<KeySecret> {
+export async function readRequiredVersion(ctx: SecretContext, version: VersionSelector): Promise<KeySecret> {
   const value = await readVersion(ctx, version);
   if (value === undefined) {
     throw new RotationStateError(
@@ -42,7 +42,7 @@ export async function readPending(ctx: StepContext): Promise<KeySecret | undefin
  * key of the rotated secret itself (self-rotation).
  */
 export async function managerCredential(
-  ctx: StepContext,
+  ctx: SecretContext,
   own: KeySecret,
   ownLabel: string,
 ): Promise<Credential> {
@@ -58,7 +58,7 @@ export async function managerCredential(
   return { key: parseAdminSecret(raw, ctx.adminSecretId), label: `the admin key from ${ctx.adminSecretId}` };
 }
 
-function describeVersion(ctx: StepContext, version: VersionSelector): string {
+function describeVersion(ctx: SecretContext, version: VersionSelector): string {
   const which = [version.stage, version.versionId && `version ${version.versionId}`]
     .filter(Boolean)
     .join(' ');

@@ -86,8 +86,10 @@ export class SecretsManagerStore implements SecretStore {
     );
   }
 
-  async startRotation(secretId: string): Promise<string> {
-    const out = await this.client.send(new RotateSecretCommand({ SecretId: secretId }));
+  async startRotation(secretId: string, clientRequestToken?: string): Promise<string> {
+    const out = await this.client.send(
+      new RotateSecretCommand({ SecretId: secretId, ClientRequestToken: clientRequestToken }),
+    );
     if (out.VersionId === undefined) {
       throw new RotationStateError(`RotateSecret returned no VersionId for secret ${secretId}.`);
     }

@@ -1,22 +1,33 @@
 import type { Logger } from '../log.js';
-import type { FactifyKeys, SecretDescription, SecretStore } from '../ports.js';
+import type { FactifyKeys, RevocationScheduler, SecretDescription, SecretStore } from '../ports.js';
 import type { Sensitive } from '../sensitive.js';
 
-/** What every rotation step works with: the guarded secret, the rotation's ids and the two interfaces. */
-export interface StepContext {
+/** What any work on a secret needs: the secret as described, the interfaces and the configuration. */
+export interface SecretContext {
   readonly secret: SecretDescription;
-  /** ClientRequestToken: the id of the version this rotation creates. */
-  readonly token: string;
-  readonly rotationToken?: Sensitive;
-  /** The token's version already holds AWSCURRENT (the rotation was promoted earlier). */
-  readonly alreadyCurrent: boolean;
   readonly store: SecretStore;
   readonly factify: FactifyKeys;
+  /** Loaded on first use: only a rotation with a grace period needs EventBridge Scheduler. */
+  readonly scheduler: () => Promise<RevocationScheduler>;
   /** FACTIFY_ADMIN_SECRET_ID: when set, its key manages keys instead of the rotated key. */
   readonly adminSecretId?: string;
+  /** REVOKE_GRACE_SECONDS: how long a replaced key stays valid after finishSecret. */
+  readonly revokeGraceSeconds: number;
+  readonly schedulerRoleArn?: string;
+  /** This function's ARN, the target of revocation schedules. */
+  readonly functionArn?: string;
   readonly log: Logger;
   /** Milliseconds left before the Lambda times out. */
   readonly remainingMs: () => number;
   readonly sleep: (ms: number) => Promise<void>;
   readonly now: () => Date;
+}
+
+/** What a rotation step works with: the secret's context plus the rotation's ids. */
+export interface StepContext extends SecretContext {
+  /** ClientRequestToken: the id of the version this rotation creates. */
+  readonly token: string;
+  readonly rotationToken?: Sensitive;
+  /** The token's version already holds AWSCURRENT (the rotation was promoted earlier). */
+  readonly alreadyCurrent: boolean;
 }

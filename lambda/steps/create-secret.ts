@@ -38,12 +38,14 @@ export async function createSecret(ctx: StepContext): Promise<void> {
   const active = listed.filter((key) => key.isActive);
   const currentKey = resolveKey(active, current, arn, `The AWSCURRENT value of secret ${arn}`);
 
-  // The key the previous rotation replaced is normally revoked by its finishSecret already. If that revoke
-  // never happened (Factify down through every retry), finish it now rather than strand the key.
+  // The key the previous rotation replaced is revoked by its finishSecret, or after its grace period by a
+  // schedule. If that never happened (Factify down through every retry), finish it now rather than strand it.
   const previous = versionWithStage(ctx.secret, AWSPREVIOUS) ? await readPrevious(ctx) : undefined;
   const previousKey = previous && findKey(active, previous, arn);
+  const previousDue = graceOver(ctx, current.createdAt);
   const stale = active.filter(
-    (key) => key.id !== currentKey.id && (key.id === previousKey?.id || isOwnedBy(key.name, arn)),
+    (key) =>
+      key.id !== currentKey.id && (key.id === previousKey?.id ? previousDue : isOwnedBy(key.name, arn)),
   );
   for (const key of stale) {
     const reason = key.id === previousKey?.id ? ROTATED_REASON : ORPHAN_REASON;
@@ -87,6 +89,16 @@ export async function createSecret(ctx: StepContext): Promise<void> {
     replacesKeyId: currentKey.id,
     organizationId: created.orgId,
   });
+}
+
+// A replaced key's grace runs from the promotion of its successor, shortly after that key's creation; a
+// margin covers the time between the two and the scheduled revocation's own retries.
+const GRACE_MARGIN_MS = 24 * 3600 * 1000;
+
+function graceOver(ctx: StepContext, currentCreatedAt: string | undefined): boolean {
+  if (ctx.revokeGraceSeconds === 0) return true;
+  const created = currentCreatedAt === undefined ? Number.NaN : Date.parse(currentCreatedAt);
+  return ctx.now().getTime() - created > ctx.revokeGraceSeconds * 1000 + GRACE_MARGIN_MS;
 }
 
 // AWSPREVIOUS may hold anything a person once put there: a value that is not a key secret is not ours to revoke.

@@ -1,23 +1,29 @@
 import { RotationStateError } from '../errors.js';
 import { versionWithStage } from '../guard.js';
-import { ensureRevoked, findKey, ROTATED_REASON } from '../key-management.js';
+import { findKey } from '../key-management.js';
 import { AWSCURRENT, AWSPENDING, AWSPREVIOUS } from '../ports.js';
+import { revokeOrSchedule } from '../revocation.js';
 import type { KeySecret } from '../secret-value.js';
 import { managerCredential, readRequiredVersion, readVersion } from '../secret-versions.js';
 import type { StepContext } from './context.js';
 
 /**
  * finishSecret: promote the token's version to AWSCURRENT, leave AWSPENDING on no version, then revoke the
- * replaced key with reason "rotated". The revoke does not hide behind the "already promoted" shortcut:
- * a retry after the label moved still makes sure the replaced key ends revoked, exactly once.
+ * replaced key with reason "rotated", or schedule that after the grace period (revocation.ts). The revoke
+ * does not hide behind the "already promoted" shortcut: a retry after the label moved still makes sure the
+ * replaced key ends revoked (or scheduled), exactly once.
  */
 export async function finishSecret(ctx: StepContext): Promise<void> {
   const arn = ctx.secret.arn;
   let replaced: KeySecret | undefined;
+  let replacedVersionId: string | undefined;
   if (ctx.alreadyCurrent) {
-    replaced = await readVersion(ctx, { stage: AWSPREVIOUS });
+    replacedVersionId = versionWithStage(ctx.secret, AWSPREVIOUS);
+    replaced =
+      replacedVersionId === undefined ? undefined : await readVersion(ctx, { versionId: replacedVersionId });
   } else {
     const currentVersionId = versionWithStage(ctx.secret, AWSCURRENT);
+    replacedVersionId = currentVersionId;
     replaced = await readRequiredVersion(ctx, { stage: AWSCURRENT });
     await ctx.store.updateStage(arn, AWSCURRENT, {
       moveToVersionId: ctx.token,
@@ -27,7 +33,7 @@ export async function finishSecret(ctx: StepContext): Promise<void> {
   }
   await removePending(ctx);
 
-  if (replaced === undefined) {
+  if (replaced === undefined || replacedVersionId === undefined) {
     ctx.log.info('No replaced key to revoke');
     return;
   }
@@ -55,8 +61,7 @@ export async function finishSecret(ctx: StepContext): Promise<void> {
     }
     keyId = key.id;
   }
-  const outcome = await ensureRevoked(ctx.factify, manager, keyId, ROTATED_REASON);
-  ctx.log.info('Revoked the replaced key', { keyId, outcome });
+  await revokeOrSchedule(ctx, manager, { versionId: replacedVersionId, keyId });
 }
 
 /** Takes AWSPENDING off the token's version, tolerating Secrets Manager having removed it with the move. */

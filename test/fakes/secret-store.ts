@@ -149,9 +149,9 @@ export class FakeSecretStore implements SecretStore {
     }
   }
 
-  async startRotation(secretId: string): Promise<string> {
+  async startRotation(secretId: string, clientRequestToken?: string): Promise<string> {
     this.#record('startRotation');
-    return this.addPendingPlaceholder(secretId);
+    return this.addPendingPlaceholder(secretId, clientRequestToken);
   }
 
   #record(operation: string): void {

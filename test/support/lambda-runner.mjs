@@ -3,12 +3,15 @@
 // printing a failure the way the Lambda runtime does, so that tests see every line Lambda would log.
 import { pathToFileURL } from 'node:url';
 
-const { bundle, event, timeoutMs, requestId } = JSON.parse(process.env.LAMBDA_RUNNER_INVOCATION ?? '{}');
+const { bundle, event, timeoutMs, functionArn, requestId } = JSON.parse(
+  process.env.LAMBDA_RUNNER_INVOCATION ?? '{}',
+);
 delete process.env.LAMBDA_RUNNER_INVOCATION;
 const deadline = Date.now() + timeoutMs;
 const context = {
   awsRequestId: requestId,
-  functionName: 'factify-key-rotation',
+  functionName: functionArn.split(':').at(-1),
+  invokedFunctionArn: functionArn,
   getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
 };
 

@@ -24,12 +24,13 @@ export interface RunningInvocation {
 }
 
 /**
- * Runs one invocation of the built bundle in a fresh Node.js process, like a cold Lambda. `env` is the
- * function's whole environment (plus PATH), so nothing leaks in from the test process.
+ * Runs one invocation of the built bundle in a fresh Node.js process, like a cold Lambda of `functionArn`.
+ * `env` is the function's whole environment (plus PATH), so nothing leaks in from the test process.
  */
 export function invokeBundle(
   event: unknown,
   env: Record<string, string>,
+  functionArn: string,
   timeoutMs = 60_000,
 ): RunningInvocation {
   const child: ChildProcess = fork(RUNNER, [], {
@@ -37,7 +38,13 @@ export function invokeBundle(
       PATH: process.env.PATH ?? '',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       ...env,
-      LAMBDA_RUNNER_INVOCATION: JSON.stringify({ bundle: BUNDLE, event, timeoutMs, requestId: randomUUID() }),
+      LAMBDA_RUNNER_INVOCATION: JSON.stringify({
+        bundle: BUNDLE,
+        event,
+        timeoutMs,
+        functionArn,
+        requestId: randomUUID(),
+      }),
     },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });

@@ -3,6 +3,7 @@ import {
   type FactifySimulatorOptions,
   startFactifySimulator,
 } from '../emulators/factify.js';
+import { type SchedulerEmulator, startSchedulerEmulator } from '../emulators/scheduler.js';
 import type { RotationEvent, RotationOutcome } from '../emulators/secrets-manager.js';
 import { type SecretsManagerEmulator, startSecretsManagerEmulator } from '../emulators/secrets-manager.js';
 import { type Invocation, invokeBundle, type RunningInvocation } from './lambda-runtime.js';
@@ -12,6 +13,8 @@ export const FUNCTION_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:fact
 export interface RotationEnvironment {
   readonly secretsManager: SecretsManagerEmulator;
   readonly factify: FactifySimulator;
+  /** EventBridge Scheduler, whose schedules invoke the same bundle when run with runDue(). */
+  readonly scheduler: SchedulerEmulator;
   /** The function's environment, as the stack would set it, pointed at the emulators. */
   readonly env: Record<string, string>;
   /** Every invocation so far, with everything it printed. */
@@ -39,9 +42,11 @@ export async function startRotationEnvironment(
 ): Promise<RotationEnvironment> {
   const secretsManager = await startSecretsManagerEmulator();
   const factify = await startFactifySimulator(options.factify);
+  const scheduler = await startSchedulerEmulator({ region: secretsManager.region });
   const env = {
     AWS_REGION: secretsManager.region,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsManager.endpoint,
+    AWS_ENDPOINT_URL_SCHEDULER: scheduler.endpoint,
     AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
     AWS_SECRET_ACCESS_KEY: 'emulator-secret-access-key',
     FACTIFY_API_URL: factify.url,
@@ -51,7 +56,7 @@ export async function startRotationEnvironment(
   let current: RunningInvocation | undefined;
 
   const invoke = async (event: unknown, extraEnv: Record<string, string> = {}) => {
-    current = invokeBundle(event, { ...env, ...extraEnv });
+    current = invokeBundle(event, { ...env, ...extraEnv }, FUNCTION_ARN);
     const invocation = await current.done;
     current = undefined;
     invocations.push(invocation);
@@ -67,16 +72,22 @@ export async function startRotationEnvironment(
     }
   });
 
+  scheduler.setTargetInvoker(FUNCTION_ARN, async ({ input }) => {
+    const invocation = await invoke(input);
+    if (!invocation.ok) throw new Error(invocation.error?.errorMessage ?? 'invocation failed');
+  });
+
   return {
     secretsManager,
     factify,
+    scheduler,
     env,
     invocations,
     running: () => current,
     invoke,
     output: () => invocations.map((invocation) => invocation.output).join(''),
     close: async () => {
-      await Promise.allSettled([secretsManager.close(), factify.close()]);
+      await Promise.allSettled([secretsManager.close(), factify.close(), scheduler.close()]);
     },
   };
 }

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, vi } from 'vitest';
 import { STEPS, type Step } from '../../lambda/event.js';
 import { createHandler } from '../../lambda/handler.js';
 import { FakeFactify } from '../fakes/factify-keys.js';
+import { FakeScheduler } from '../fakes/scheduler.js';
 import { FakeSecretStore } from '../fakes/secret-store.js';
 
 export const ROTATION_TOKEN = 'rotation-token-7c1d0e5e-94b3-4f7e-a1c2-secret-value';
@@ -30,9 +31,17 @@ export function captureLogs(): { text: () => string; lines: () => Record<string,
   };
 }
 
+export const FUNCTION_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:factify-key-rotation';
+export const SCHEDULER_ROLE_ARN = 'arn:aws:iam::123456789012:role/factify-revoke-scheduler';
+
 export interface Rotation {
   store: FakeSecretStore;
   factify: FakeFactify;
+  scheduler: FakeScheduler;
+  /** Invokes the handler with any event, e.g. a scheduled revocation. */
+  invoke(event: unknown): Promise<unknown>;
+  /** Moves the fake clock forward. */
+  advance(seconds: number): void;
   orgId: string;
   arn: string;
   currentVersionId: string;
@@ -54,6 +63,8 @@ export function startRotation(
     admin?: boolean;
     value?: (key: { id: string; key: string }) => unknown;
     currentIsAdmin?: boolean;
+    /** REVOKE_GRACE_SECONDS, with the scheduler role set. */
+    graceSeconds?: number;
   } = {},
 ): Rotation {
   const store = new FakeSecretStore();
@@ -73,25 +84,39 @@ export function startRotation(
     known.push(admin.key);
     vi.stubEnv('FACTIFY_ADMIN_SECRET_ID', adminArn);
   }
+  if (options.graceSeconds !== undefined) {
+    vi.stubEnv('REVOKE_GRACE_SECONDS', String(options.graceSeconds));
+    vi.stubEnv('REVOKE_SCHEDULER_ROLE_ARN', SCHEDULER_ROLE_ARN);
+  }
   const token = store.addPendingPlaceholder(arn);
   const sleeps: number[] = [];
+  const scheduler = new FakeScheduler();
+  let now = Date.parse('2026-11-27T00:00:00Z');
   const handler = createHandler(() => ({
     store,
     factify: () => factify,
+    scheduler: async () => scheduler,
     sleep: async (ms) => {
       sleeps.push(ms);
     },
-    now: () => new Date('2026-11-27T00:00:00Z'),
+    now: () => new Date(now),
   }));
-  const context = { getRemainingTimeInMillis: () => 60_000, awsRequestId: 'req-1' };
+  const context = {
+    getRemainingTimeInMillis: () => 60_000,
+    awsRequestId: 'req-1',
+    invokedFunctionArn: FUNCTION_ARN,
+  };
+  const invoke = (event: unknown) => handler(event, context);
   const run = (step: Step, withToken = token) =>
-    handler(
-      { Step: step, SecretId: arn, ClientRequestToken: withToken, RotationToken: ROTATION_TOKEN },
-      context,
-    );
+    invoke({ Step: step, SecretId: arn, ClientRequestToken: withToken, RotationToken: ROTATION_TOKEN });
   return {
     store,
     factify,
+    scheduler,
+    invoke,
+    advance: (seconds) => {
+      now += seconds * 1000;
+    },
     orgId,
     arn,
     currentVersionId: versionId,

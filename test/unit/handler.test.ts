@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { ConfigurationError, InvalidEventError, RotationStateError } from '../../lambda/errors.js';
 import { createHandler } from '../../lambda/handler.js';
 import { FakeFactify } from '../fakes/factify-keys.js';
+import { FakeScheduler } from '../fakes/scheduler.js';
 import { FakeSecretStore } from '../fakes/secret-store.js';
 import { captureLogs, ROTATION_TOKEN, startRotation } from './fixture.js';
 
@@ -11,6 +12,7 @@ function bareHandler() {
   const handler = createHandler(() => ({
     store,
     factify: () => factify,
+    scheduler: async () => new FakeScheduler(),
     sleep: async () => {},
     now: () => new Date(),
   }));

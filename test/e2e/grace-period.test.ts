@@ -1,0 +1,148 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  type RotationEnvironment,
+  retryUntilRotated,
+  startRotationEnvironment,
+} from '../support/rotation-environment.js';
+import {
+  expectRotated,
+  keyWorks,
+  rotateSecret,
+  type SeededSecret,
+  seedSecret,
+} from '../support/seeded-secret.js';
+
+const GRACE_SECONDS = 3600;
+const SCHEDULER_ROLE_ARN = 'arn:aws:iam::123456789012:role/factify-revoke-scheduler';
+
+/** A moment after every grace period started in these tests has ended. */
+const afterGrace = () => new Date(Date.now() + (GRACE_SECONDS + 60) * 1000);
+
+describe('a grace period before the replaced key is revoked', () => {
+  let environment: RotationEnvironment;
+  let seeded: SeededSecret;
+  beforeEach(async () => {
+    environment = await startRotationEnvironment({
+      env: { REVOKE_GRACE_SECONDS: String(GRACE_SECONDS), REVOKE_SCHEDULER_ROLE_ARN: SCHEDULER_ROLE_ARN },
+    });
+    seeded = seedSecret(environment);
+  });
+  afterEach(async () => {
+    await environment.close();
+  });
+
+  it('keeps the old key working after finishSecret, then revokes it when the schedule fires', async () => {
+    const versionId = await rotateSecret(environment, seeded.arn);
+    const [outcome] = await retryUntilRotated(environment, seeded.arn, 0);
+    expect(outcome?.status).toBe('succeeded');
+
+    expect(await keyWorks(environment, seeded.initialKey.key)).toBe(true);
+    const [schedule] = environment.scheduler.schedules();
+    expect(schedule).toMatchObject({
+      name: expect.stringMatching(/^fkr-revoke-/),
+      groupName: 'default',
+      actionAfterCompletion: 'DELETE',
+      target: { RoleArn: SCHEDULER_ROLE_ARN },
+    });
+    expect(JSON.parse(String(schedule?.target.Input))).toEqual({
+      Action: 'revokeReplacedKey',
+      SecretId: seeded.arn,
+      VersionId: seeded.initialVersionId,
+      ApiKeyId: seeded.initialKey.id,
+    });
+
+    const ran = await environment.scheduler.runDue(afterGrace());
+
+    expect(ran.map((run) => run.ok)).toEqual([true]);
+    expect(await keyWorks(environment, seeded.initialKey.key)).toBe(false);
+    expect(environment.scheduler.schedules()).toEqual([]);
+    await expectRotated(environment, seeded, versionId);
+  });
+
+  it('does not fire before the grace period is over', async () => {
+    await rotateSecret(environment, seeded.arn);
+    await retryUntilRotated(environment, seeded.arn, 0);
+
+    expect(await environment.scheduler.runDue(new Date(Date.now() + (GRACE_SECONDS - 60) * 1000))).toEqual(
+      [],
+    );
+    expect(await keyWorks(environment, seeded.initialKey.key)).toBe(true);
+  });
+
+  it('schedules once when finishSecret is retried, even after dying as the schedule was created', async () => {
+    environment.scheduler.failNext('CreateSchedule', { hangMs: 1_000 });
+    const killer = setInterval(() => {
+      if (environment.scheduler.calls.some((call) => call.operation === 'CreateSchedule')) {
+        environment.running()?.kill();
+        clearInterval(killer);
+      }
+    }, 20);
+
+    const versionId = await rotateSecret(environment, seeded.arn);
+    const outcomes = await retryUntilRotated(environment, seeded.arn);
+    clearInterval(killer);
+    const finish = environment.invocations.at(-1);
+    await environment.invoke({ Step: 'finishSecret', SecretId: seeded.arn, ClientRequestToken: versionId });
+
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['failed', 'succeeded']);
+    expect(finish?.ok).toBe(true);
+    expect(environment.scheduler.schedules()).toHaveLength(1);
+    await environment.scheduler.runDue(afterGrace());
+    await expectRotated(environment, seeded, versionId);
+  });
+
+  it('refuses a revoke event for the current key', async () => {
+    const versionId = await rotateSecret(environment, seeded.arn);
+    await retryUntilRotated(environment, seeded.arn, 0);
+    const current = JSON.parse(
+      String(
+        environment.secretsManager.versions(seeded.arn).find((version) => version.versionId === versionId)
+          ?.value,
+      ),
+    ) as { apiKey: string; apiKeyId: string };
+
+    const invocation = await environment.invoke({
+      Action: 'revokeReplacedKey',
+      SecretId: seeded.arn,
+      VersionId: versionId,
+      ApiKeyId: current.apiKeyId,
+    });
+
+    expect(invocation.ok).toBe(false);
+    expect(invocation.error?.errorMessage).toMatch(/Refusing to revoke key .* not a replaced version/);
+    expect(await keyWorks(environment, current.apiKey)).toBe(true);
+    expect(environment.factify.requests.filter((request) => request.method === 'DELETE')).toEqual([]);
+  });
+
+  it('revokes at once in an emergency rotation started from the console, whatever the grace', async () => {
+    const started = await environment.invoke({ SecretId: seeded.arn, RevokeImmediately: true });
+    const outcomes = await retryUntilRotated(environment, seeded.arn, 0);
+
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['succeeded']);
+    expect(environment.scheduler.schedules()).toEqual([]);
+    await expectRotated(environment, seeded, (started.result as { VersionId: string }).VersionId);
+  });
+
+  it('rotates again while the previous key awaits its revocation, within the 5-key limit', async () => {
+    // A second application's key: with the secret's three (in grace, current, new) the organization is full.
+    environment.factify.seedKey(seeded.orgId, { name: 'app-2' });
+    await rotateSecret(environment, seeded.arn);
+    await retryUntilRotated(environment, seeded.arn, 0);
+    const firstKeyId = JSON.parse(
+      String(
+        environment.secretsManager.versions(seeded.arn).find((v) => v.stages.includes('AWSCURRENT'))?.value,
+      ),
+    ).apiKeyId as string;
+
+    await rotateSecret(environment, seeded.arn);
+    const [second] = await retryUntilRotated(environment, seeded.arn, 0);
+
+    expect(second?.status).toBe('succeeded');
+    expect(environment.scheduler.schedules()).toHaveLength(2);
+    const ran = await environment.scheduler.runDue(afterGrace());
+    expect(ran.map((run) => run.ok)).toEqual([true, true]);
+    expect(environment.factify.revocations(seeded.initialKey.id)).toBe(1);
+    expect(environment.factify.revocations(firstKeyId)).toBe(1);
+    expect(environment.factify.keys(seeded.orgId).filter((key) => key.is_active)).toHaveLength(3);
+  });
+});

@@ -1,0 +1,19 @@
+import type { OneTimeSchedule, RevocationScheduler } from '../../lambda/ports.js';
+
+/** An in-memory RevocationScheduler; the Scheduler emulator in test/emulators tests the real adapter. */
+export class FakeScheduler implements RevocationScheduler {
+  readonly schedules = new Map<string, OneTimeSchedule>();
+  readonly calls: string[] = [];
+
+  async scheduleOnce(schedule: OneTimeSchedule): Promise<'created' | 'exists'> {
+    this.calls.push('scheduleOnce');
+    if (this.schedules.has(schedule.name)) return 'exists';
+    this.schedules.set(schedule.name, schedule);
+    return 'created';
+  }
+
+  async deleteSchedule(name: string): Promise<void> {
+    this.calls.push('deleteSchedule');
+    this.schedules.delete(name);
+  }
+}
