@@ -29,6 +29,7 @@ try {
     rotationSchedule: config.rotationSchedule,
     rotationWindow: config.rotationWindow,
     rotateImmediatelyOnUpdate: config.rotateImmediatelyOnUpdate,
+    revokeGracePeriod: config.revokeGracePeriod,
     factifyApiUrl: config.factifyApiUrl,
     alertEmail: config.alertEmail,
     logRetention: config.logRetention,

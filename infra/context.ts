@@ -1,7 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { kmsKeyArnProblem, parseSecretArn, SECRET_ARN_EXAMPLE, secretArnProblem } from './arns.js';
-import { FactifyKeyRotationConfigError } from './props-validation.js';
+import { FactifyKeyRotationConfigError, MAX_REVOKE_GRACE_SECONDS } from './props-validation.js';
 import { KeyRotationSchedule } from './rotation-schedule.js';
 
 /** The app's settings, read from CDK context (`-c key=value` or cdk.json). */
@@ -15,6 +15,7 @@ export interface AppConfig {
   readonly rotationSchedule?: KeyRotationSchedule;
   readonly rotationWindow?: Duration;
   readonly rotateImmediatelyOnUpdate?: boolean;
+  readonly revokeGracePeriod?: Duration;
   readonly factifyApiUrl?: string;
   readonly alertEmail?: string;
   readonly logRetention?: RetentionDays;
@@ -73,6 +74,17 @@ export function readAppConfig(get: (key: string) => unknown): AppConfig {
   if (rotateText !== undefined && rotateText !== 'true' && rotateText !== 'false') {
     problems.push(`rotateImmediatelyOnUpdate: give true or false, got "${rotateText}".`);
   }
+  const graceText = text('revokeGraceSeconds');
+  const graceSeconds = graceText === undefined ? undefined : Number(graceText);
+  if (
+    graceText !== undefined &&
+    !(/^\d+$/.test(graceText) && Number(graceText) <= MAX_REVOKE_GRACE_SECONDS)
+  ) {
+    problems.push(
+      `revokeGraceSeconds: give a whole number of seconds from 0 (revoke at once) to ${MAX_REVOKE_GRACE_SECONDS} ` +
+        `(365 days), got "${graceText}".`,
+    );
+  }
   const retentionText = text('logRetentionDays');
   const retention = retentionText === undefined ? undefined : Number(retentionText);
   if (retention !== undefined && !RETENTION_DAYS.has(retention)) {
@@ -94,6 +106,7 @@ export function readAppConfig(get: (key: string) => unknown): AppConfig {
       scheduleText === undefined ? undefined : KeyRotationSchedule.fromExpression(scheduleText),
     rotationWindow: window ? Duration.hours(Number(window[1])) : undefined,
     rotateImmediatelyOnUpdate: rotateText === undefined ? undefined : rotateText === 'true',
+    revokeGracePeriod: graceSeconds === undefined ? undefined : Duration.seconds(graceSeconds),
     factifyApiUrl: text('factifyApiUrl'),
     alertEmail: text('alertEmail'),
     logRetention: retention as RetentionDays | undefined,

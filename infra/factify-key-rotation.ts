@@ -13,6 +13,12 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { DEFAULT_FACTIFY_API_URL, FactifyKeyRotationConfigError, propsProblems } from './props-validation.js';
+import {
+  acknowledgeScheduleWildcard,
+  allowInvoke,
+  createRevokeSchedulerRole,
+  revokeSchedulingStatements,
+} from './revoke-scheduling.js';
 import { DEFAULT_ROTATION_SCHEDULE, type KeyRotationSchedule } from './rotation-schedule.js';
 
 export { FactifyKeyRotationConfigError } from './props-validation.js';
@@ -50,6 +56,15 @@ export interface FactifyKeyRotationProps {
    * @default false
    */
   readonly rotateImmediatelyOnUpdate?: boolean;
+
+  /**
+   * How long a replaced key stays valid after its successor becomes AWSCURRENT, so that consumers still holding
+   * it in a cache keep working: whole seconds, up to 365 days (`REVOKE_GRACE_SECONDS`). Longer than zero, the
+   * function schedules each revocation with EventBridge Scheduler, through a role that may only invoke it.
+   * Keep it longer than your consumers' cache lifetime, and no longer than the rotation interval.
+   * @default Duration.seconds(0): the replaced key is revoked at once, in finishSecret
+   */
+  readonly revokeGracePeriod?: Duration;
 
   /**
    * The Factify API base URL the function calls (`FACTIFY_API_URL`): https, path ending in `/v1`.
@@ -100,8 +115,9 @@ export interface FactifyKeyRotationProps {
 
 /**
  * Rotates Factify API keys held in existing Secrets Manager secrets: the rotation function, one rotation
- * schedule per secret, least-privilege permissions, and alerts (rotation failures and function errors) on an
- * encrypted SNS topic. No key value ever passes through the CloudFormation template.
+ * schedule per secret, least-privilege permissions, alerts (rotation failures and function errors) on an
+ * encrypted SNS topic and, with a revocation grace period, the role EventBridge Scheduler revokes replaced keys
+ * with. No key value ever passes through the CloudFormation template.
  */
 export class FactifyKeyRotation extends Construct {
   /** The rotation function, deployed from the `npm run build` bundle as is. */
@@ -110,8 +126,17 @@ export class FactifyKeyRotation extends Construct {
   readonly role: iam.Role;
   /** The function's log group (JSON logs). */
   readonly logGroup: logs.LogGroup;
-  /** What the function may do to the secrets, the admin secret, the KMS key and itself. */
+  /**
+   * What the function may do to the secrets, the admin secret, the KMS key, itself and, with a grace period, its
+   * revocation schedules.
+   */
   readonly rotationPolicy: iam.Policy;
+  /**
+   * With a grace period only: the role EventBridge Scheduler assumes to invoke the function when a replaced key's
+   * grace is over. Only schedules of this account's default group may assume it, and it may only invoke the
+   * function.
+   */
+  readonly revokeSchedulerRole?: iam.Role;
   /** Lets Secrets Manager, and only on behalf of this account, invoke the function. */
   readonly invokePermission: lambda.CfnPermission;
   /** One rotation schedule per secret, in the order of `props.secrets`. */
@@ -143,6 +168,8 @@ export class FactifyKeyRotation extends Construct {
       description: 'Runs the Factify key rotation function',
     });
     this.logGroup.grantWrite(this.role);
+    const graceSeconds = props.revokeGracePeriod?.toSeconds() ?? 0;
+    if (graceSeconds > 0) this.revokeSchedulerRole = createRevokeSchedulerRole(this, 'RevokeSchedulerRole');
     this.rotationFunction = new lambda.Function(this, 'Function', {
       description: 'Rotates Factify API keys held in Secrets Manager',
       runtime: lambda.Runtime.NODEJS_24_X,
@@ -160,12 +187,19 @@ export class FactifyKeyRotation extends Construct {
       environment: {
         FACTIFY_API_URL: props.factifyApiUrl ?? DEFAULT_FACTIFY_API_URL,
         ...(adminSecretArn ? { FACTIFY_ADMIN_SECRET_ID: adminSecretArn } : {}),
+        ...(this.revokeSchedulerRole
+          ? {
+              REVOKE_GRACE_SECONDS: String(graceSeconds),
+              REVOKE_SCHEDULER_ROLE_ARN: this.revokeSchedulerRole.roleArn,
+            }
+          : {}),
         // Stack traces point into the TypeScript sources through the bundled source map.
         NODE_OPTIONS: '--enable-source-maps',
       },
     });
 
     this.rotationPolicy = this.createRotationPolicy(secretArns, adminSecretArn, props.encryptionKey);
+    if (this.revokeSchedulerRole) allowInvoke(this.revokeSchedulerRole, this.rotationFunction.functionArn);
     // SourceAccount, which CDK's own grant (addRotationSchedule) lacks, keeps Secrets Manager from invoking the
     // function on behalf of another account's secret (confused deputy).
     this.invokePermission = new lambda.CfnPermission(this, 'SecretsManagerInvoke', {
@@ -282,7 +316,11 @@ export class FactifyKeyRotation extends Construct {
         );
       }
     }
-    return new iam.Policy(this, 'RotationPolicy', { roles: [this.role], statements });
+    if (this.revokeSchedulerRole)
+      statements.push(...revokeSchedulingStatements(this, this.revokeSchedulerRole));
+    const policy = new iam.Policy(this, 'RotationPolicy', { roles: [this.role], statements });
+    if (this.revokeSchedulerRole) acknowledgeScheduleWildcard(policy);
+    return policy;
   }
 
   private scheduleRotation(
@@ -305,8 +343,10 @@ export class FactifyKeyRotation extends Construct {
       },
     });
     // Secrets Manager tests the configuration (and may rotate) as soon as the schedule exists: the function must
-    // be invocable and allowed to rotate by then (the race aws-cdk PR #26512 fixed for the L2).
+    // be invocable and allowed to rotate by then (the race aws-cdk PR #26512 fixed for the L2), and a revocation
+    // a short grace schedules must find the scheduler role allowed to invoke it.
     schedule.node.addDependency(this.invokePermission, this.rotationPolicy);
+    if (this.revokeSchedulerRole) schedule.node.addDependency(this.revokeSchedulerRole);
     return schedule;
   }
 

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { Stack, Token } from 'aws-cdk-lib';
+import { type Duration, Stack, Token } from 'aws-cdk-lib';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import {
@@ -13,6 +13,9 @@ import type { FactifyKeyRotationProps } from './factify-key-rotation.js';
 import { DEFAULT_ROTATION_SCHEDULE } from './rotation-schedule.js';
 
 export const DEFAULT_FACTIFY_API_URL = 'https://api.factify.com/v1';
+
+/** The longest grace period the function accepts (`REVOKE_GRACE_SECONDS`): 365 days. */
+export const MAX_REVOKE_GRACE_SECONDS = 365 * 24 * 3600;
 
 /** Thrown when the props (or the CDK context they came from) are invalid; lists every problem found. */
 export class FactifyKeyRotationConfigError extends Error {
@@ -84,6 +87,10 @@ export function propsProblems(
       `timeout: give 60 seconds to 15 minutes (testSecret alone may wait about 30 s for a new key), got ${timeout} s.`,
     );
   }
+  if (props.revokeGracePeriod !== undefined) {
+    const problem = revokeGraceProblem(props.revokeGracePeriod);
+    if (problem) problems.push(problem);
+  }
   const memory = props.memorySize ?? 256;
   if (!Number.isInteger(memory) || memory < 128 || memory > 10240) {
     problems.push(`memorySize: give a whole number of MB from 128 to 10240, got ${memory}.`);
@@ -114,6 +121,12 @@ function environmentProblems(items: readonly { what: string; env: ParsedArn }[],
         `${what} is in account ${env.account}, region ${env.region}, but the function deploys to account ` +
         `${account}, region ${region}: a rotation function serves secrets of its own account and region only.`,
     );
+}
+
+function revokeGraceProblem(grace: Duration): string | undefined {
+  const ms = grace.toMilliseconds({ integral: false });
+  if (Number.isInteger(ms / 1000) && ms / 1000 <= MAX_REVOKE_GRACE_SECONDS) return undefined;
+  return `revokeGracePeriod: give whole seconds from 0 (revoke at once) to 365 days, got ${grace.toHumanString()}.`;
 }
 
 function apiUrlProblem(value: string): string | undefined {

@@ -64,10 +64,11 @@ describe('cdk.json', () => {
 });
 
 describe('npx cdk synth', () => {
-  it('synthesizes the app offline, without credentials, in the secrets region, clean under cdk-nag', async () => {
+  it('synthesizes the app offline, without credentials, in the secrets region, clean under cdk-nag, with a grace', async () => {
     const result = await cdkSynth({
       secretArns: `${SECRET_ARN},${OTHER_SECRET_ARN}`,
       alertEmail: 'ops@example.com',
+      revokeGraceSeconds: '3600',
     });
     expect(result.stderr).not.toMatch(/error/i);
     expect(result.code).toBe(0);
@@ -84,7 +85,12 @@ describe('npx cdk synth', () => {
     }[];
     const ofType = (type: string) =>
       resources.filter((resource) => resource.Type === type).map((r) => r.Properties);
-    expect(ofType('AWS::Lambda::Function')).toEqual([expect.objectContaining({ Runtime: 'nodejs24.x' })]);
+    expect(ofType('AWS::Lambda::Function')).toEqual([
+      expect.objectContaining({
+        Runtime: 'nodejs24.x',
+        Environment: { Variables: expect.objectContaining({ REVOKE_GRACE_SECONDS: '3600' }) },
+      }),
+    ]);
     expect(ofType('AWS::SecretsManager::RotationSchedule').map((schedule) => schedule.SecretId)).toEqual([
       SECRET_ARN,
       OTHER_SECRET_ARN,

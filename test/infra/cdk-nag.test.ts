@@ -1,46 +1,115 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, Duration, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { afterAll, expect, it } from 'vitest';
-import { FactifyKeyRotation } from '../../infra/factify-key-rotation.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { FactifyKeyRotation, type FactifyKeyRotationProps } from '../../infra/factify-key-rotation.js';
 import { KeyRotationSchedule } from '../../infra/rotation-schedule.js';
 import {
+  ACCOUNT,
   ADMIN_SECRET_ARN,
   importSecret,
   KMS_KEY_ARN,
   newStack,
   OTHER_SECRET_ARN,
+  REGION,
   removeTempDirs,
   SECRET_ARN,
 } from './support.js';
 
 afterAll(removeTempDirs);
 
-it('passes AwsSolutions checks and the CloudFormation validator with every option on, acknowledging nothing', () => {
-  // The one in-process synth with the built-in validator on.
-  const stack = newStack({ validation: true });
-  new FactifyKeyRotation(stack, 'Rotation', {
-    secrets: [importSecret(stack, SECRET_ARN), importSecret(stack, OTHER_SECRET_ARN)],
-    adminSecret: importSecret(stack, ADMIN_SECRET_ARN),
-    encryptionKey: kms.Key.fromKeyArn(stack, 'Key', KMS_KEY_ARN),
-    rotationSchedule: KeyRotationSchedule.cron('cron(0 4 ? * SUN *)'),
-    rotationWindow: Duration.hours(3),
-    alertEmail: 'ops@example.com',
-  });
-  const app = App.of(stack) as App;
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+const SCHEDULE_WILDCARD = `AwsSolutions-IAM5[Resource::arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule/default/fkr-revoke-*]`;
 
-  // Synth throws on any unacknowledged error finding of either plugin.
-  const assembly = app.synth();
-  const report = JSON.parse(readFileSync(join(assembly.directory, 'validation-report.json'), 'utf8'));
-  expect(report.pluginReports).toEqual([]);
-  // Warnings do not fail a synth: ask the pack directly for all of its findings.
-  expect(new AwsSolutionsChecks().validateScope(app)).toEqual({ success: true, violations: [] });
-  const acknowledged = app.node
-    .findAll()
-    .flatMap((construct) => construct.node.metadata)
-    .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY);
-  expect(acknowledged).toEqual([]);
+/** Every acknowledgement in the tree, with the path of the construct that carries it. */
+function acknowledgements(app: App): { path: string; id: string; reason: string }[] {
+  return app.node.findAll().flatMap((construct) =>
+    construct.node.metadata
+      .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+      .flatMap((entry) =>
+        Object.entries(entry.data as Record<string, string>).map(([id, reason]) => ({
+          path: construct.node.path,
+          id: id.replace(/^annotation::/i, ''),
+          reason,
+        })),
+      ),
+  );
+}
+
+function rotationIn(options: Partial<FactifyKeyRotationProps>) {
+  const stack = newStack();
+  const rotation = new FactifyKeyRotation(stack, 'Rotation', {
+    secrets: [importSecret(stack, SECRET_ARN)],
+    ...options,
+  });
+  return { app: App.of(stack) as App, rotation };
+}
+
+describe('AwsSolutions checks', () => {
+  it('pass, with the CloudFormation validator, with every option on, acknowledging only the schedule name wildcard', () => {
+    // The one in-process synth with the built-in validator on.
+    const stack = newStack({ validation: true });
+    new FactifyKeyRotation(stack, 'Rotation', {
+      secrets: [importSecret(stack, SECRET_ARN), importSecret(stack, OTHER_SECRET_ARN)],
+      adminSecret: importSecret(stack, ADMIN_SECRET_ARN),
+      encryptionKey: kms.Key.fromKeyArn(stack, 'Key', KMS_KEY_ARN),
+      rotationSchedule: KeyRotationSchedule.cron('cron(0 4 ? * SUN *)'),
+      rotationWindow: Duration.hours(3),
+      revokeGracePeriod: Duration.hours(1),
+      alertEmail: 'ops@example.com',
+    });
+    const app = App.of(stack) as App;
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+
+    // Synth throws on any unacknowledged error finding of either plugin.
+    const assembly = app.synth();
+    const report = JSON.parse(readFileSync(join(assembly.directory, 'validation-report.json'), 'utf8'));
+    expect(report.pluginReports).toEqual([]);
+    // Warnings do not fail a synth: ask the pack directly for all of its findings.
+    expect(new AwsSolutionsChecks().validateScope(app)).toEqual({ success: true, violations: [] });
+    expect(acknowledgements(app)).toEqual([
+      {
+        path: 'Test/Rotation/RotationPolicy',
+        id: SCHEDULE_WILDCARD,
+        reason: expect.stringMatching(
+          /one revocation schedule per replaced secret version at run time.*narrowest scope IAM can express.*may only invoke this function/,
+        ),
+      },
+    ]);
+  });
+
+  it('pass acknowledging nothing without a grace period', () => {
+    const { app } = rotationIn({ revokeGracePeriod: Duration.seconds(0) });
+    expect(new AwsSolutionsChecks().validateScope(app)).toEqual({ success: true, violations: [] });
+    expect(acknowledgements(app)).toEqual([]);
+  });
+
+  it('still report any other wildcard resource in the policy that carries the acknowledgement', () => {
+    const { app, rotation } = rotationIn({ revokeGracePeriod: Duration.hours(1) });
+    rotation.rotationPolicy.addStatements(
+      new iam.PolicyStatement({
+        actions: ['scheduler:DeleteSchedule'],
+        resources: [`arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule/default/*`],
+      }),
+    );
+    const { violations } = new AwsSolutionsChecks().validateScope(app);
+    expect(violations.map((violation) => violation.ruleName)).toEqual([
+      `AwsSolutions-IAM5[Resource::arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule/default/*]`,
+    ]);
+  });
+
+  it('pass for an environment-agnostic stack, whose ARN is made of pseudo parameters', () => {
+    const agnostic = newStack({ agnostic: true });
+    const app = App.of(agnostic) as App;
+    new FactifyKeyRotation(agnostic, 'Rotation', {
+      secrets: [importSecret(agnostic, SECRET_ARN)],
+      revokeGracePeriod: Duration.hours(1),
+    });
+    expect(new AwsSolutionsChecks().validateScope(app)).toEqual({ success: true, violations: [] });
+    expect(acknowledgements(app).map((ack) => ack.id)).toEqual([
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/default/fkr-revoke-*]',
+    ]);
+  });
 });

@@ -45,6 +45,7 @@ describe('readAppConfig', () => {
       rotationSchedule: 'cron(0 4 ? * SUN *)',
       rotationWindow: '3h',
       rotateImmediatelyOnUpdate: 'true',
+      revokeGraceSeconds: '3600',
       factifyApiUrl: 'https://eu.api.factify.com/v1',
       alertEmail: 'ops@example.com',
       logRetentionDays: '90',
@@ -60,6 +61,13 @@ describe('readAppConfig', () => {
     });
     expect(config.rotationSchedule?.expressionString).toBe('cron(0 4 ? * SUN *)');
     expect(config.rotationWindow?.toHours()).toBe(Duration.hours(3).toHours());
+    expect(config.revokeGracePeriod?.toSeconds()).toBe(3600);
+    // cdk.json may give numbers; 0 and the maximum (365 days) are valid.
+    for (const seconds of [0, 31536000]) {
+      expect(
+        read({ secretArns: SECRET_ARN, revokeGraceSeconds: seconds }).revokeGracePeriod?.toSeconds(),
+      ).toBe(seconds);
+    }
     expect(read({ secretArns: SECRET_ARN, rotateImmediatelyOnUpdate: false }).rotateImmediatelyOnUpdate).toBe(
       false,
     );
@@ -73,8 +81,17 @@ describe('readAppConfig', () => {
       'rotationSchedule',
       'rotationWindow',
       'rotateImmediatelyOnUpdate',
+      'revokeGracePeriod',
     ] as const) {
       expect(config[key]).toBeUndefined();
+    }
+  });
+
+  it('rejects a revocation grace that is not whole seconds from 0 to 365 days', () => {
+    for (const revokeGraceSeconds of ['-1', '1.5', '31536001', 'P1D']) {
+      expect(problemsOf({ secretArns: SECRET_ARN, revokeGraceSeconds })).toEqual([
+        expect.stringMatching(/^revokeGraceSeconds: give a whole number of seconds from 0/),
+      ]);
     }
   });
 
@@ -86,6 +103,7 @@ describe('readAppConfig', () => {
         kmsKeyArn: `arn:aws:kms:${REGION}:${ACCOUNT}:alias/factify`,
         rotationWindow: '3 hours',
         rotateImmediatelyOnUpdate: 'yes',
+        revokeGraceSeconds: '1h',
         logRetentionDays: '100',
       }),
     ).toEqual([
@@ -95,6 +113,7 @@ describe('readAppConfig', () => {
       expect.stringMatching(/^kmsKeyArn ".*alias\/factify" is not a KMS key ARN.*not an alias/),
       'rotationWindow: "3 hours" is not a number of hours like 3h.',
       'rotateImmediatelyOnUpdate: give true or false, got "yes".',
+      'revokeGraceSeconds: give a whole number of seconds from 0 (revoke at once) to 31536000 (365 days), got "1h".',
       expect.stringMatching(/^logRetentionDays: CloudWatch Logs accepts 1, 3, 5, .*got "100"/),
     ]);
   });

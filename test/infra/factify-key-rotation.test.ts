@@ -29,6 +29,8 @@ import {
 
 afterAll(removeTempDirs);
 
+const BUNDLE_FILE = join(BUNDLE_DIR, 'index.mjs');
+
 type Options = Omit<FactifyKeyRotationProps, 'secrets' | 'adminSecret' | 'encryptionKey'> & {
   secretArns?: string[];
   adminSecretArn?: string;
@@ -298,6 +300,7 @@ describe('least privilege', () => {
       adminSecretArn: ADMIN_SECRET_ARN,
       kmsKeyArn: KMS_KEY_ARN,
       alertEmail: 'ops@example.com',
+      revokeGracePeriod: Duration.hours(1),
     });
     for (const statement of iamStatements(template)) {
       expect([statement.Resource].flat()).not.toContain('*');
@@ -310,6 +313,144 @@ describe('least privilege', () => {
     template.resourceCountIs('AWS::SecretsManager::Secret', 0);
     const text = JSON.stringify(template.toJSON());
     expect(text).not.toMatch(/resolve:secretsmanager|SecretString/);
+  });
+});
+
+describe('the revocation grace period', () => {
+  const isSchedulerAction = (action: unknown) => /^(scheduler:|iam:PassRole$)/.test(String(action));
+
+  it('without one (the default, or 0 s) makes no scheduler role, no scheduler permission, no grace setting', () => {
+    for (const revokeGracePeriod of [undefined, Duration.seconds(0)]) {
+      const { rotation, template } = build({ revokeGracePeriod });
+      expect(rotation.revokeSchedulerRole).toBeUndefined();
+      template.resourceCountIs('AWS::IAM::Role', 1);
+      expect(
+        iamStatements(template)
+          .flatMap((s) => [s.Action].flat())
+          .filter(isSchedulerAction),
+      ).toEqual([]);
+      expect(JSON.stringify(template.toJSON())).not.toMatch(/scheduler|REVOKE_/);
+    }
+  });
+
+  describe('with one', () => {
+    const { stack, rotation, template } = build({ revokeGracePeriod: Duration.hours(1) });
+    const functionArn = { 'Fn::GetAtt': [logicalId(stack, rotation.rotationFunction), 'Arn'] };
+    const schedulerRole = rotation.revokeSchedulerRole as NonNullable<typeof rotation.revokeSchedulerRole>;
+    const schedulerRoleArn = { 'Fn::GetAtt': [logicalId(stack, schedulerRole), 'Arn'] };
+
+    it("lets only EventBridge Scheduler, for this account's default schedule group, assume the scheduler role", () => {
+      template.hasResourceProperties('AWS::IAM::Role', {
+        AssumeRolePolicyDocument: {
+          Statement: [
+            {
+              Effect: 'Allow',
+              Principal: { Service: 'scheduler.amazonaws.com' },
+              Action: 'sts:AssumeRole',
+              Condition: {
+                StringEquals: { 'aws:SourceAccount': ACCOUNT },
+                ArnEquals: {
+                  'aws:SourceArn': `arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule-group/default`,
+                },
+              },
+            },
+          ],
+          Version: '2012-10-17',
+        },
+        ManagedPolicyArns: Match.absent(),
+        Policies: Match.absent(),
+      });
+    });
+
+    it('lets the scheduler role invoke this function (unqualified) and do nothing else', () => {
+      const policies = template.findResources('AWS::IAM::Policy', {
+        Properties: { Roles: [{ Ref: logicalId(stack, schedulerRole) }] },
+      });
+      expect(Object.values(policies).map((policy) => policy.Properties.PolicyDocument)).toEqual([
+        {
+          Statement: [
+            {
+              Sid: 'InvokeTheRotationFunction',
+              Effect: 'Allow',
+              Action: 'lambda:InvokeFunction',
+              Resource: functionArn,
+            },
+          ],
+          Version: '2012-10-17',
+        },
+      ]);
+    });
+
+    it('lets the function create and delete only fkr-revoke-* schedules of the default group, passing only that role', () => {
+      const schedulerStatements = iamStatements(template).filter((statement) =>
+        [statement.Action].flat().some(isSchedulerAction),
+      );
+      expect(schedulerStatements).toEqual([
+        {
+          Sid: 'ScheduleRevocations',
+          Effect: 'Allow',
+          Action: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule'],
+          Resource: `arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule/default/fkr-revoke-*`,
+        },
+        {
+          Sid: 'PassTheSchedulerRole',
+          Effect: 'Allow',
+          Action: 'iam:PassRole',
+          Resource: schedulerRoleArn,
+          Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+        },
+      ]);
+      template.hasResourceProperties('AWS::IAM::Policy', {
+        Roles: [{ Ref: logicalId(stack, rotation.role) }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([Match.objectLike({ Sid: 'ScheduleRevocations' })]),
+        },
+      });
+    });
+
+    it('tells the function its grace in seconds and the role to pass', () => {
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: {
+          Variables: Match.objectLike({
+            REVOKE_GRACE_SECONDS: '3600',
+            REVOKE_SCHEDULER_ROLE_ARN: schedulerRoleArn,
+          }),
+        },
+      });
+    });
+
+    it('turns rotation on only once the scheduler role may invoke the function', () => {
+      const [schedule] = Object.values(template.findResources('AWS::SecretsManager::RotationSchedule'));
+      const invokePolicy = schedulerRole.node.tryFindChild('DefaultPolicy') as IConstruct;
+      expect(schedule?.DependsOn).toEqual(
+        expect.arrayContaining([logicalId(stack, schedulerRole), logicalId(stack, invokePolicy)]),
+      );
+    });
+
+    it('names the partition, region and account of an environment-agnostic stack', () => {
+      const agnostic = newStack({ agnostic: true });
+      new FactifyKeyRotation(agnostic, 'Rotation', {
+        secrets: [importSecret(agnostic, SECRET_ARN)],
+        revokeGracePeriod: Duration.minutes(10),
+      });
+      const statement = iamStatements(Template.fromStack(agnostic)).find(
+        (s) => s.Sid === 'ScheduleRevocations',
+      );
+      expect(statement?.Resource).toEqual({
+        'Fn::Join': [
+          '',
+          [
+            'arn:',
+            { Ref: 'AWS::Partition' },
+            ':scheduler:',
+            { Ref: 'AWS::Region' },
+            ':',
+            { Ref: 'AWS::AccountId' },
+            ':schedule/default/fkr-revoke-*',
+          ],
+        ],
+      });
+    });
   });
 });
 
@@ -452,6 +593,7 @@ describe('validation', () => {
         rotationSchedule: KeyRotationSchedule.cron('cron(30 4 ? * SUN 2027)'),
         timeout: Duration.seconds(10),
         memorySize: 64,
+        revokeGracePeriod: Duration.millis(1500),
         factifyApiUrl: 'http://api.factify.com/v1',
         alertEmail: 'ops',
       });
@@ -463,6 +605,7 @@ describe('validation', () => {
       expect.stringMatching(/^rotationSchedule: the minutes field .* must be 0/),
       expect.stringMatching(/^rotationSchedule: the year field .* must be \*/),
       expect.stringMatching(/^timeout: give 60 seconds to 15 minutes/),
+      'revokeGracePeriod: give whole seconds from 0 (revoke at once) to 365 days, got 1 second 500 millis.',
       expect.stringMatching(/^memorySize: give a whole number of MB from 128 to 10240, got 64/),
       expect.stringMatching(/^factifyApiUrl: .* must use https/),
       expect.stringMatching(/^alertEmail: "ops" is not an email address/),
@@ -498,6 +641,24 @@ describe('validation', () => {
         /^secrets\[0\] is in account 123456789012, region us-east-1, but the function deploys to .* eu-west-1/,
       ),
     ]);
+  });
+
+  it('accepts a revocation grace period of 0 to 365 days in whole seconds', () => {
+    const graceProblems = (revokeGracePeriod: Duration) => {
+      const stack = newStack();
+      return propsProblems(
+        stack,
+        { secrets: [importSecret(stack, SECRET_ARN)], revokeGracePeriod },
+        BUNDLE_FILE,
+      );
+    };
+    for (const grace of [Duration.seconds(0), Duration.seconds(1), Duration.days(365)]) {
+      expect(graceProblems(grace)).toEqual([]);
+    }
+    expect(graceProblems(Duration.days(366))).toEqual([
+      'revokeGracePeriod: give whole seconds from 0 (revoke at once) to 365 days, got 366 days.',
+    ]);
+    expect(graceProblems(Duration.seconds(365 * 24 * 3600 + 1))).toHaveLength(1);
   });
 
   it('asks for npm run build when the bundle is missing', () => {

@@ -35,16 +35,16 @@ export function removeTempDirs(): void {
 }
 
 /**
- * A stack in the secrets' account and region, in an app with cdk.json's context and an outdir of its own.
- * The built-in CloudFormation validator (several seconds a synth) stays off unless asked for.
+ * A stack in the secrets' account and region (or, `agnostic`, in none), in an app with cdk.json's context and
+ * an outdir of its own. The built-in CloudFormation validator (several seconds a synth) stays off unless asked for.
  */
-export function newStack(options: { validation?: boolean } = {}): Stack {
+export function newStack(options: { validation?: boolean; agnostic?: boolean } = {}): Stack {
   const app = new App({
     outdir: tempDir(),
     context: CDK_JSON.context,
     builtinCloudFormationValidation: options.validation ?? false,
   });
-  return new Stack(app, 'Test', { env: { account: ACCOUNT, region: REGION } });
+  return new Stack(app, 'Test', options.agnostic ? {} : { env: { account: ACCOUNT, region: REGION } });
 }
 
 export function importSecret(stack: Stack, arn: string): secretsmanager.ISecret {
