@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MalformedSecretValueError } from '../../lambda/errors.js';
 import { parseKeySecret, serializeKeySecret } from '../../lambda/secret-value.js';
 import { Sensitive } from '../../lambda/sensitive.js';
+import { expectNoSecrets } from '../support/no-secrets.js';
 
 const KEY = `ffy_test_${'a1'.repeat(30)}`;
 const KEY_ID = 'key_01h2xcejqtf2nbrexx3vqjhp41';
@@ -36,7 +37,7 @@ describe('secret values', () => {
     try {
       parse();
     } catch (error) {
-      expect((error as Error).message).not.toContain(KEY);
+      expectNoSecrets((error as Error).message, [KEY]);
       expect((error as Error).cause).toBeUndefined();
     }
   });
@@ -58,6 +59,6 @@ describe('secret values', () => {
       createdAt: '2026-11-27T00:00:00Z',
     });
     expect(String(value)).toBe('[redacted]');
-    expect(JSON.stringify({ value })).not.toContain(KEY);
+    expectNoSecrets(JSON.stringify({ value }), [KEY]);
   });
 });

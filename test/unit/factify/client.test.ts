@@ -9,6 +9,7 @@ import {
   FactifyUnexpectedResponseError,
 } from '../../../lambda/errors.js';
 import { FactifyClient } from '../../../lambda/factify/client.js';
+import { expectNoSecrets } from '../../support/no-secrets.js';
 import {
   CREDENTIAL,
   CURRENT_KEY,
@@ -352,8 +353,8 @@ describe('FactifyClient', () => {
         revokedAt: null,
       });
       expect(created.secret.reveal()).toBe(NEW_KEY);
-      expect(JSON.stringify(created)).not.toContain(NEW_KEY);
-      expect(inspect(created)).not.toContain(NEW_KEY);
+      expectNoSecrets(JSON.stringify(created), [NEW_KEY]);
+      expectNoSecrets(inspect(created), [NEW_KEY]);
       const [request] = h.requests();
       expect(h.requests()).toHaveLength(1);
       expect(request?.method).toBe('POST');
@@ -402,8 +403,8 @@ describe('FactifyClient', () => {
         // Assess
         expect(error).toBeInstanceOf(FactifyUnexpectedResponseError);
         expect((error as Error).message).toContain('POST /v1/api-keys');
-        expect((error as Error).message).not.toContain(NEW_KEY);
-        expect(h.output().join('\n')).not.toContain(NEW_KEY);
+        expectNoSecrets((error as Error).message, [NEW_KEY]);
+        expectNoSecrets(h.output().join('\n'), [NEW_KEY]);
         expect(h.requests()).toHaveLength(1);
       },
     );
@@ -562,8 +563,8 @@ describe('FactifyClient', () => {
       expect(error).toBeInstanceOf(FactifyRequestError);
       const printed = [(error as Error).message, ...h.output()].join('\n');
       expect(h.output().length).toBeGreaterThanOrEqual(4);
-      expect(printed).not.toContain(CURRENT_KEY);
-      expect(printed).not.toContain(NEW_KEY);
+      expectNoSecrets(printed, [CURRENT_KEY]);
+      expectNoSecrets(printed, [NEW_KEY]);
     });
   });
 });

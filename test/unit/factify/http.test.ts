@@ -8,6 +8,7 @@ import {
   FactifyUnavailableError,
 } from '../../../lambda/errors.js';
 import type { Operation } from '../../../lambda/factify/http.js';
+import { expectNoSecrets } from '../../support/no-secrets.js';
 import {
   CREDENTIAL,
   CURRENT_KEY,
@@ -774,7 +775,7 @@ describe('FactifyHttp', () => {
         ...h.output(),
       ];
       for (const text of printed) {
-        expect(text).not.toContain(CURRENT_KEY);
+        expectNoSecrets(text, [CURRENT_KEY]);
         expect(text).not.toContain(CURRENT_KEY.slice(-43));
       }
     });
@@ -791,7 +792,7 @@ describe('FactifyHttp', () => {
       // Assess
       expect(h.output()).toHaveLength(2);
       for (const line of h.output()) {
-        expect(line).not.toContain(CURRENT_KEY);
+        expectNoSecrets(line, [CURRENT_KEY]);
         expect(line.toLowerCase()).not.toContain('bearer');
       }
     });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseProblem } from '../../../lambda/factify/problem.js';
+import { expectNoSecrets } from '../../support/no-secrets.js';
 import { CURRENT_KEY } from './harness.js';
 
 describe('parseProblem', () => {
@@ -232,7 +233,7 @@ describe('parseProblem', () => {
       const problem = parseProblem(body);
 
       // Assess
-      expect(problem.detail).not.toContain(CURRENT_KEY);
+      expectNoSecrets(problem.detail, [CURRENT_KEY]);
       expect(problem.detail).toContain('[redacted]');
     });
   });

@@ -8,6 +8,7 @@ import {
   RotationStateError,
 } from '../../../lambda/errors.js';
 import { keyNameFor } from '../../../lambda/key-naming.js';
+import { expectNoSecrets } from '../../support/no-secrets.js';
 import { captureLogs, pendingKey, ROTATION_TOKEN, startRotation } from '../fixture.js';
 
 describe('createSecret', () => {
@@ -190,6 +191,6 @@ describe('createSecret', () => {
 
     await rotation.rotate();
 
-    for (const secret of rotation.secrets()) expect(logs.text()).not.toContain(secret);
+    expectNoSecrets(logs.text(), rotation.secrets());
   });
 });
