@@ -5,12 +5,16 @@ import { STUCK_AFTER_MS } from './verdict.js';
 
 type Facts = Omit<StatusReport, 'explanation' | 'nextSteps'>;
 
-const NOT_ACTIVE_WORDS: Record<string, string> = {
-  revoked: 'revoked',
-  expired: 'expired',
-  'not-found': "not among the organization's keys under its apiKeyId or a unique prefix (check apiKeyId)",
+// Why the AWSCURRENT key is not usable, and what follows from it.
+const CURRENT_KEY_PROBLEMS: Record<string, string> = {
+  revoked: 'is revoked: consumers of the secret get a key Factify refuses, and rotations fail',
+  expired: 'has expired: consumers of the secret get a key Factify refuses, and rotations fail',
   rejected:
-    'rejected by Factify (401): unknown, revoked or expired, or for another Factify environment than FACTIFY_API_URL',
+    'is rejected by Factify (401: unknown, revoked or expired, or for another Factify environment than ' +
+    'FACTIFY_API_URL): consumers get a key Factify refuses, and rotations fail',
+  'not-found':
+    "is not among the organization's keys under its apiKeyId (or, without one, a unique prefix): apiKeyId is " +
+    'wrong or the key is of another organization, and rotations fail with KEY_NOT_RESOLVED',
 };
 
 /** What the verdict means for this secret, and the commands that take it further. */
@@ -74,11 +78,11 @@ export function adviseOn(facts: Facts): { explanation: string; nextSteps: string
       const current = facts.versions.find((version) => version.stages.includes('AWSCURRENT'));
       return {
         explanation:
-          `The AWSCURRENT key ${current?.keyId ?? ''} is ${NOT_ACTIVE_WORDS[current?.keyState ?? ''] ?? current?.keyState}: ` +
-          'consumers of the secret get a key Factify refuses, and rotations fail until it is replaced.',
+          `The AWSCURRENT key ${current?.keyId ?? ''} ${CURRENT_KEY_PROBLEMS[current?.keyState ?? ''] ?? current?.keyState} ` +
+          'until the secret holds a working key of the organization.',
         nextSteps: [
-          'Create a key (Factify dashboard: Manage > API Keys), write {"apiKey": ..., "apiKeyId": ..., your other ' +
-            'fields} to new-value.json, then:',
+          'Create a key if needed (Factify dashboard: Manage > API Keys), write {"apiKey": ..., "apiKeyId": ..., ' +
+            'your other fields} to new-value.json, then:',
           `aws secretsmanager put-secret-value --secret-id ${facts.secret.arn} --secret-string file://new-value.json`,
           cli('status'),
         ],
