@@ -10,6 +10,8 @@ export const MAX_ACTIVE_KEYS = 5;
 export const ROTATED_REASON = 'rotated';
 /** The revoke reason for a key a failed rotation attempt created but could not store. */
 export const ORPHAN_REASON = 'rotation-orphan: created by a failed rotation attempt, never stored';
+/** The revoke reason for the key of a stuck rotation that an operator cleared (factify-rotation recover). */
+export const ABANDONED_REASON = 'rotation-abandoned: stuck rotation cleared by factify-rotation recover';
 
 /**
  * The key at Factify that a secret value holds: by `apiKeyId`, or for a first value written without it, by

@@ -62,6 +62,40 @@ export interface RevocationScheduler {
   deleteSchedule(name: string): Promise<void>;
 }
 
+/** The rotation configuration of a secret, as DescribeSecret reports it. */
+export interface RotationSettings {
+  /** RotationLambdaARN: the function Secrets Manager invokes; absent when rotation was never configured. */
+  readonly lambdaArn?: string;
+  /** The ScheduleExpression, or `rate(N days)` for AutomaticallyAfterDays. */
+  readonly schedule?: string;
+  /** Duration: the window in which a scheduled rotation starts, e.g. "3h". */
+  readonly window?: string;
+  readonly lastRotatedDate?: Date;
+  readonly nextRotationDate?: Date;
+}
+
+export interface SecretDetails extends SecretDescription {
+  readonly rotation: RotationSettings;
+}
+
+/** A staged version as ListSecretVersionIds reports it. */
+export interface SecretVersionInfo {
+  readonly versionId: string;
+  readonly stages: readonly string[];
+  readonly createdDate?: Date;
+}
+
+/**
+ * What the operator CLI reads on top of what the rotation steps use: the rotation configuration and when
+ * each version was created. A separate interface, so the function keeps depending on the narrow one.
+ */
+export interface InspectableSecretStore extends SecretStore {
+  /** DescribeSecret, with the rotation configuration. */
+  describeDetails(secretId: string): Promise<SecretDetails>;
+  /** ListSecretVersionIds: every version that has a staging label, all pages. */
+  listVersions(secretId: string): Promise<SecretVersionInfo[]>;
+}
+
 /** A key used to call Factify, with a description that error messages may show instead of the key. */
 export interface Credential {
   readonly key: Sensitive;

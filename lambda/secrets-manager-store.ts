@@ -1,6 +1,7 @@
 import {
   DescribeSecretCommand,
   GetSecretValueCommand,
+  ListSecretVersionIdsCommand,
   PutSecretValueCommand,
   ResourceNotFoundException,
   RotateSecretCommand,
@@ -8,33 +9,78 @@ import {
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { RotationStateError } from './errors.js';
-import type { SecretDescription, SecretStore, VersionSelector } from './ports.js';
+import type {
+  InspectableSecretStore,
+  SecretDescription,
+  SecretDetails,
+  SecretVersionInfo,
+  VersionSelector,
+} from './ports.js';
 import { Sensitive } from './sensitive.js';
 
 /**
- * The secret store over the AWS SDK. Region, endpoint and credentials come from the SDK's standard
- * environment (AWS_REGION, AWS_ENDPOINT_URL_SECRETS_MANAGER, the Lambda role).
+ * A Secrets Manager client whose region, endpoint and credentials come from the SDK's standard environment
+ * (AWS_REGION, AWS_ENDPOINT_URL_SECRETS_MANAGER, the Lambda role or the operator's profile).
  */
-export class SecretsManagerStore implements SecretStore {
-  constructor(
-    private readonly client: SecretsManagerClient = new SecretsManagerClient({
-      // Without throwOnRequestTimeout the SDK only warns, and a hung call would run into the Lambda timeout.
-      // The SDK's standard retries then cover a timed-out call; every call we make is idempotent.
-      requestHandler: { connectionTimeout: 3_000, requestTimeout: 5_000, throwOnRequestTimeout: true },
-    }),
-  ) {}
+export function createSecretsManagerClient(): SecretsManagerClient {
+  return new SecretsManagerClient({
+    // Without throwOnRequestTimeout the SDK only warns, and a hung call would run into the Lambda timeout.
+    // The SDK's standard retries then cover a timed-out call; every call we make is idempotent.
+    requestHandler: { connectionTimeout: 3_000, requestTimeout: 5_000, throwOnRequestTimeout: true },
+  });
+}
 
-  async describe(secretId: string): Promise<SecretDescription> {
+/** The secret store over the AWS SDK. */
+export class SecretsManagerStore implements InspectableSecretStore {
+  constructor(private readonly client: SecretsManagerClient = createSecretsManagerClient()) {}
+
+  describe(secretId: string): Promise<SecretDescription> {
+    return this.describeDetails(secretId);
+  }
+
+  async describeDetails(secretId: string): Promise<SecretDetails> {
     const out = await this.client.send(new DescribeSecretCommand({ SecretId: secretId }));
     if (out.ARN === undefined || out.Name === undefined) {
       throw new RotationStateError(`DescribeSecret returned no ARN or Name for secret ${secretId}.`);
     }
+    const rules = out.RotationRules;
+    const days = rules?.AutomaticallyAfterDays;
+    const schedule =
+      rules?.ScheduleExpression ??
+      (days === undefined ? undefined : `rate(${days} day${days === 1 ? '' : 's'})`);
     return {
       arn: out.ARN,
       name: out.Name,
       rotationEnabled: out.RotationEnabled === true,
       versions: out.VersionIdsToStages ?? {},
+      rotation: {
+        ...(out.RotationLambdaARN === undefined ? {} : { lambdaArn: out.RotationLambdaARN }),
+        ...(schedule === undefined ? {} : { schedule }),
+        ...(rules?.Duration === undefined ? {} : { window: rules.Duration }),
+        ...(out.LastRotatedDate === undefined ? {} : { lastRotatedDate: out.LastRotatedDate }),
+        ...(out.NextRotationDate === undefined ? {} : { nextRotationDate: out.NextRotationDate }),
+      },
     };
+  }
+
+  async listVersions(secretId: string): Promise<SecretVersionInfo[]> {
+    const versions: SecretVersionInfo[] = [];
+    let nextToken: string | undefined;
+    do {
+      const out = await this.client.send(
+        new ListSecretVersionIdsCommand({ SecretId: secretId, NextToken: nextToken }),
+      );
+      for (const version of out.Versions ?? []) {
+        if (version.VersionId === undefined) continue;
+        versions.push({
+          versionId: version.VersionId,
+          stages: version.VersionStages ?? [],
+          ...(version.CreatedDate === undefined ? {} : { createdDate: version.CreatedDate }),
+        });
+      }
+      nextToken = out.NextToken;
+    } while (nextToken !== undefined);
+    return versions;
   }
 
   async getValue(secretId: string, version: VersionSelector): Promise<Sensitive | undefined> {

@@ -1,20 +1,37 @@
-// Bundles the rotation function into the single ESM file that the stack deploys and the end-to-end tests run.
+// Bundles the rotation function into the single ESM file that the stack deploys and the end-to-end tests
+// run, and the operator CLI into the file that package.json's `bin` points at.
+import { chmod } from 'node:fs/promises';
 import { build } from 'esbuild';
 
-await build({
-  entryPoints: ['lambda/index.ts'],
-  outfile: 'dist/lambda/index.mjs',
+const common = {
   bundle: true,
   platform: 'node',
   target: 'node20',
   format: 'esm',
-  minify: true,
-  sourcemap: true,
   legalComments: 'none',
   metafile: false,
-  // undici and the SDK are CommonJS: give the bundle a real `require` so their Node built-in imports resolve.
-  banner: {
-    js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
-  },
   logLevel: 'warning',
-});
+};
+// undici and the SDK are CommonJS: give the bundles a real `require` so their Node built-in imports resolve.
+const requireShim =
+  "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);";
+
+await Promise.all([
+  build({
+    ...common,
+    entryPoints: ['lambda/index.ts'],
+    outfile: 'dist/lambda/index.mjs',
+    minify: true,
+    sourcemap: true,
+    banner: { js: requireShim },
+  }),
+  build({
+    ...common,
+    entryPoints: ['cli/index.ts'],
+    outfile: 'dist/cli/index.mjs',
+    minify: true,
+    // Run directly by npm's bin link, or as ./dist/cli/index.mjs.
+    banner: { js: `#!/usr/bin/env node\n${requireShim}` },
+  }),
+]);
+await chmod('dist/cli/index.mjs', 0o755);

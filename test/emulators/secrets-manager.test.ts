@@ -606,6 +606,17 @@ describe('ListSecretVersionIds', () => {
     ]);
   });
 
+  it('reports the CreatedDate that test setup moved into the past', async () => {
+    const v1 = sm.createSecretDirect(NAME, 'v1').versionId;
+    const then = new Date('2026-01-02T03:04:05Z');
+
+    sm.backdateVersion(NAME, v1, then);
+    const out = await client.send(new ListSecretVersionIdsCommand({ SecretId: NAME }));
+
+    expect(out.Versions?.[0]?.CreatedDate).toEqual(then);
+    expect(sm.calls).toEqual([{ operation: 'ListSecretVersionIds', secretId: NAME }]);
+  });
+
   it('rejects a NextToken it did not issue', async () => {
     sm.createSecretDirect(NAME, 'v1');
 

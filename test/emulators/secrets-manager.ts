@@ -79,6 +79,11 @@ export interface SecretsManagerEmulator {
     value: string,
     options?: DirectSecretOptions,
   ): { arn: string; versionId: string };
+  /**
+   * Test setup that bypasses the API: moves a version's CreatedDate into the past, e.g. to make a rotation
+   * look as old as a stuck one. No call is recorded.
+   */
+  backdateVersion(secretId: string, versionId: string, createdDate: Date): void;
   /** All versions of a secret (by name or ARN) in creation order, deprecated ones included. */
   versions(secretId: string): VersionSnapshot[];
   /** The rotation service events emitted so far, for one secret (name or ARN) or all. */
@@ -172,6 +177,12 @@ class LoopbackSecretsManager implements SecretsManagerEmulator {
       };
     }
     return { arn: secret.arn, versionId };
+  }
+
+  backdateVersion(secretId: string, versionId: string, createdDate: Date): void {
+    const version = this.store.find(secretId).versions.get(versionId);
+    if (!version) throw new Error(`Secret ${secretId} has no version ${versionId}.`);
+    version.createdDate = createdDate;
   }
 
   versions(secretId: string): VersionSnapshot[] {

@@ -12,7 +12,8 @@ export interface SecretVersion {
   value: string | undefined;
   /** Staging labels. A version without any is deprecated. */
   readonly stages: Set<string>;
-  readonly createdDate: Date;
+  /** Writable only for test setup that ages a version (SecretsManagerEmulator.backdateVersion). */
+  createdDate: Date;
   lastAccessedDate?: Date;
 }
 

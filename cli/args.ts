@@ -1,0 +1,120 @@
+import { parseArgs } from 'node:util';
+import { UsageError } from './errors.js';
+
+export const USAGE = `Usage: factify-rotation <command> <secret-id> [options]
+
+See and fix the rotation of an AWS Secrets Manager secret that holds a Factify API key.
+
+Commands:
+  status <secret-id>    rotation settings, each version and its key at Factify, leftover keys, a verdict
+  rotate <secret-id>    start a rotation through Secrets Manager
+  recover <secret-id>   fix a stuck rotation: take AWSPENDING off the stray version and revoke
+                        the keys this secret's rotations left active (asks for confirmation)
+
+Options:
+  --json                  status: print the report as JSON
+  --wait                  rotate: follow the rotation until it is promoted or fails
+  --timeout <duration>    rotate --wait: how long to follow it, e.g. 90s or 15m (default 10m)
+  -y, --yes               recover: do not ask for confirmation
+  --force                 recover: also recover a rotation that may still be running (AWSPENDING
+                          on a version younger than 15 minutes)
+  --admin-secret-id <id>  secret whose apiKey manages Factify keys (default: FACTIFY_ADMIN_SECRET_ID,
+                          else the secret's own AWSCURRENT key)
+  -h, --help              show this help
+
+Exit codes of status (and of recover, for the state it leaves):
+  0 healthy, 3 rotation in progress, 4 orphans present, 5 stuck, 6 current key not active,
+  1 failed or Factify could not be checked, 2 wrong command line.
+
+AWS credentials and region come from the standard AWS environment (AWS_PROFILE, AWS_REGION, ...).
+FACTIFY_API_URL and FACTIFY_ADMIN_SECRET_ID are read as the rotation function reads them.
+`;
+
+interface Common {
+  readonly secretId: string;
+  /** --admin-secret-id; FACTIFY_ADMIN_SECRET_ID is the fallback, applied with the rest of the configuration. */
+  readonly adminSecretId?: string;
+}
+
+export type Command =
+  | { readonly name: 'help' }
+  | (Common & { readonly name: 'status'; readonly json: boolean })
+  | (Common & { readonly name: 'rotate'; readonly wait: boolean; readonly timeoutMs: number })
+  | (Common & { readonly name: 'recover'; readonly yes: boolean; readonly force: boolean });
+
+const OPTIONS = {
+  json: { type: 'boolean' },
+  wait: { type: 'boolean' },
+  timeout: { type: 'string' },
+  yes: { type: 'boolean', short: 'y' },
+  force: { type: 'boolean' },
+  'admin-secret-id': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** Which options each command accepts, besides --admin-secret-id and --help. */
+const COMMAND_OPTIONS: Record<string, readonly (keyof typeof OPTIONS)[]> = {
+  status: ['json'],
+  rotate: ['wait', 'timeout'],
+  recover: ['yes', 'force'],
+};
+
+const DEFAULT_TIMEOUT_MS = 10 * 60_000;
+
+/** Parses the command line (without `node` and the script), or throws UsageError naming the problem. */
+export function parseCommandLine(argv: readonly string[]): Command {
+  let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
+  try {
+    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (error) {
+    // parseArgs' own messages are clear ("Unknown option '--jsn'"); keep only their first sentence.
+    throw new UsageError(String((error as Error).message).split('. ')[0] ?? 'Invalid command line');
+  }
+  const { values, positionals } = parsed;
+  if (values.help || positionals.length === 0) return { name: 'help' };
+
+  const [name, secretId, ...extra] = positionals;
+  const allowed = name === undefined ? undefined : COMMAND_OPTIONS[name];
+  if (name === undefined || allowed === undefined) {
+    throw new UsageError(`Unknown command "${name}". Commands: status, rotate, recover.`);
+  }
+  if (secretId === undefined || secretId.trim() === '') {
+    throw new UsageError(`${name} needs a secret: factify-rotation ${name} <secret-id (ARN or name)>.`);
+  }
+  if (extra.length > 0) throw new UsageError(`Unexpected argument "${extra[0]}".`);
+  for (const option of Object.keys(values) as (keyof typeof OPTIONS)[]) {
+    if (option !== 'admin-secret-id' && option !== 'help' && !allowed.includes(option)) {
+      throw new UsageError(`${name} does not take --${option}.`);
+    }
+  }
+  if (values.timeout !== undefined && !values.wait) {
+    throw new UsageError('--timeout applies to rotate --wait only.');
+  }
+
+  const adminSecretId = values['admin-secret-id']?.trim();
+  const common: Common = { secretId, ...(adminSecretId ? { adminSecretId } : {}) };
+  switch (name) {
+    case 'status':
+      return { ...common, name, json: values.json === true };
+    case 'rotate':
+      return {
+        ...common,
+        name,
+        wait: values.wait === true,
+        timeoutMs: values.timeout === undefined ? DEFAULT_TIMEOUT_MS : parseDuration(values.timeout),
+      };
+    default:
+      return { ...common, name: 'recover', yes: values.yes === true, force: values.force === true };
+  }
+}
+
+/** "90s", "15m", "1h", or plain seconds. */
+function parseDuration(text: string): number {
+  const match = /^(\d+)(s|m|h)?$/.exec(text.trim());
+  const unitMs = { s: 1_000, m: 60_000, h: 3_600_000 }[match?.[2] ?? 's'];
+  const amount = Number(match?.[1]);
+  if (!match || unitMs === undefined || amount <= 0) {
+    throw new UsageError(`--timeout must be a positive duration such as 90s, 15m or 1h, not "${text}".`);
+  }
+  return amount * unitMs;
+}

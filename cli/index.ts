@@ -1,0 +1,13 @@
+/** The `factify-rotation` command: see a secret's rotation health and fix a stuck rotation. */
+import { main } from './main.js';
+
+process.exitCode = await main(
+  process.argv.slice(2),
+  {
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    stdin: process.stdin,
+    interactive: Boolean(process.stdin.isTTY && process.stdout.isTTY),
+  },
+  process.env,
+);

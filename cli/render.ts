@@ -1,0 +1,111 @@
+import { formatDate } from './format.js';
+import type { LeftoverKey, StatusReport } from './inspect.js';
+
+const LABEL_WIDTH = 12;
+const WRAP_AT = 100;
+
+/** The status report for a terminal: settings, a table of versions, leftover keys, the verdict. */
+export function renderStatus(report: StatusReport): string {
+  const { rotation, factify } = report;
+  const lines: string[] = [];
+  const field = (label: string, ...values: string[]) => {
+    values.forEach((value, index) => {
+      lines.push(`${(index === 0 ? label : '').padEnd(LABEL_WIDTH)}${value}`);
+    });
+  };
+
+  field('Secret', report.secret.name);
+  field('ARN', report.secret.arn);
+  field('Region', report.region);
+  field(
+    'Rotation',
+    [
+      rotation.enabled ? 'enabled' : rotation.function ? 'disabled' : 'not configured',
+      rotation.schedule,
+      rotation.window && `window ${rotation.window}`,
+    ]
+      .filter(Boolean)
+      .join(', '),
+    ...(rotation.function ? [`function ${rotation.function}`] : []),
+    `last rotated ${rotation.lastRotatedDate ? formatDate(rotation.lastRotatedDate) : 'never'}, ` +
+      `next ${rotation.nextRotationDate ? formatDate(rotation.nextRotationDate) : 'not scheduled'}`,
+  );
+  field(
+    'Keys',
+    report.keyManager.kind === 'self'
+      ? 'managed by the AWSCURRENT key itself (self-rotation)'
+      : `managed by the admin key in ${report.keyManager.secretId}`,
+  );
+  field(
+    'Factify',
+    factify.error === null
+      ? `organization ${factify.organizationId ?? '-'}, ${factify.activeKeys} of ${factify.activeKeyLimit} keys active`
+      : 'could not be checked (see the verdict)',
+  );
+
+  lines.push('', 'Versions');
+  lines.push(
+    ...table(
+      ['VERSION', 'LABELS', 'CREATED', 'KEY', 'AT FACTIFY'],
+      report.versions.map((version) => [
+        version.versionId,
+        version.stages.join(', '),
+        formatDate(version.createdDate),
+        version.keyId ?? '-',
+        version.keyState,
+      ]),
+    ).map((row) => `  ${row}`),
+  );
+
+  lines.push(
+    '',
+    ...leftovers("Orphaned keys (made by this secret's rotations, held by no version)", report.orphans),
+  );
+  if (report.awaitingRevocation.length > 0) {
+    lines.push(...leftovers('Replaced keys not yet revoked (AWSPREVIOUS)', report.awaitingRevocation));
+  }
+
+  lines.push('');
+  field('Verdict', report.verdict);
+  field('', ...wrap(report.explanation, WRAP_AT - LABEL_WIDTH));
+  if (report.nextSteps.length > 0) field('Next', ...report.nextSteps);
+  return lines.join('\n');
+}
+
+function leftovers(title: string, keys: readonly LeftoverKey[]): string[] {
+  if (keys.length === 0) return [`${title}: none`];
+  return [
+    `${title}:`,
+    ...table(
+      ['KEY', 'NAME', 'CREATED'],
+      keys.map((key) => [key.keyId, key.name, formatDate(key.createdAt || null)]),
+    ).map((row) => `  ${row}`),
+  ];
+}
+
+function table(header: string[], rows: string[][]): string[] {
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => row[column]?.length ?? 0)),
+  );
+  return [header, ...rows].map((row) =>
+    row
+      .map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column] ?? 0)))
+      .join('  '),
+  );
+}
+
+/** Splits text into lines of at most `width` characters, at spaces. */
+export function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line ? `${line} ${word}` : word;
+    }
+  }
+  if (line) lines.push(line);
+  return lines;
+}

@@ -1,0 +1,68 @@
+import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SecretsManagerStore } from '../../lambda/secrets-manager-store.js';
+import { type SecretsManagerEmulator, startSecretsManagerEmulator } from '../emulators/secrets-manager.js';
+
+const LAMBDA = 'arn:aws:lambda:us-east-1:123456789012:function:factify-key-rotation';
+
+/** The adapter's reads for the operator CLI, against the emulator through the real SDK. */
+describe('SecretsManagerStore, inspecting a secret', () => {
+  let sm: SecretsManagerEmulator;
+  let store: SecretsManagerStore;
+  beforeEach(async () => {
+    sm = await startSecretsManagerEmulator();
+    store = new SecretsManagerStore(sm.client());
+  });
+  afterEach(async () => {
+    await sm.close();
+  });
+
+  it('reads the rotation settings, with AutomaticallyAfterDays shown as a rate', async () => {
+    const { arn, versionId } = sm.createSecretDirect('prod/factify', '{}', {
+      rotation: { lambdaArn: LAMBDA, rules: { AutomaticallyAfterDays: 7, Duration: '3h' } },
+    });
+
+    const details = await store.describeDetails('prod/factify');
+
+    expect(details).toEqual({
+      arn,
+      name: 'prod/factify',
+      rotationEnabled: true,
+      versions: { [versionId]: ['AWSCURRENT'] },
+      rotation: {
+        lambdaArn: LAMBDA,
+        schedule: 'rate(7 days)',
+        window: '3h',
+        nextRotationDate: expect.any(Date),
+      },
+    });
+  });
+
+  it('reports no rotation settings for a secret that never had rotation configured', async () => {
+    sm.createSecretDirect('plain', '{}');
+
+    const details = await store.describeDetails('plain');
+
+    expect(details.rotationEnabled).toBe(false);
+    expect(details.rotation).toEqual({});
+  });
+
+  it('lists the staged versions with their creation dates, not the deprecated ones', async () => {
+    const { arn, versionId: first } = sm.createSecretDirect('prod/factify', 'v1');
+    const client = sm.client();
+    const second = (await client.send(new PutSecretValueCommand({ SecretId: arn, SecretString: 'v2' })))
+      .VersionId;
+    const third = (await client.send(new PutSecretValueCommand({ SecretId: arn, SecretString: 'v3' })))
+      .VersionId;
+    const longAgo = new Date('2026-01-01T00:00:00Z');
+    sm.backdateVersion(arn, String(second), longAgo);
+
+    const versions = await store.listVersions(arn);
+
+    expect(versions).toEqual([
+      { versionId: second, stages: ['AWSPREVIOUS'], createdDate: longAgo },
+      { versionId: third, stages: ['AWSCURRENT'], createdDate: expect.any(Date) },
+    ]);
+    expect(versions.map((version) => version.versionId)).not.toContain(first);
+  });
+});

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { parseCommandLine } from '../../cli/args.js';
+import { UsageError } from '../../cli/errors.js';
+
+describe('the command line', () => {
+  it.each([
+    [['status', 'prod/factify'], { name: 'status', secretId: 'prod/factify', json: false }],
+    [
+      ['status', 'x', '--json', '--admin-secret-id', 'admin'],
+      { name: 'status', json: true, adminSecretId: 'admin' },
+    ],
+    [['rotate', 'x'], { name: 'rotate', wait: false, timeoutMs: 600_000 }],
+    [['rotate', 'x', '--wait', '--timeout', '90s'], { name: 'rotate', wait: true, timeoutMs: 90_000 }],
+    [['rotate', 'x', '--wait', '--timeout', '15m'], { timeoutMs: 900_000 }],
+    [['rotate', 'x', '--wait', '--timeout', '120'], { timeoutMs: 120_000 }],
+    [['recover', 'x', '-y', '--force'], { name: 'recover', yes: true, force: true }],
+    [[], { name: 'help' }],
+    [['status', 'x', '--help'], { name: 'help' }],
+  ])('%j', (argv, expected) => {
+    expect(parseCommandLine(argv)).toMatchObject(expected);
+  });
+
+  it.each([
+    [['stats', 'x'], 'Unknown command "stats"'],
+    [['status'], 'status needs a secret'],
+    [['status', 'x', 'y'], 'Unexpected argument "y"'],
+    [['status', 'x', '--wait'], 'status does not take --wait'],
+    [['recover', 'x', '--json'], 'recover does not take --json'],
+    [['rotate', 'x', '--timeout', '5m'], '--timeout applies to rotate --wait only'],
+    [['rotate', 'x', '--wait', '--timeout', 'soon'], '--timeout must be a positive duration'],
+    [['rotate', 'x', '--wait', '--timeout', '0s'], '--timeout must be a positive duration'],
+    [['status', 'x', '--jsn'], "Unknown option '--jsn'"],
+  ])('rejects %j', (argv, message) => {
+    expect(() => parseCommandLine(argv)).toThrow(UsageError);
+    expect(() => parseCommandLine(argv)).toThrow(message);
+  });
+});

@@ -1,0 +1,173 @@
+import { describe, expect, it } from 'vitest';
+import { retryUntilRotated } from '../support/rotation-environment.js';
+import { rotateSecret, seedSecret } from '../support/seeded-secret.js';
+import {
+  AN_HOUR_AGO,
+  failRevokeInFinishSecret,
+  failRotationInCreateSecret,
+  failRotationInTestSecret,
+  revokeAtFactify,
+  seedOrphan,
+  useCliHarness,
+} from './harness.js';
+
+describe('factify-rotation status', () => {
+  const harness = useCliHarness();
+
+  it('calls a freshly rotated secret healthy (exit 0), with each version, its key and its state', async () => {
+    const { environment, seeded } = harness;
+    const versionId = await rotateSecret(environment, seeded.arn);
+    await retryUntilRotated(environment, seeded.arn, 0);
+
+    const { code, stdout, stderr } = await harness.run(['status', 'prod/factify']);
+
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    expect(stdout).toMatch(/Rotation +enabled, rate\(30 days\)/);
+    expect(stdout).toContain('function arn:aws:lambda:us-east-1:123456789012:function:factify-key-rotation');
+    expect(stdout).toMatch(new RegExp(`${versionId} +AWSCURRENT .* key_\\w+ +active`));
+    expect(stdout).toMatch(
+      new RegExp(`${seeded.initialVersionId} +AWSPREVIOUS .* ${seeded.initialKey.id} +revoked`),
+    );
+    expect(stdout).toMatch(/Verdict +healthy/);
+  });
+
+  it('prints the report as JSON with --json, for scripts', async () => {
+    const { seeded } = harness;
+
+    const { code, stdout } = await harness.run(['status', seeded.arn, '--json']);
+
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toEqual({
+      secret: { arn: seeded.arn, name: 'prod/factify' },
+      region: 'us-east-1',
+      rotation: {
+        enabled: true,
+        function: 'arn:aws:lambda:us-east-1:123456789012:function:factify-key-rotation',
+        schedule: 'rate(30 days)',
+        window: null,
+        lastRotatedDate: null,
+        nextRotationDate: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      },
+      keyManager: { kind: 'self' },
+      factify: { organizationId: seeded.orgId, activeKeys: 2, activeKeyLimit: 5, error: null },
+      versions: [
+        {
+          versionId: seeded.initialVersionId,
+          stages: ['AWSCURRENT'],
+          createdDate: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+          keyId: seeded.initialKey.id,
+          keyState: 'active',
+          createdByThisSecret: false,
+        },
+      ],
+      pending: null,
+      orphans: [],
+      awaitingRevocation: [],
+      verdict: 'healthy',
+      explanation: expect.any(String),
+      nextSteps: [],
+    });
+  });
+
+  it('reports a rotation pending for less than 15 minutes as in progress (exit 3)', async () => {
+    const versionId = await failRotationInCreateSecret(harness);
+
+    const { code, stdout } = await harness.run(['status', 'prod/factify', '--json']);
+
+    expect(code).toBe(3);
+    const report = JSON.parse(stdout);
+    expect(report).toMatchObject({
+      verdict: 'rotation-in-progress',
+      pending: { versionId, hasValue: false },
+      factify: { activeKeys: 5 },
+    });
+    expect(
+      report.versions.find((version: { versionId: string }) => version.versionId === versionId),
+    ).toMatchObject({ stages: ['AWSPENDING'], keyState: 'no-value' });
+  });
+
+  it('reports a rotation pending for longer as stuck (exit 5), with the log command and recover', async () => {
+    const versionId = await failRotationInTestSecret(harness);
+    harness.environment.secretsManager.backdateVersion(harness.seeded.arn, versionId, AN_HOUR_AGO());
+
+    const { code, stdout } = await harness.run(['status', 'prod/factify']);
+
+    expect(code).toBe(5);
+    expect(stdout).toMatch(/Verdict +stuck/);
+    expect(stdout).toMatch(new RegExp(`${versionId} +AWSPENDING .* key_\\w+ +active`));
+    expect(stdout).toContain(
+      `aws logs tail /aws/lambda/factify-key-rotation --region us-east-1 --since 65m --filter-pattern '{ $.versionId = "${versionId}" }'`,
+    );
+    expect(stdout).toContain('npx factify-rotation recover prod/factify');
+  });
+
+  it('reports keys made by this secret that no version holds as orphans (exit 4)', async () => {
+    const orphan = seedOrphan(harness);
+
+    const { code, stdout } = await harness.run(['status', 'prod/factify', '--json']);
+
+    expect(code).toBe(4);
+    const report = JSON.parse(stdout);
+    expect(report.verdict).toBe('orphans-present');
+    expect(report.orphans).toEqual([
+      { keyId: orphan, name: expect.stringMatching(/^fkr-[0-9a-f]{10}-/), createdAt: expect.any(String) },
+    ]);
+    // Another application's key is never an orphan of this secret.
+    expect(JSON.stringify(report.orphans)).not.toContain(harness.seeded.otherAppKey.id);
+  });
+
+  it('reports a replaced key that finishSecret could not revoke as awaiting revocation (exit 4)', async () => {
+    const { seeded } = harness;
+    await failRevokeInFinishSecret(harness);
+
+    const { code, stdout } = await harness.run(['status', 'prod/factify', '--json']);
+
+    expect(code).toBe(4);
+    expect(JSON.parse(stdout)).toMatchObject({
+      verdict: 'orphans-present',
+      orphans: [],
+      awaitingRevocation: [{ keyId: seeded.initialKey.id, versionId: seeded.initialVersionId }],
+    });
+  });
+
+  it('reports a revoked current key as not active (exit 6), with self-rotation', async () => {
+    const { seeded } = harness;
+    await revokeAtFactify(harness, seeded.initialKey.id, seeded.otherAppKey.key);
+
+    const { code, stdout } = await harness.run(['status', 'prod/factify']);
+
+    expect(code).toBe(6);
+    expect(stdout).toMatch(/Verdict +current-key-not-active/);
+    expect(stdout).toMatch(new RegExp(`${seeded.initialKey.id} +rejected`));
+    expect(stdout).toContain('aws secretsmanager put-secret-value');
+  });
+
+  it('reports a revoked current key as not active (exit 6), with an admin key', async () => {
+    const seeded = seedSecret(harness.environment, { name: 'prod/factify-admin', admin: true });
+    await revokeAtFactify(harness, seeded.initialKey.id, String(seeded.adminKey?.key));
+
+    const { code, stdout } = await harness.run(['status', seeded.arn, '--json'], {
+      FACTIFY_ADMIN_SECRET_ID: String(seeded.adminSecretArn),
+    });
+
+    expect(code).toBe(6);
+    expect(JSON.parse(stdout)).toMatchObject({
+      keyManager: { kind: 'admin', secretId: seeded.adminSecretArn },
+      verdict: 'current-key-not-active',
+      versions: [{ keyId: seeded.initialKey.id, keyState: 'revoked' }],
+    });
+  });
+
+  it('says Factify could not be checked (exit 1) when the managing key may not list keys', async () => {
+    const { environment, seeded } = harness;
+    environment.factify.setKeyAdmin(seeded.initialKey.id, false);
+
+    const { code, stdout } = await harness.run(['status', 'prod/factify', '--json']);
+
+    expect(code).toBe(1);
+    const report = JSON.parse(stdout);
+    expect(report.verdict).toBe('unknown');
+    expect(report.factify.error).toMatch(/lacks the organization admin role/);
+    expect(report.versions[0].keyState).toBe('unchecked');
+  });
+});
