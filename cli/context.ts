@@ -1,8 +1,9 @@
 import { loadConfig } from '../lambda/config.js';
+import { EventBridgeScheduler } from '../lambda/eventbridge-scheduler.js';
 import { FactifyClient } from '../lambda/factify/client.js';
 import { FactifyHttp } from '../lambda/factify/http.js';
 import { Logger } from '../lambda/log.js';
-import type { FactifyKeys, InspectableSecretStore } from '../lambda/ports.js';
+import type { FactifyKeys, InspectableRevocationScheduler, InspectableSecretStore } from '../lambda/ports.js';
 import { createSecretsManagerClient, SecretsManagerStore } from '../lambda/secrets-manager-store.js';
 import { redact } from '../lambda/sensitive.js';
 import { CliError } from './errors.js';
@@ -21,6 +22,8 @@ export interface CliIo {
 export interface CliContext {
   readonly store: InspectableSecretStore;
   readonly factify: FactifyKeys;
+  /** Where the function schedules revocations after a grace period. */
+  readonly scheduler: InspectableRevocationScheduler;
   readonly region: string;
   /** The secret whose key manages Factify keys; undefined for self-rotation. */
   readonly adminSecretId?: string;
@@ -72,6 +75,7 @@ export async function createContext(
         log: new Logger({}, 'ERROR'),
       }),
     ),
+    scheduler: new EventBridgeScheduler(),
     region,
     ...(adminSecretId === undefined ? {} : { adminSecretId }),
     io,

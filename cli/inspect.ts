@@ -2,6 +2,7 @@ import { FactifyAuthenticationError, FactifyError, MalformedSecretValueError } f
 import { findKey, MAX_ACTIVE_KEYS } from '../lambda/key-management.js';
 import { isOwnedBy } from '../lambda/key-naming.js';
 import { AWSCURRENT, AWSPENDING, AWSPREVIOUS, type Credential, type FactifyKey } from '../lambda/ports.js';
+import { revocationScheduleName } from '../lambda/revocation.js';
 import { type KeySecret, parseAdminSecret, parseKeySecret } from '../lambda/secret-value.js';
 import { adviseOn } from './advice.js';
 import type { CliContext } from './context.js';
@@ -15,6 +16,8 @@ export interface VersionReport {
   readonly createdDate: string | null;
   readonly keyId: string | null;
   readonly keyState: KeyState;
+  /** The reason Factify recorded when the key was revoked ("rotated" for a key a rotation replaced). */
+  readonly revokedComment: string | null;
   /** The key's name marks it as created by one of this secret's rotations. */
   readonly createdByThisSecret: boolean;
 }
@@ -59,8 +62,10 @@ export interface StatusReport {
   } | null;
   /** Active keys created by this secret's rotations that no staged version holds. */
   readonly orphans: readonly LeftoverKey[];
-  /** The replaced key in AWSPREVIOUS, still active: finishSecret did not get to revoke it. */
+  /** The replaced key in AWSPREVIOUS, still active, with no revocation scheduled: finishSecret did not get to it. */
   readonly awaitingRevocation: readonly LeftoverKey[];
+  /** The replaced key in AWSPREVIOUS in its grace period: a schedule revokes it at `revokeAt`. */
+  readonly scheduledRevocations: readonly (LeftoverKey & { readonly revokeAt: string })[];
   readonly verdict: Verdict;
   readonly explanation: string;
   readonly nextSteps: readonly string[];
@@ -136,10 +141,16 @@ export async function inspectSecret(ctx: CliContext, secretId: string): Promise<
     .map(toLeftover);
   const previous = versions.find((version) => version.stages.includes(AWSPREVIOUS));
   const previousKey = previous && found.get(previous.versionId);
-  const awaitingRevocation =
+  const replacedActive =
     previous && previousKey?.isActive && previousKey.id !== currentKey?.id
-      ? [{ ...toLeftover(previousKey), versionId: previous.versionId }]
-      : [];
+      ? { ...toLeftover(previousKey), versionId: previous.versionId }
+      : undefined;
+  // With a grace period the replaced key stays active on purpose until its schedule runs.
+  const revokeAt =
+    replacedActive && (await scheduledRevocation(ctx, revocationScheduleName(arn, replacedActive.versionId)));
+  const awaitingRevocation = replacedActive && !revokeAt ? [replacedActive] : [];
+  const scheduledRevocations =
+    replacedActive && revokeAt ? [{ ...replacedActive, revokeAt: revokeAt.toISOString() }] : [];
 
   const pendingVersion = versions.find(
     (version) => version.stages.includes(AWSPENDING) && !version.stages.includes(AWSCURRENT),
@@ -179,6 +190,7 @@ export async function inspectSecret(ctx: CliContext, secretId: string): Promise<
       createdDate: iso(version.createdDate),
       keyId: version.value?.apiKeyId ?? found.get(version.versionId)?.id ?? null,
       keyState: keyState(version),
+      revokedComment: found.get(version.versionId)?.revokedComment ?? null,
       createdByThisSecret: isOwnedBy(found.get(version.versionId)?.name ?? '', arn),
     })),
     pending:
@@ -192,6 +204,7 @@ export async function inspectSecret(ctx: CliContext, secretId: string): Promise<
         : null,
     orphans,
     awaitingRevocation,
+    scheduledRevocations,
     verdict,
   };
   return { report: { ...facts, ...adviseOn(facts) }, manager };
@@ -234,6 +247,21 @@ async function managerCredential(ctx: CliContext, arn: string, current: KeySecre
     key: parseAdminSecret(raw, ctx.adminSecretId),
     label: `the admin key from ${ctx.adminSecretId}`,
   };
+}
+
+async function scheduledRevocation(ctx: CliContext, name: string): Promise<Date | undefined> {
+  try {
+    return await ctx.scheduler.scheduledAt(name);
+  } catch (error) {
+    if (!(error instanceof Error) || error.name !== 'AccessDeniedException') throw error;
+    throw new CliError(
+      `Access denied: your AWS identity may not call scheduler:GetSchedule on ${name}, which tells whether the ` +
+        'replaced key still active in AWSPREVIOUS is in its grace period. Grant scheduler:GetSchedule on ' +
+        `schedules named fkr-revoke-* in region ${ctx.region}, or use a profile or role that has it.`,
+      undefined,
+      { cause: error },
+    );
+  }
 }
 
 function toLeftover(key: FactifyKey): LeftoverKey {

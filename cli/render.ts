@@ -52,7 +52,7 @@ export function renderStatus(report: StatusReport): string {
         version.stages.join(', '),
         formatDate(version.createdDate),
         version.keyId ?? '-',
-        version.keyState,
+        version.revokedComment ? `${version.keyState} ("${version.revokedComment}")` : version.keyState,
       ]),
     ).map((row) => `  ${row}`),
   );
@@ -63,6 +63,11 @@ export function renderStatus(report: StatusReport): string {
   );
   if (report.awaitingRevocation.length > 0) {
     lines.push(...leftovers('Replaced keys not yet revoked (AWSPREVIOUS)', report.awaitingRevocation));
+  }
+  for (const key of report.scheduledRevocations) {
+    lines.push(
+      `Replaced key ${key.keyId} is in its grace period: a schedule revokes it at ${formatDate(key.revokeAt)}.`,
+    );
   }
 
   lines.push('');

@@ -2,16 +2,17 @@ import {
   ConflictException,
   CreateScheduleCommand,
   DeleteScheduleCommand,
+  GetScheduleCommand,
   ResourceNotFoundException,
   SchedulerClient,
 } from '@aws-sdk/client-scheduler';
-import type { OneTimeSchedule, RevocationScheduler } from './ports.js';
+import type { InspectableRevocationScheduler, OneTimeSchedule } from './ports.js';
 
 /**
  * Revocation schedules on EventBridge Scheduler, in the default group. Endpoint, region and credentials
  * come from the SDK's standard environment (AWS_ENDPOINT_URL_SCHEDULER, AWS_REGION, the Lambda role).
  */
-export class EventBridgeScheduler implements RevocationScheduler {
+export class EventBridgeScheduler implements InspectableRevocationScheduler {
   constructor(
     private readonly client: SchedulerClient = new SchedulerClient({
       requestHandler: { connectionTimeout: 3_000, requestTimeout: 5_000, throwOnRequestTimeout: true },
@@ -51,6 +52,18 @@ export class EventBridgeScheduler implements RevocationScheduler {
       await this.client.send(new DeleteScheduleCommand({ Name: name }));
     } catch (error) {
       if (!(error instanceof ResourceNotFoundException)) throw error;
+    }
+  }
+
+  async scheduledAt(name: string): Promise<Date | undefined> {
+    try {
+      const out = await this.client.send(new GetScheduleCommand({ Name: name }));
+      // Our schedules are at(yyyy-mm-ddThh:mm:ss) in UTC (scheduleOnce).
+      const at = /^at\((\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\)$/.exec(out.ScheduleExpression ?? '')?.[1];
+      return at === undefined ? undefined : new Date(`${at}Z`);
+    } catch (error) {
+      if (error instanceof ResourceNotFoundException) return undefined;
+      throw error;
     }
   }
 }

@@ -62,6 +62,12 @@ export interface RevocationScheduler {
   deleteSchedule(name: string): Promise<void>;
 }
 
+/** What the operator CLI reads besides: when a scheduled revocation will run. */
+export interface InspectableRevocationScheduler extends RevocationScheduler {
+  /** The time of the one-time schedule `name`, or undefined when there is no such schedule. */
+  scheduledAt(name: string): Promise<Date | undefined>;
+}
+
 /** The rotation configuration of a secret, as DescribeSecret reports it. */
 export interface RotationSettings {
   /** RotationLambdaARN: the function Secrets Manager invokes; absent when rotation was never configured. */
@@ -112,6 +118,8 @@ export interface FactifyKey {
   readonly prefix: string;
   readonly isActive: boolean;
   readonly revokedAt: string | null;
+  /** The reason given when it was revoked ("rotated" for a key a rotation replaced). */
+  readonly revokedComment?: string | null;
   readonly createdAt: string;
 }
 

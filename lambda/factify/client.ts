@@ -112,6 +112,7 @@ function toKey(op: Operation, item: unknown): FactifyKey {
     prefix: str(op, record, 'prefix'),
     isActive: record.is_active,
     revokedAt: revokedAt ?? null,
+    revokedComment: typeof record.revoked_comment === 'string' ? record.revoked_comment : null,
     createdAt: typeof record.created_at === 'string' ? record.created_at : '',
   };
 }

@@ -9,6 +9,7 @@ import {
   seedOrphan,
   stageOtherAppKeyAsPending,
   useCliHarness,
+  withGracePeriod,
 } from './harness.js';
 
 const WRITES = ['UpdateSecretVersionStage', 'PutSecretValue', 'RotateSecret'];
@@ -133,6 +134,19 @@ describe('factify-rotation recover', () => {
     expect(forced.code).toBe(0);
     expect(harness.versionsWith('AWSPENDING')).toEqual([]);
     expect(environment.factify.keys(seeded.orgId).filter((key) => key.is_active)).toHaveLength(5);
+  });
+
+  it('leaves a replaced key in its grace period to its schedule', async () => {
+    const { environment, seeded } = harness;
+    withGracePeriod(harness);
+    await rotateSecret(environment, seeded.arn);
+    await retryUntilRotated(environment, seeded.arn, 0);
+
+    const { code } = await harness.run(['recover', 'prod/factify', '--yes']);
+
+    expect(code).toBe(0);
+    expect(environment.factify.revocations(seeded.initialKey.id)).toBe(0);
+    expect(environment.scheduler.schedules()).toHaveLength(1);
   });
 
   it('has nothing to do on a healthy secret (exit 0)', async () => {

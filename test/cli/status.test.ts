@@ -9,6 +9,7 @@ import {
   revokeAtFactify,
   seedOrphan,
   useCliHarness,
+  withGracePeriod,
 } from './harness.js';
 
 describe('factify-rotation status', () => {
@@ -57,12 +58,14 @@ describe('factify-rotation status', () => {
           createdDate: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
           keyId: seeded.initialKey.id,
           keyState: 'active',
+          revokedComment: null,
           createdByThisSecret: false,
         },
       ],
       pending: null,
       orphans: [],
       awaitingRevocation: [],
+      scheduledRevocations: [],
       verdict: 'healthy',
       explanation: expect.any(String),
       nextSteps: [],
@@ -128,6 +131,37 @@ describe('factify-rotation status', () => {
       orphans: [],
       awaitingRevocation: [{ keyId: seeded.initialKey.id, versionId: seeded.initialVersionId }],
     });
+  });
+
+  it('calls a replaced key in its grace period healthy, showing when its schedule revokes it', async () => {
+    const { environment, seeded } = harness;
+    withGracePeriod(harness);
+    await rotateSecret(environment, seeded.arn);
+    await retryUntilRotated(environment, seeded.arn, 0);
+
+    const { code, stdout } = await harness.run(['status', 'prod/factify', '--json']);
+
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout);
+    expect(report).toMatchObject({
+      verdict: 'healthy',
+      awaitingRevocation: [],
+      scheduledRevocations: [
+        { keyId: seeded.initialKey.id, versionId: seeded.initialVersionId, revokeAt: expect.any(String) },
+      ],
+    });
+    const revokeAt = Date.parse(report.scheduledRevocations[0].revokeAt);
+    expect(revokeAt).toBeGreaterThan(Date.now() + 3_000_000);
+  });
+
+  it('shows why a replaced key was revoked', async () => {
+    const { environment, seeded } = harness;
+    await rotateSecret(environment, seeded.arn);
+    await retryUntilRotated(environment, seeded.arn, 0);
+
+    const { stdout } = await harness.run(['status', 'prod/factify']);
+
+    expect(stdout).toMatch(new RegExp(`${seeded.initialKey.id} +revoked \\("rotated"\\)`));
   });
 
   it('reports a revoked current key as not active (exit 6), with self-rotation', async () => {

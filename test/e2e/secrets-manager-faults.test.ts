@@ -60,7 +60,10 @@ describe('a rotation under Secrets Manager faults converges', () => {
       const outcomes = await retryUntilRotated(environment, seeded.arn);
       clearInterval(killer);
 
-      expect(outcomes.map((outcome) => outcome.status)).toEqual(['failed', 'succeeded']);
+      // The killed invocation's call is applied a moment later, possibly while the retry runs, as a request
+      // in flight can be in AWS: the retries converge either way.
+      expect(outcomes[0]?.status).toBe('failed');
+      expect(outcomes.at(-1)?.status).toBe('succeeded');
       await expectRotated(environment, seeded, versionId);
     },
   );

@@ -153,6 +153,7 @@ describe('FactifyClient', () => {
           prefix: 'ffy_test_z1yabpc...',
           isActive: true,
           revokedAt: null,
+          revokedComment: null,
           createdAt: '2026-11-26T10:00:00Z',
         },
         {
@@ -162,6 +163,7 @@ describe('FactifyClient', () => {
           prefix: 'ffy_test_z1yabpc...',
           isActive: false,
           revokedAt: '2026-11-01T00:00:00Z',
+          revokedComment: 'rotated',
           createdAt: '2026-11-26T10:00:00Z',
         },
       ]);
