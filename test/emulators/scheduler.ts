@@ -8,9 +8,11 @@
  * time the test chooses.
  */
 import { SchedulerClient, type SchedulerClientConfig } from '@aws-sdk/client-scheduler';
+import { LoopbackEmulator } from './aws/emulator.js';
+import { type Fault, LoopbackServer } from './aws/loopback-server.js';
 import { schedulerOperations } from './scheduler/operations.js';
 import { type RunOutcome, type ScheduleTargetInvoker, TargetRunner } from './scheduler/runner.js';
-import { type CallRecord, type Fault, RestJsonServer } from './scheduler/server.js';
+import { type CallRecord, RestJsonProtocol } from './scheduler/server.js';
 import {
   type ActionAfterCompletion,
   type FlexibleTimeWindowRecord,
@@ -19,8 +21,9 @@ import {
   type TargetRecord,
 } from './scheduler/store.js';
 
+export type { ErrorFault, Fault, HangFault } from './aws/loopback-server.js';
 export type { RunOutcome, ScheduledInvocation, ScheduleTargetInvoker } from './scheduler/runner.js';
-export type { CallRecord, ErrorFault, Fault, HangFault } from './scheduler/server.js';
+export type { CallRecord } from './scheduler/server.js';
 
 export interface SchedulerEmulatorOptions {
   /** @default 'us-east-1' */
@@ -73,7 +76,9 @@ export interface SchedulerEmulator {
   client(config?: Omit<SchedulerClientConfig, 'endpoint' | 'region' | 'credentials'>): SchedulerClient;
   /**
    * Fails or delays the next call(s) of `operation`. Faults queue per operation and apply before the
-   * operation runs, so an injected error has no side effect.
+   * operation runs, so an injected error has no side effect. An error's status defaults to the one the
+   * Scheduler model gives its type (500 for InternalServerException, 429 for ThrottlingException, ...),
+   * else 400.
    */
   failNext(operation: string, fault: Fault): void;
   /** Schedules whose Target.Arn is `targetArn` fire through `invoker` (the Lambda under test). */
@@ -100,47 +105,30 @@ export async function startSchedulerEmulator(
   const region = options.region ?? 'us-east-1';
   const now = options.now ?? (() => new Date());
   const store = new ScheduleStore(region, options.accountId ?? '123456789012');
-  const server = new RestJsonServer(
-    schedulerOperations({ store, now, rejectPastAt: options.pastAtTime === 'reject' }),
-    region,
+  const server = new LoopbackServer(
+    new RestJsonProtocol(
+      schedulerOperations({ store, now, rejectPastAt: options.pastAtTime === 'reject' }),
+      region,
+    ),
   );
   const endpoint = await server.listen();
   return new LoopbackScheduler(endpoint, region, now, store, new TargetRunner(store), server);
 }
 
-class LoopbackScheduler implements SchedulerEmulator {
-  readonly #clients = new Set<SchedulerClient>();
-
+class LoopbackScheduler extends LoopbackEmulator<CallRecord> implements SchedulerEmulator {
   constructor(
-    readonly endpoint: string,
-    readonly region: string,
+    endpoint: string,
+    region: string,
     private readonly now: () => Date,
     private readonly store: ScheduleStore,
     private readonly runner: TargetRunner,
-    private readonly server: RestJsonServer,
-  ) {}
-
-  get calls(): ReadonlyArray<CallRecord> {
-    return this.server.calls;
-  }
-
-  resetCalls(): void {
-    this.server.calls.length = 0;
+    server: LoopbackServer<CallRecord>,
+  ) {
+    super(endpoint, region, server);
   }
 
   client(config: Omit<SchedulerClientConfig, 'endpoint' | 'region' | 'credentials'> = {}): SchedulerClient {
-    const client = new SchedulerClient({
-      ...config,
-      endpoint: this.endpoint,
-      region: this.region,
-      credentials: { accessKeyId: 'AKIAEMULATOR', secretAccessKey: 'emulator-secret-access-key' },
-    });
-    this.#clients.add(client);
-    return client;
-  }
-
-  failNext(operation: string, fault: Fault): void {
-    this.server.failNext(operation, fault);
+    return this.createClient((connection) => new SchedulerClient({ ...config, ...connection }));
   }
 
   setTargetInvoker(targetArn: string, invoker: ScheduleTargetInvoker): void {
@@ -171,11 +159,5 @@ class LoopbackScheduler implements SchedulerEmulator {
 
   runDue(until: Date = this.now()): Promise<RunOutcome[]> {
     return this.runner.runDue(until);
-  }
-
-  async close(): Promise<void> {
-    for (const client of this.#clients) client.destroy();
-    this.#clients.clear();
-    await this.server.close();
   }
 }

@@ -8,6 +8,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { SecretsManagerClient, type SecretsManagerClientConfig } from '@aws-sdk/client-secrets-manager';
+import { LoopbackEmulator } from './aws/emulator.js';
+import { type Fault, LoopbackServer } from './aws/loopback-server.js';
 import { secretsManagerOperations } from './secrets-manager/operations.js';
 import {
   RotationEngine,
@@ -16,9 +18,10 @@ import {
   type ServiceEvent,
 } from './secrets-manager/rotation.js';
 import { parseRotationRules, type RotationRules } from './secrets-manager/schedule.js';
-import { AwsJsonServer, type CallRecord, type Fault } from './secrets-manager/server.js';
+import { AwsJsonProtocol, type CallRecord } from './secrets-manager/server.js';
 import { SecretStore } from './secrets-manager/store.js';
 
+export type { ErrorFault, Fault, HangFault } from './aws/loopback-server.js';
 export type {
   RotationEvent,
   RotationInvoker,
@@ -28,7 +31,7 @@ export type {
   ServiceEventName,
 } from './secrets-manager/rotation.js';
 export type { RotationRules } from './secrets-manager/schedule.js';
-export type { CallRecord, ErrorFault, Fault, HangFault } from './secrets-manager/server.js';
+export type { CallRecord } from './secrets-manager/server.js';
 
 export interface SecretsManagerEmulatorOptions {
   /** @default 'us-east-1' */
@@ -92,7 +95,8 @@ export interface SecretsManagerEmulator {
   receivedRotationTokens(secretId: string): string[];
   /**
    * Fails or delays the next call(s) of `operation`. Faults queue per operation and apply before the
-   * operation runs, so an injected error has no side effect.
+   * operation runs, so an injected error has no side effect. An error's status defaults to 500 for
+   * InternalServiceError and InternalFailure, 503 for ServiceUnavailable, else 400.
    */
   failNext(operation: string, fault: Fault): void;
   /**
@@ -117,41 +121,26 @@ export async function startSecretsManagerEmulator(
   const region = options.region ?? 'us-east-1';
   const store = new SecretStore(region, options.accountId ?? '123456789012');
   const rotation = new RotationEngine();
-  const server = new AwsJsonServer(secretsManagerOperations(store, rotation));
+  const server = new LoopbackServer(new AwsJsonProtocol(secretsManagerOperations(store, rotation)));
   const endpoint = await server.listen();
   return new LoopbackSecretsManager(endpoint, region, store, rotation, server);
 }
 
-class LoopbackSecretsManager implements SecretsManagerEmulator {
-  readonly #clients = new Set<SecretsManagerClient>();
-
+class LoopbackSecretsManager extends LoopbackEmulator<CallRecord> implements SecretsManagerEmulator {
   constructor(
-    readonly endpoint: string,
-    readonly region: string,
+    endpoint: string,
+    region: string,
     private readonly store: SecretStore,
     private readonly rotation: RotationEngine,
-    private readonly server: AwsJsonServer,
-  ) {}
-
-  get calls(): ReadonlyArray<CallRecord> {
-    return this.server.calls;
-  }
-
-  resetCalls(): void {
-    this.server.calls.length = 0;
+    server: LoopbackServer<CallRecord>,
+  ) {
+    super(endpoint, region, server);
   }
 
   client(
     config: Omit<SecretsManagerClientConfig, 'endpoint' | 'region' | 'credentials'> = {},
   ): SecretsManagerClient {
-    const client = new SecretsManagerClient({
-      ...config,
-      endpoint: this.endpoint,
-      region: this.region,
-      credentials: { accessKeyId: 'AKIAEMULATOR', secretAccessKey: 'emulator-secret-access-key' },
-    });
-    this.#clients.add(client);
-    return client;
+    return this.createClient((connection) => new SecretsManagerClient({ ...config, ...connection }));
   }
 
   setRotationInvoker(lambdaArn: string, invoker: RotationInvoker): void {
@@ -202,10 +191,6 @@ class LoopbackSecretsManager implements SecretsManagerEmulator {
     return [...this.store.find(secretId).rotationTokensReceived];
   }
 
-  failNext(operation: string, fault: Fault): void {
-    this.server.failNext(operation, fault);
-  }
-
   async waitForRotation(secretId: string, timeoutMs = DEFAULT_ROTATION_TIMEOUT_MS): Promise<RotationOutcome> {
     return this.rotation.wait(this.store.find(secretId), timeoutMs);
   }
@@ -214,10 +199,8 @@ class LoopbackSecretsManager implements SecretsManagerEmulator {
     return this.rotation.retry(this.store.find(secretId));
   }
 
-  async close(): Promise<void> {
+  override async close(): Promise<void> {
     this.rotation.close();
-    for (const client of this.#clients) client.destroy();
-    this.#clients.clear();
-    await this.server.close();
+    await super.close();
   }
 }

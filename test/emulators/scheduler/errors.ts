@@ -1,21 +1,7 @@
-/**
- * An error as EventBridge Scheduler puts it on the wire (restJson1): the HTTP status its model gives
- * the error shape, the type in the `X-Amzn-ErrorType` header (which the SDK maps to an exception
- * class), and `{"Message": ...}` as the body.
- */
-export class ServiceError extends Error {
-  constructor(
-    readonly type: string,
-    message: string,
-    readonly status = STATUS_BY_TYPE[type] ?? 400,
-  ) {
-    super(message);
-    this.name = type;
-  }
-}
+import { ServiceError } from '../aws/service-error.js';
 
 /** The `httpError` of each error shape in the Scheduler model (2021-06-30), plus common ones. */
-export const STATUS_BY_TYPE: Readonly<Record<string, number>> = {
+const STATUS_BY_TYPE: Readonly<Record<string, number>> = {
   ValidationException: 400,
   ServiceQuotaExceededException: 402,
   ResourceNotFoundException: 404,
@@ -25,25 +11,25 @@ export const STATUS_BY_TYPE: Readonly<Record<string, number>> = {
   ServiceUnavailableException: 503,
 };
 
+/** The HTTP status the Scheduler model gives an error type, else 400. */
+export function modeledStatus(type: string): number {
+  return STATUS_BY_TYPE[type] ?? 400;
+}
+
+function modeledError(type: string, message: string): ServiceError {
+  return new ServiceError(type, message, modeledStatus(type));
+}
+
 export function scheduleNotFound(name: string): ServiceError {
-  return new ServiceError('ResourceNotFoundException', `Schedule ${name} does not exist.`);
+  return modeledError('ResourceNotFoundException', `Schedule ${name} does not exist.`);
 }
 
 export function groupNotFound(groupName: string): ServiceError {
-  return new ServiceError('ResourceNotFoundException', `Schedule group ${groupName} does not exist.`);
+  return modeledError('ResourceNotFoundException', `Schedule group ${groupName} does not exist.`);
 }
 
 export function scheduleExists(name: string): ServiceError {
-  return new ServiceError('ConflictException', `Schedule ${name} already exists.`);
-}
-
-/**
- * Model constraints (required members, lengths, patterns, enums, ranges) fail in AWS's request
- * framework with this message shape, e.g. "1 validation error detected: Value null at 'target' failed
- * to satisfy constraint: Member must not be null".
- */
-export function constraintViolation(detail: string): ServiceError {
-  return new ServiceError('ValidationException', `1 validation error detected: ${detail}`);
+  return modeledError('ConflictException', `Schedule ${name} already exists.`);
 }
 
 /** A semantic check of the service itself, e.g. "Invalid Schedule Expression rate(0 days)." */

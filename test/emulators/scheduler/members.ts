@@ -1,5 +1,6 @@
-import { invalid, ServiceError } from './errors.js';
-import { type Input, optionalInteger, optionalString, optionalStructure, requiredString } from './input.js';
+import { type Input, optionalInteger, optionalStructure } from '../aws/input.js';
+import { invalid } from './errors.js';
+import { optionalString, requiredString } from './input.js';
 import type { FlexibleTimeWindowRecord, TargetRecord } from './store.js';
 
 // The structured members of CreateSchedule, read and checked against the API reference.
@@ -29,9 +30,9 @@ export function readFlexibleTimeWindow(window: Input): FlexibleTimeWindowRecord 
   const maximum = optionalInteger(
     window,
     'MaximumWindowInMinutes',
-    `${path}.MaximumWindowInMinutes`,
     1,
     1440,
+    `${path}.MaximumWindowInMinutes`,
   );
   // "If you do set the value to FLEXIBLE, you must then specify a maximum window of time."
   if (mode === 'FLEXIBLE' && maximum === undefined) {
@@ -48,7 +49,7 @@ export function readTarget(target: Input): TargetRecord {
     (key) => target[key] !== undefined && target[key] !== null,
   );
   if (unsupported) {
-    throw new ServiceError('ValidationException', `This emulator does not support Target.${unsupported}.`);
+    throw invalid(`This emulator does not support Target.${unsupported}.`);
   }
   const arn = requiredString(target, 'Arn', 'Target.Arn', { min: 1, max: 1600 });
   const roleArn = requiredString(target, 'RoleArn', 'Target.RoleArn', {
@@ -75,12 +76,12 @@ export function readTarget(target: Input): TargetRecord {
         optionalInteger(
           retry,
           'MaximumEventAgeInSeconds',
-          'Target.RetryPolicy.MaximumEventAgeInSeconds',
           60,
           86_400,
+          'Target.RetryPolicy.MaximumEventAgeInSeconds',
         ) ?? DEFAULT_RETRY_POLICY.MaximumEventAgeInSeconds,
       MaximumRetryAttempts:
-        optionalInteger(retry, 'MaximumRetryAttempts', 'Target.RetryPolicy.MaximumRetryAttempts', 0, 185) ??
+        optionalInteger(retry, 'MaximumRetryAttempts', 0, 185, 'Target.RetryPolicy.MaximumRetryAttempts') ??
         DEFAULT_RETRY_POLICY.MaximumRetryAttempts,
     },
     ...(deadLetterArn && { DeadLetterConfig: { Arn: deadLetterArn } }),

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import type { Input } from '../aws/input.js';
 import { invalid } from './errors.js';
 import { isTimeZone, parseScheduleExpression, zonedInstant } from './expression.js';
 import {
   CLIENT_TOKEN_PATTERN,
   checkString,
-  type Input,
   NAME_PATTERN,
   optionalString,
   optionalTimestamp,

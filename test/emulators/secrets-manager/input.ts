@@ -1,16 +1,6 @@
-import { invalidParameter, invalidRequest, ServiceError, validationError } from './errors.js';
-
-/** A parsed JSON request body. Its members are untrusted until read through the helpers below. */
-export type Input = Readonly<Record<string, unknown>>;
-
-/** AWS's validation messages name members in camelCase ('secretId', 'clientRequestToken'). */
-function member(key: string): string {
-  return key.charAt(0).toLowerCase() + key.slice(1);
-}
-
-function wrongType(key: string, expected: string): ServiceError {
-  return new ServiceError('SerializationException', `${key} must be ${expected}`);
-}
+import { type Input, memberName, missing, wrongType } from '../aws/input.js';
+import { validationError } from '../aws/service-error.js';
+import { invalidParameter, invalidRequest } from './errors.js';
 
 export function optionalString(input: Input, key: string): string | undefined {
   const value = input[key];
@@ -21,14 +11,10 @@ export function optionalString(input: Input, key: string): string | undefined {
 
 export function requiredString(input: Input, key: string): string {
   const value = optionalString(input, key);
-  if (value === undefined) {
-    throw validationError(
-      `Value null at '${member(key)}' failed to satisfy constraint: Member must not be null`,
-    );
-  }
+  if (value === undefined) throw missing(key);
   if (value === '') {
     throw validationError(
-      `Value at '${member(key)}' failed to satisfy constraint: Member must have length greater than or equal to 1`,
+      `Value at '${memberName(key)}' failed to satisfy constraint: Member must have length greater than or equal to 1`,
     );
   }
   return value;
@@ -41,20 +27,6 @@ export function optionalBoolean(input: Input, key: string): boolean | undefined 
   return value;
 }
 
-/** Reads an integer member and enforces its documented range. */
-export function optionalInteger(input: Input, key: string, min: number, max: number): number | undefined {
-  const value = input[key];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'number' || !Number.isInteger(value)) throw wrongType(key, 'an integer');
-  if (value < min || value > max) {
-    const bound = value < min ? `greater than or equal to ${min}` : `less than or equal to ${max}`;
-    throw validationError(
-      `Value '${value}' at '${member(key)}' failed to satisfy constraint: Member must have value ${bound}`,
-    );
-  }
-  return value;
-}
-
 export function optionalStringList(input: Input, key: string): string[] | undefined {
   const value = input[key];
   if (value === undefined || value === null) return undefined;
@@ -62,13 +34,6 @@ export function optionalStringList(input: Input, key: string): string[] | undefi
     throw wrongType(key, 'a list of strings');
   }
   return value;
-}
-
-export function optionalStructure(input: Input, key: string): Input | undefined {
-  const value = input[key];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'object' || Array.isArray(value)) throw wrongType(key, 'a structure');
-  return value as Input;
 }
 
 /**

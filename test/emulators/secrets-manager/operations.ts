@@ -1,19 +1,17 @@
+import { type Input, optionalInteger, optionalStructure } from '../aws/input.js';
+import { ServiceError } from '../aws/service-error.js';
 import {
   accessDenied,
   invalidParameter,
   invalidRequest,
   resourceExists,
-  ServiceError,
   secretValueNotFound,
 } from './errors.js';
 import {
   clientRequestToken,
-  type Input,
   optionalBoolean,
-  optionalInteger,
   optionalString,
   optionalStringList,
-  optionalStructure,
   requiredString,
   secretString,
 } from './input.js';

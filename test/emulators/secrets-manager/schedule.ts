@@ -1,5 +1,6 @@
+import { type Input, optionalInteger } from '../aws/input.js';
 import { invalidParameter } from './errors.js';
-import { type Input, optionalInteger, optionalString } from './input.js';
+import { optionalString } from './input.js';
 
 /** `RotationRulesType` as it travels on the wire. */
 export interface RotationRules {
