@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
+  killWhileHeld,
   type RotationEnvironment,
   retryUntilRotated,
   startRotationEnvironment,
@@ -70,17 +71,11 @@ describe('a grace period before the replaced key is revoked', () => {
   });
 
   it('schedules once when finishSecret is retried, even after dying as the schedule was created', async () => {
-    environment.scheduler.failNext('CreateSchedule', { hangMs: 1_000 });
-    const killer = setInterval(() => {
-      if (environment.scheduler.calls.some((call) => call.operation === 'CreateSchedule')) {
-        environment.running()?.kill();
-        clearInterval(killer);
-      }
-    }, 20);
+    const stopWatching = killWhileHeld(environment, environment.scheduler, 'CreateSchedule');
 
     const versionId = await rotateSecret(environment, seeded.arn);
     const outcomes = await retryUntilRotated(environment, seeded.arn);
-    clearInterval(killer);
+    stopWatching();
     const finish = environment.invocations.at(-1);
     await environment.invoke({ Step: 'finishSecret', SecretId: seeded.arn, ClientRequestToken: versionId });
 

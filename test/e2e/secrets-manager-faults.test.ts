@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Fault } from '../emulators/secrets-manager.js';
 import {
+  killWhileHeld,
   type RotationEnvironment,
   retryUntilRotated,
   startRotationEnvironment,
@@ -48,17 +49,11 @@ describe('a rotation under Secrets Manager faults converges', () => {
   it.each(['PutSecretValue', 'UpdateSecretVersionStage'])(
     'when the process is killed while %s is being applied',
     async (operation) => {
-      environment.secretsManager.failNext(operation, { hangMs: 1_000 });
-      const killer = setInterval(() => {
-        if (environment.secretsManager.calls.some((call) => call.operation === operation)) {
-          environment.running()?.kill();
-          clearInterval(killer);
-        }
-      }, 20);
+      const stopWatching = killWhileHeld(environment, environment.secretsManager, operation);
 
       const versionId = await rotateSecret(environment, seeded.arn);
       const outcomes = await retryUntilRotated(environment, seeded.arn);
-      clearInterval(killer);
+      stopWatching();
 
       // The killed invocation's call is applied a moment later, possibly while the retry runs, as a request
       // in flight can be in AWS: the retries converge either way.

@@ -104,3 +104,26 @@ export async function retryUntilRotated(
   }
   return outcomes;
 }
+
+/**
+ * Holds the next `operation` call at `emulator` for a second and kills the invocation that made it while
+ * it is held: the call is applied afterwards, as a request in flight when a Lambda dies can be. Returns a
+ * function that stops watching.
+ */
+export function killWhileHeld(
+  environment: RotationEnvironment,
+  emulator: {
+    readonly calls: ReadonlyArray<{ operation: string }>;
+    failNext(operation: string, fault: { hangMs: number }): void;
+  },
+  operation: string,
+): () => void {
+  emulator.failNext(operation, { hangMs: 1_000 });
+  const watcher = setInterval(() => {
+    if (emulator.calls.some((call) => call.operation === operation)) {
+      environment.running()?.kill();
+      clearInterval(watcher);
+    }
+  }, 20);
+  return () => clearInterval(watcher);
+}
