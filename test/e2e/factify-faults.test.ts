@@ -53,6 +53,10 @@ describe('a rotation under Factify faults converges', () => {
       'the new key is checked while Factify answers 502',
       () => ({ ...ORGANIZATION, kind: 'status', status: 502, times: 3 }),
     ],
+    // A hang lasts until the client's request timeout (10 s): the slowest cases here, and the ones that
+    // prove no call can outlive the invocation.
+    ['checking the new key hangs', () => ({ ...ORGANIZATION, kind: 'hang' })],
+    ['creating a key hangs without being applied', () => ({ ...CREATE, kind: 'hang' })],
     [
       'revoking answers 500 on every attempt of an invocation',
       () => ({ ...REVOKE, kind: 'status', status: 500, times: 4 }),
