@@ -1,4 +1,9 @@
-import { Agent, type Dispatcher, request } from 'undici';
+// undici's root module loads all of undici (fetch, WebSocket, caches, mocks, proxies: ~540 KB, ~35 ms at every
+// cold start). The client needs only the connection pool and `request`: it imports those two modules alone
+// (typed in ./undici-modules.d.ts).
+import type { Dispatcher } from 'undici';
+import request from 'undici/lib/api/api-request.js';
+import Agent from 'undici/lib/dispatcher/agent.js';
 import {
   FactifyAuthenticationError,
   FactifyOutcomeUnknownError,
@@ -186,11 +191,13 @@ export class FactifyHttp {
       'user-agent': 'factify-key-rotation',
     };
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const response = await request(`${this.#options.baseUrl}${op.path}${query}`, {
+    const url = new URL(`${this.#options.baseUrl}${op.path}${query}`);
+    const response = await request.call(this.#options.dispatcher ?? defaultAgent(), {
+      origin: url.origin,
+      path: `${url.pathname}${url.search}`,
       method: op.method,
       headers,
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      dispatcher: this.#options.dispatcher ?? defaultAgent(),
       signal: AbortSignal.timeout(timeoutMs),
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
