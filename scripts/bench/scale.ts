@@ -19,6 +19,8 @@ export interface ScaleOptions {
   readonly deleteIsWrite: boolean;
   /** The Lambda timeout of each step. */
   readonly stepTimeoutMs: number;
+  /** Warm processes ("containers") the invocations are shared among. */
+  readonly containers: number;
 }
 
 export interface ScaleFigures extends ScaleOptions {
@@ -37,7 +39,7 @@ export interface ScaleFigures extends ScaleOptions {
   readonly rateLimited: number;
   /** The slowest single step invocation. */
   readonly slowestStepMs: number;
-  /** CPU time of the function's process over the run, to show it was not the bottleneck. */
+  /** CPU time of the function's processes over the run. */
   readonly functionCpuMs: number;
   readonly firstFailure?: string;
 }
@@ -49,9 +51,10 @@ const MAX_ATTEMPTS = 2;
 /**
  * `secrets` secrets, each holding the only key of its own Factify organization, rotated concurrently,
  * with Factify's limits shared by all callers (`rateLimitScope: 'global'`) and scaled down to per-second
- * windows. Every invocation runs in one process that imported the built bundle once (800 fresh processes do
- * not fit 2 cores); each invocation still paces itself alone, as separate Lambda containers would, because the
- * function keeps no rate-limit state across invocations: only the connection pools are shared.
+ * windows. The invocations run in `containers` warm processes that each imported the built bundle once, a
+ * secret's steps always in the same one: 800 fresh processes do not fit 2 cores. Each invocation still paces
+ * itself alone, as separate Lambda containers would, because the function keeps no rate-limit state across
+ * invocations: only connection pools are shared.
  */
 export async function measureScale(options: ScaleOptions): Promise<ScaleFigures> {
   const secretsManager = await startSecretsManagerEmulator();
@@ -63,7 +66,7 @@ export async function measureScale(options: ScaleOptions): Promise<ScaleFigures>
     },
     deleteRateClass: options.deleteIsWrite ? 'write' : 'read',
   });
-  let warm: WarmLambda | undefined;
+  const containers: WarmLambda[] = [];
   try {
     const env = {
       AWS_REGION: secretsManager.region,
@@ -83,12 +86,18 @@ export async function measureScale(options: ScaleOptions): Promise<ScaleFigures>
       return { arn, orgId };
     });
 
-    warm = await startWarmLambda(env);
-    const lambda = warm;
-    const cpuBefore = (await warm.stats()).cpuMs;
+    for (let index = 0; index < options.containers; index++) containers.push(await startWarmLambda(env));
+    const cpuMs = async () =>
+      (await Promise.all(containers.map((c) => c.stats()))).reduce((a, s) => a + s.cpuMs, 0);
+    const containerOf = new Map(
+      secrets.map(({ arn }, index) => [arn, containers[index % containers.length]]),
+    );
+    const cpuBefore = await cpuMs();
     let slowestStepMs = 0;
     secretsManager.setRotationInvoker(FUNCTION_ARN, async (event: RotationEvent) => {
-      const invocation = await lambda.invoke(event, options.stepTimeoutMs);
+      const container = containerOf.get(event.SecretId);
+      if (container === undefined) throw new Error(`No container for ${event.SecretId}`);
+      const invocation = await container.invoke(event, options.stepTimeoutMs);
       slowestStepMs = Math.max(slowestStepMs, invocation.durationMs);
       if (!invocation.ok) {
         throw new Error(invocation.error?.errorMessage ?? 'Task timed out');
@@ -121,7 +130,7 @@ export async function measureScale(options: ScaleOptions): Promise<ScaleFigures>
       );
     }
     const totalMs = performance.now() - started;
-    const functionCpuMs = (await warm.stats()).cpuMs - cpuBefore;
+    const functionCpuMs = (await cpuMs()) - cpuBefore;
 
     let orphans = 0;
     for (const { arn, orgId } of secrets) {
@@ -150,7 +159,7 @@ export async function measureScale(options: ScaleOptions): Promise<ScaleFigures>
       ...(firstFailure === undefined ? {} : { firstFailure }),
     };
   } finally {
-    await warm?.close();
+    await Promise.allSettled(containers.map((container) => container.close()));
     await Promise.allSettled([secretsManager.close(), factify.close()]);
   }
 }

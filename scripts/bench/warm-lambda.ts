@@ -1,4 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BUNDLE } from '../../test/support/lambda-runtime.js';
 
@@ -30,8 +33,6 @@ export interface WarmLambda {
   /** Invokes the handler with a context whose deadline is `timeoutMs` away. */
   invoke(event: unknown, timeoutMs: number): Promise<WarmInvocation>;
   stats(): Promise<WarmStats>;
-  /** The last lines the function printed, to explain a failure. */
-  tail(): string[];
   close(): Promise<void>;
 }
 
@@ -40,6 +41,9 @@ export interface WarmLambda {
  * `env` is the function's whole environment (plus PATH).
  */
 export async function startWarmLambda(env: Record<string, string>): Promise<WarmLambda> {
+  const logDir = mkdtempSync(join(tmpdir(), 'warm-lambda-'));
+  const logFile = join(logDir, 'output.log');
+  const logFd = openSync(logFile, 'w');
   const child: ChildProcess = fork(RUNNER, [], {
     // A plain Node.js, as on Lambda, without tsx's loader that fork would pass on from this process.
     execArgv: [],
@@ -49,15 +53,14 @@ export async function startWarmLambda(env: Record<string, string>): Promise<Warm
       ...env,
       WARM_LAMBDA_RUNNER: JSON.stringify({ bundle: BUNDLE }),
     },
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    // The function's output goes to a file, not a pipe: stdout to a pipe is synchronous on Linux, so a pipe
+    // drained by this busy process (it also runs the emulators) would stall the function on every log line.
+    // Lambda's log pipe is drained by a process of its own.
+    stdio: ['ignore', logFd, logFd, 'ipc'],
   });
-  const lines: string[] = [];
-  const keep = (chunk: Buffer) => {
-    lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-    if (lines.length > 200) lines.splice(0, lines.length - 100);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
+  closeSync(logFd);
+  const lastLines = (count: number): string =>
+    readFileSync(logFile, 'utf8').split('\n').filter(Boolean).slice(-count).join('\n');
 
   const pending = new Map<string, (invocation: WarmInvocation) => void>();
   let statsWaiter: ((stats: WarmStats) => void) | undefined;
@@ -69,7 +72,7 @@ export async function startWarmLambda(env: Record<string, string>): Promise<Warm
     );
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`The warm Lambda process exited (${code}): ${lines.slice(-5).join('\n')}`));
+      reject(new Error(`The warm Lambda process exited (${code}): ${lastLines(5)}`));
     });
     child.on('message', (message: { type: string; id?: string } & Record<string, unknown>) => {
       if (message.type === 'ready') {
@@ -107,14 +110,15 @@ export async function startWarmLambda(env: Record<string, string>): Promise<Warm
         child.send({ type: 'stats' });
       });
     },
-    tail: () => lines.slice(-20),
     async close() {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.send({ type: 'exit' });
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-      await exited;
-      clearTimeout(timer);
+      if (child.exitCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.send({ type: 'exit' });
+        const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      rmSync(logDir, { recursive: true, force: true });
     },
   };
 }
