@@ -15,6 +15,7 @@ import {
 import type { Logger } from '../log.js';
 import type { Credential } from '../ports.js';
 import { parseProblem } from './problem.js';
+import { rateLimitDelayMs, rateLimitSpreadMs } from './rate-limit.js';
 
 /** What a request does, in words an operator reads in an error. */
 export interface Operation {
@@ -53,8 +54,6 @@ const MAX_TRANSIENT_ATTEMPTS = 4;
 const MAX_RATE_LIMITED_ATTEMPTS = 30;
 const BACKOFF_BASE_MS = 200;
 const BACKOFF_CAP_MS = 5_000;
-/** Spread for waits after a 429, so that concurrent rotations do not return all at the same instant. */
-const RATE_LIMIT_JITTER_MS = 1_000;
 
 let sharedAgent: Agent | undefined;
 
@@ -80,8 +79,9 @@ const NOT_SENT_CODES = new Set([
 
 /**
  * Sends Factify requests with the retry policy: transient failures (network, 5xx) are retried with
- * jittered exponential backoff, 429s wait for the time Factify asks (retry_after, Retry-After or
- * X-RateLimit-Reset), and nothing is retried once the outcome of a non-idempotent request is unknown.
+ * jittered exponential backoff, 429s wait for the time Factify asks (retry_after, Retry-After,
+ * X-RateLimit-Reset) and come back spread over the start of the next window, and nothing is retried once
+ * the outcome of a non-idempotent request is unknown.
  */
 export class FactifyHttp {
   readonly #options: FactifyHttpOptions;
@@ -134,8 +134,10 @@ export class FactifyHttp {
       const problem = parseProblem(response.body);
       if (status === 429) {
         rateLimited++;
-        const waitMs = retryDelayMs(problem.retryAfterSeconds, response) ?? this.#exponential(rateLimited);
-        const jittered = waitMs + this.#random() * RATE_LIMIT_JITTER_MS;
+        // Wait for the window to reset, then spread over the start of the next one (see ./rate-limit.ts).
+        const waitMs =
+          rateLimitDelayMs(problem.retryAfterSeconds, response) ?? this.#exponential(rateLimited);
+        const jittered = waitMs + this.#random() * rateLimitSpreadMs(waitMs);
         if (
           rateLimited > MAX_RATE_LIMITED_ATTEMPTS ||
           jittered > this.#options.remainingMs() - SAFETY_MARGIN_MS * 2
@@ -228,25 +230,6 @@ function errorCode(error: unknown): string {
   const { code, name } = error as { code?: unknown; name?: unknown };
   if (typeof code === 'string') return code;
   return typeof name === 'string' ? name : '';
-}
-
-/** How long Factify asks us to wait: `retry_after` in the body, then Retry-After, then X-RateLimit-Reset. */
-function retryDelayMs(retryAfterSeconds: number | undefined, response: HttpResponse): number | undefined {
-  if (retryAfterSeconds !== undefined) return retryAfterSeconds * 1000;
-  const header = (name: string) => {
-    const value = response.headers[name];
-    return Array.isArray(value) ? value[0] : value;
-  };
-  const retryAfter = header('retry-after')?.trim();
-  if (retryAfter) {
-    const seconds = Number(retryAfter);
-    if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-    const date = Date.parse(retryAfter);
-    if (!Number.isNaN(date)) return Math.max(0, date - Date.now());
-  }
-  const reset = Number(header('x-ratelimit-reset'));
-  if (Number.isFinite(reset) && reset > 0) return Math.max(0, reset * 1000 - Date.now());
-  return undefined;
 }
 
 function clientError(
