@@ -15,9 +15,5 @@ await build({
   sourcemap: true,
   legalComments: 'none',
   metafile: false,
-  // undici and the SDK are CommonJS: give the bundle a real `require` so their Node built-in imports resolve.
-  banner: {
-    js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
-  },
   logLevel: 'warning',
 });

@@ -1,9 +1,3 @@
-// undici's root module loads all of undici (fetch, WebSocket, caches, mocks, proxies: ~540 KB, ~35 ms at every
-// cold start). The client needs only the connection pool and `request`: it imports those two modules alone
-// (typed in ./undici-modules.d.ts).
-import type { Dispatcher } from 'undici';
-import request from 'undici/lib/api/api-request.js';
-import Agent from 'undici/lib/dispatcher/agent.js';
 import {
   FactifyAuthenticationError,
   FactifyOutcomeUnknownError,
@@ -16,6 +10,9 @@ import type { Logger } from '../log.js';
 import type { Credential } from '../ports.js';
 import { parseProblem } from './problem.js';
 import { rateLimitDelayMs, rateLimitSpreadMs } from './rate-limit.js';
+import { CONNECT_TIMEOUT, type HttpResponse, nodeTransport, type Transport } from './transport.js';
+
+export type { HttpResponse } from './transport.js';
 
 /** What a request does, in words an operator reads in an error. */
 export interface Operation {
@@ -28,19 +25,14 @@ export interface Operation {
   readonly idempotent: boolean;
 }
 
-export interface HttpResponse {
-  readonly status: number;
-  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
-  readonly body: string;
-}
-
 export interface FactifyHttpOptions {
   /** Base URL ending in /v1, without a trailing slash (validated by loadConfig). */
   readonly baseUrl: string;
   /** Milliseconds left in the invocation: no request or wait may outlive it. */
   readonly remainingMs: () => number;
   readonly log: Logger;
-  readonly dispatcher?: Dispatcher;
+  /** How requests are sent. @default Node's HTTP client over a keep-alive pool shared by the container */
+  readonly transport?: Transport;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly random?: () => number;
 }
@@ -55,27 +47,16 @@ const MAX_RATE_LIMITED_ATTEMPTS = 30;
 const BACKOFF_BASE_MS = 200;
 const BACKOFF_CAP_MS = 5_000;
 
-let sharedAgent: Agent | undefined;
+let sharedTransport: Transport | undefined;
 
 /** One keep-alive connection pool per Lambda container, reused across invocations. */
-function defaultAgent(): Agent {
-  sharedAgent ??= new Agent({
-    keepAliveTimeout: 30_000,
-    connect: { timeout: CONNECT_TIMEOUT_MS },
-    headersTimeout: REQUEST_TIMEOUT_MS,
-    bodyTimeout: REQUEST_TIMEOUT_MS,
-  });
-  return sharedAgent;
+function defaultTransport(): Transport {
+  sharedTransport ??= nodeTransport({ connectTimeoutMs: CONNECT_TIMEOUT_MS, idleSocketMs: 30_000 });
+  return sharedTransport;
 }
 
 // Errors raised before the request reached Factify: retrying them cannot duplicate anything.
-const NOT_SENT_CODES = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'EHOSTUNREACH',
-]);
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', CONNECT_TIMEOUT, 'EHOSTUNREACH']);
 
 /**
  * Sends Factify requests with the retry policy: transient failures (network, 5xx) are retried with
@@ -193,18 +174,14 @@ export class FactifyHttp {
       'user-agent': 'factify-key-rotation',
     };
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const url = new URL(`${this.#options.baseUrl}${op.path}${query}`);
-    const response = await request.call(this.#options.dispatcher ?? defaultAgent(), {
-      origin: url.origin,
-      path: `${url.pathname}${url.search}`,
+    const transport = this.#options.transport ?? defaultTransport();
+    return transport({
+      url: new URL(`${this.#options.baseUrl}${op.path}${query}`),
       method: op.method,
       headers,
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      signal: AbortSignal.timeout(timeoutMs),
-      headersTimeout: timeoutMs,
-      bodyTimeout: timeoutMs,
+      timeoutMs,
     });
-    return { status: response.statusCode, headers: response.headers, body: await response.body.text() };
   }
 
   #exponential(attempt: number): number {
