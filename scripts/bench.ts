@@ -41,6 +41,16 @@ interface Options {
 }
 
 function parseOptions(argv: string[]): Options {
+  try {
+    return validateOptions(argv);
+  } catch (error) {
+    // parseArgs rejects unknown or malformed flags with a readable message.
+    console.error(error instanceof Error ? error.message : String(error));
+    process.exit(2);
+  }
+}
+
+function validateOptions(argv: string[]): Options {
   const { values } = parseArgs({
     args: argv,
     options: {
