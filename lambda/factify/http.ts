@@ -1,4 +1,3 @@
-import { Agent, type Dispatcher, request } from 'undici';
 import {
   FactifyAuthenticationError,
   FactifyOutcomeUnknownError,
@@ -10,6 +9,10 @@ import {
 import type { Logger } from '../log.js';
 import type { Credential } from '../ports.js';
 import { parseProblem } from './problem.js';
+import { rateLimitDelayMs, rateLimitSpreadMs } from './rate-limit.js';
+import { CONNECT_TIMEOUT, type HttpResponse, nodeTransport, type Transport } from './transport.js';
+
+export type { HttpResponse } from './transport.js';
 
 /** What a request does, in words an operator reads in an error. */
 export interface Operation {
@@ -22,19 +25,14 @@ export interface Operation {
   readonly idempotent: boolean;
 }
 
-export interface HttpResponse {
-  readonly status: number;
-  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
-  readonly body: string;
-}
-
 export interface FactifyHttpOptions {
   /** Base URL ending in /v1, without a trailing slash (validated by loadConfig). */
   readonly baseUrl: string;
   /** Milliseconds left in the invocation: no request or wait may outlive it. */
   readonly remainingMs: () => number;
   readonly log: Logger;
-  readonly dispatcher?: Dispatcher;
+  /** How requests are sent. @default Node's HTTP client over a keep-alive pool shared by the container */
+  readonly transport?: Transport;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly random?: () => number;
 }
@@ -48,35 +46,23 @@ const MAX_TRANSIENT_ATTEMPTS = 4;
 const MAX_RATE_LIMITED_ATTEMPTS = 30;
 const BACKOFF_BASE_MS = 200;
 const BACKOFF_CAP_MS = 5_000;
-/** Spread for waits after a 429, so that concurrent rotations do not return all at the same instant. */
-const RATE_LIMIT_JITTER_MS = 1_000;
 
-let sharedAgent: Agent | undefined;
+let sharedTransport: Transport | undefined;
 
 /** One keep-alive connection pool per Lambda container, reused across invocations. */
-function defaultAgent(): Agent {
-  sharedAgent ??= new Agent({
-    keepAliveTimeout: 30_000,
-    connect: { timeout: CONNECT_TIMEOUT_MS },
-    headersTimeout: REQUEST_TIMEOUT_MS,
-    bodyTimeout: REQUEST_TIMEOUT_MS,
-  });
-  return sharedAgent;
+function defaultTransport(): Transport {
+  sharedTransport ??= nodeTransport({ connectTimeoutMs: CONNECT_TIMEOUT_MS, idleSocketMs: 30_000 });
+  return sharedTransport;
 }
 
 // Errors raised before the request reached Factify: retrying them cannot duplicate anything.
-const NOT_SENT_CODES = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'EHOSTUNREACH',
-]);
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', CONNECT_TIMEOUT, 'EHOSTUNREACH']);
 
 /**
  * Sends Factify requests with the retry policy: transient failures (network, 5xx) are retried with
- * jittered exponential backoff, 429s wait for the time Factify asks (retry_after, Retry-After or
- * X-RateLimit-Reset), and nothing is retried once the outcome of a non-idempotent request is unknown.
+ * jittered exponential backoff, 429s wait for the time Factify asks (retry_after, Retry-After,
+ * X-RateLimit-Reset) and come back spread over the start of the next window, and nothing is retried once
+ * the outcome of a non-idempotent request is unknown.
  */
 export class FactifyHttp {
   readonly #options: FactifyHttpOptions;
@@ -129,8 +115,10 @@ export class FactifyHttp {
       const problem = parseProblem(response.body);
       if (status === 429) {
         rateLimited++;
-        const waitMs = retryDelayMs(problem.retryAfterSeconds, response) ?? this.#exponential(rateLimited);
-        const jittered = waitMs + this.#random() * RATE_LIMIT_JITTER_MS;
+        // Wait for the window to reset, then spread over the start of the next one (see ./rate-limit.ts).
+        const waitMs =
+          rateLimitDelayMs(problem.retryAfterSeconds, response) ?? this.#exponential(rateLimited);
+        const jittered = waitMs + this.#random() * rateLimitSpreadMs(waitMs);
         if (
           rateLimited > MAX_RATE_LIMITED_ATTEMPTS ||
           jittered > this.#options.remainingMs() - SAFETY_MARGIN_MS * 2
@@ -186,16 +174,14 @@ export class FactifyHttp {
       'user-agent': 'factify-key-rotation',
     };
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const response = await request(`${this.#options.baseUrl}${op.path}${query}`, {
+    const transport = this.#options.transport ?? defaultTransport();
+    return transport({
+      url: new URL(`${this.#options.baseUrl}${op.path}${query}`),
       method: op.method,
       headers,
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      dispatcher: this.#options.dispatcher ?? defaultAgent(),
-      signal: AbortSignal.timeout(timeoutMs),
-      headersTimeout: timeoutMs,
-      bodyTimeout: timeoutMs,
+      timeoutMs,
     });
-    return { status: response.statusCode, headers: response.headers, body: await response.body.text() };
   }
 
   #exponential(attempt: number): number {
@@ -221,25 +207,6 @@ function errorCode(error: unknown): string {
   const { code, name } = error as { code?: unknown; name?: unknown };
   if (typeof code === 'string') return code;
   return typeof name === 'string' ? name : '';
-}
-
-/** How long Factify asks us to wait: `retry_after` in the body, then Retry-After, then X-RateLimit-Reset. */
-function retryDelayMs(retryAfterSeconds: number | undefined, response: HttpResponse): number | undefined {
-  if (retryAfterSeconds !== undefined) return retryAfterSeconds * 1000;
-  const header = (name: string) => {
-    const value = response.headers[name];
-    return Array.isArray(value) ? value[0] : value;
-  };
-  const retryAfter = header('retry-after')?.trim();
-  if (retryAfter) {
-    const seconds = Number(retryAfter);
-    if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-    const date = Date.parse(retryAfter);
-    if (!Number.isNaN(date)) return Math.max(0, date - Date.now());
-  }
-  const reset = Number(header('x-ratelimit-reset'));
-  if (Number.isFinite(reset) && reset > 0) return Math.max(0, reset * 1000 - Date.now());
-  return undefined;
 }
 
 function clientError(

@@ -1,6 +1,7 @@
 // A minimal stand-in for the Lambda Node.js runtime: one cold invocation of the built bundle in this
 // process. It gives the handler a context with a deadline and reports the outcome to the parent over IPC,
-// printing a failure the way the Lambda runtime does, so that tests see every line Lambda would log.
+// printing a failure the way the Lambda runtime does, so that tests see every line Lambda would log. The
+// report carries the process's peak RSS (KiB) for the benchmark.
 import { pathToFileURL } from 'node:url';
 
 const { bundle, event, timeoutMs, functionArn, requestId } = JSON.parse(
@@ -15,18 +16,20 @@ const context = {
   getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
 };
 
+const maxRssKb = () => process.resourceUsage().maxRSS;
+
 const timer = setTimeout(() => {
   process.stdout.write(
     `${JSON.stringify({ level: 'ERROR', message: `Task timed out after ${timeoutMs / 1000} seconds` })}\n`,
   );
-  process.send({ ok: false, timedOut: true }, () => process.exit(1));
+  process.send({ ok: false, timedOut: true, maxRssKb: maxRssKb() }, () => process.exit(1));
 }, timeoutMs);
 
 try {
   const { handler } = await import(pathToFileURL(bundle).href);
   const result = await handler(event, context);
   clearTimeout(timer);
-  process.send({ ok: true, result: result ?? null }, () => process.exit(0));
+  process.send({ ok: true, result: result ?? null, maxRssKb: maxRssKb() }, () => process.exit(0));
 } catch (error) {
   clearTimeout(timer);
   const report = {
@@ -37,5 +40,5 @@ try {
   process.stderr.write(
     `${JSON.stringify({ ...report, stackTrace: String(error?.stack ?? '').split('\n') })}\n`,
   );
-  process.send({ ok: false, error: report }, () => process.exit(1));
+  process.send({ ok: false, error: report, maxRssKb: maxRssKb() }, () => process.exit(1));
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { AWSCURRENT, AWSPENDING, pendingRotationVersion, type SecretRecord } from './store.js';
 
 export type RotationStep = 'createSecret' | 'setSecret' | 'testSecret' | 'finishSecret';
@@ -72,6 +73,11 @@ export class RotationEngine {
   readonly #runs = new Map<string, Run>();
   readonly #events: ServiceEvent[] = [];
   readonly #closing = new AbortController();
+
+  constructor() {
+    // Every pending wait() listens for close(): a benchmark waits on hundreds of rotations at once.
+    setMaxListeners(0, this.#closing.signal);
+  }
 
   setInvoker(lambdaArn: string, invoker: RotationInvoker): void {
     this.#invokers.set(lambdaArn, invoker);

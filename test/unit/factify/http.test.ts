@@ -57,8 +57,9 @@ const LIST_BODY = JSON.stringify({ api_keys: [] });
 const CREATED_BODY = JSON.stringify(keyJson({ key: NEW_KEY }));
 // The backoff after the n-th transient failure is random() * min(5 s, 200 ms * 2^n); the harness's random() is 0.5.
 const BACKOFF_AFTER = { first: 200, second: 400, third: 800 };
-// After a 429, the wait is the requested time plus random() * 1 s of jitter.
-const JITTER_MS = 500;
+// After a 429, the wait is the requested time plus random() times a tenth of it, at least 100 ms and at most
+// 1 s (lambda/factify/rate-limit.ts). With random() = 0.5, that adds half of the spread:
+const HALF_SPREAD = { upTo1s: 50, of2s: 100, of3s: 150, of7s: 350, of9s: 450, from10s: 500 };
 
 /** Sends `op` the way FactifyClient does: POST with {"name"}, DELETE with {"reason"}, GET without a body. */
 function send(h: Harness, op: Operation) {
@@ -286,7 +287,7 @@ describe('FactifyHttp', () => {
       expect(h.sleeps).toHaveLength(3);
     });
 
-    it.each(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'EHOSTUNREACH'])(
+    it.each(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'CONNECT_TIMEOUT', 'EHOSTUNREACH'])(
       'resends a POST that never left (%s)',
       async (code) => {
         // Prepare
@@ -320,9 +321,8 @@ describe('FactifyHttp', () => {
 
     it.each([
       ['ECONNRESET', networkError('ECONNRESET')],
-      ['UND_ERR_SOCKET', networkError('UND_ERR_SOCKET')],
-      ['UND_ERR_HEADERS_TIMEOUT', networkError('UND_ERR_HEADERS_TIMEOUT')],
-      ['UND_ERR_BODY_TIMEOUT', networkError('UND_ERR_BODY_TIMEOUT')],
+      ['EPIPE', networkError('EPIPE')],
+      ['ETIMEDOUT', networkError('ETIMEDOUT')],
       ['TimeoutError', timeoutError()],
     ])('does not resend a POST that failed after sending (%s)', async (reason, failure) => {
       // Prepare
@@ -372,7 +372,7 @@ describe('FactifyHttp', () => {
       // Assess
       expect(response.status).toBe(200);
       expect(h.requests()).toHaveLength(2);
-      expect(h.sleeps).toEqual([7_000 + JITTER_MS]);
+      expect(h.sleeps).toEqual([7_000 + HALF_SPREAD.of7s]);
     });
 
     it('waits for a Retry-After in seconds', async () => {
@@ -386,7 +386,7 @@ describe('FactifyHttp', () => {
       await send(h, LIST);
 
       // Assess
-      expect(h.sleeps).toEqual([3_000 + JITTER_MS]);
+      expect(h.sleeps).toEqual([3_000 + HALF_SPREAD.of3s]);
     });
 
     it('waits until a Retry-After HTTP date', async () => {
@@ -401,7 +401,7 @@ describe('FactifyHttp', () => {
       await send(h, LIST);
 
       // Assess
-      expect(h.sleeps).toEqual([9_000 + JITTER_MS]);
+      expect(h.sleeps).toEqual([9_000 + HALF_SPREAD.of9s]);
     });
 
     it('waits until X-RateLimit-Reset (Unix seconds)', async () => {
@@ -417,24 +417,71 @@ describe('FactifyHttp', () => {
       await send(h, LIST);
 
       // Assess
-      expect(h.sleeps).toEqual([12_000 + JITTER_MS]);
+      expect(h.sleeps).toEqual([12_000 + HALF_SPREAD.from10s]);
     });
 
-    it.each([0, 0.999])('adds at most one second of jitter (random() = %f)', async (random) => {
+    // Spread after a 429: a tenth of the wait, from 100 ms to 1 s. A fixed 1 s spread (the earlier rule) let
+    // rotations waiting on a short window straggle over the whole next one; see lambda/factify/rate-limit.ts.
+    it.each([
+      { retryAfter: 4, random: 0, from: 4_000, below: 4_000 + 1 },
+      { retryAfter: 4, random: 0.999, from: 4_399, below: 4_400 },
+      { retryAfter: 0.5, random: 0.999, from: 599, below: 600 },
+      { retryAfter: 30, random: 0.999, from: 30_999, below: 31_000 },
+    ])(
+      'spreads the return over a tenth of the wait, from 100 ms to 1 s (retry_after $retryAfter s, random() = $random)',
+      async ({ retryAfter, random, from, below }) => {
+        // Prepare
+        h.random = random;
+        h.factify
+          .intercept({ path: path(LIST), method: 'GET' })
+          .reply(429, JSON.stringify({ retry_after: retryAfter }));
+        h.factify.intercept({ path: path(LIST), method: 'GET' }).reply(200, LIST_BODY);
+
+        // Act
+        await send(h, LIST);
+
+        // Assess
+        expect(h.sleeps).toHaveLength(1);
+        expect(h.sleeps[0]).toBeGreaterThanOrEqual(from);
+        expect(h.sleeps[0]).toBeLessThan(below);
+      },
+    );
+
+    it('waits only until X-RateLimit-Reset when it falls within the second before retry_after', async () => {
+      // Prepare: both hints are whole seconds rounded up. At 10:00:00.600, retry_after 1 says "by 10:00:01.600"
+      // and X-RateLimit-Reset says "by 10:00:01": the window resets within 400 ms.
+      vi.useFakeTimers({ toFake: ['Date'], now: new Date('2026-11-26T10:00:00.600Z') });
+      const reset = String(Date.parse('2026-11-26T10:00:01Z') / 1000);
+      h.factify
+        .intercept({ path: path(CREATE), method: 'POST' })
+        .reply(429, JSON.stringify({ retry_after: 1 }), { headers: { 'X-RateLimit-Reset': reset } });
+      h.factify.intercept({ path: path(CREATE), method: 'POST' }).reply(201, CREATED_BODY);
+
+      // Act
+      await send(h, CREATE);
+
+      // Assess
+      expect(h.sleeps).toEqual([400 + HALF_SPREAD.upTo1s]);
+    });
+
+    it.each([
+      { case: 'in the past (a clock behind Factify)', offsetSeconds: -5 },
+      { case: 'more than a second before it', offsetSeconds: 1 },
+      { case: 'after it', offsetSeconds: 3 },
+    ])('keeps to retry_after when X-RateLimit-Reset is $case', async ({ offsetSeconds }) => {
       // Prepare
-      h.random = random;
+      vi.useFakeTimers({ toFake: ['Date'], now: new Date('2026-11-26T10:00:00Z') });
+      const reset = String(Date.parse('2026-11-26T10:00:00Z') / 1000 + offsetSeconds);
       h.factify
         .intercept({ path: path(LIST), method: 'GET' })
-        .reply(429, '', { headers: { 'Retry-After': '4' } });
+        .reply(429, JSON.stringify({ retry_after: 2 }), { headers: { 'X-RateLimit-Reset': reset } });
       h.factify.intercept({ path: path(LIST), method: 'GET' }).reply(200, LIST_BODY);
 
       // Act
       await send(h, LIST);
 
       // Assess
-      expect(h.sleeps).toHaveLength(1);
-      expect(h.sleeps[0]).toBeGreaterThanOrEqual(4_000);
-      expect(h.sleeps[0]).toBeLessThan(5_000);
+      expect(h.sleeps).toEqual([2_000 + HALF_SPREAD.of2s]);
     });
 
     it('prefers retry_after in the body, then Retry-After, then X-RateLimit-Reset', async () => {
@@ -455,7 +502,7 @@ describe('FactifyHttp', () => {
       await send(h, LIST);
 
       // Assess
-      expect(h.sleeps).toEqual([2_000 + JITTER_MS, 20_000 + JITTER_MS]);
+      expect(h.sleeps).toEqual([2_000 + HALF_SPREAD.of2s, 20_000 + HALF_SPREAD.from10s]);
     });
 
     it('backs off exponentially when Factify gives no hint', async () => {
@@ -470,7 +517,10 @@ describe('FactifyHttp', () => {
       await send(h, LIST);
 
       // Assess
-      expect(h.sleeps).toEqual([BACKOFF_AFTER.first + JITTER_MS, BACKOFF_AFTER.second + JITTER_MS]);
+      expect(h.sleeps).toEqual([
+        BACKOFF_AFTER.first + HALF_SPREAD.upTo1s,
+        BACKOFF_AFTER.second + HALF_SPREAD.upTo1s,
+      ]);
     });
 
     it('resends a POST after a 429: Factify did not apply it', async () => {
@@ -486,7 +536,7 @@ describe('FactifyHttp', () => {
       // Assess
       expect(response.status).toBe(201);
       expect(h.requests().map((request) => request.method)).toEqual(['POST', 'POST']);
-      expect(h.sleeps).toEqual([1_000 + JITTER_MS]);
+      expect(h.sleeps).toEqual([1_000 + HALF_SPREAD.upTo1s]);
     });
 
     it('gives up with FactifyRateLimitError when the wait exceeds the time left', async () => {
@@ -555,7 +605,7 @@ describe('FactifyHttp', () => {
           level: 'INFO',
           message: 'Factify rate limit reached; waiting',
           operation: '/api-keys',
-          waitMs: 2_000 + JITTER_MS,
+          waitMs: 2_000 + HALF_SPREAD.of2s,
         }),
       ]);
     });

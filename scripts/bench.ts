@@ -1,0 +1,287 @@
+/**
+ * `npm run bench`: what the rotation function costs, measured on the built bundle (dist/lambda/index.mjs)
+ * against the loopback emulators, printed as a table of figures against their budgets. Exits 1 when a
+ * budget is missed. A script, not a test: its figures depend on the machine, so no test asserts on them.
+ *
+ *   npm run bench -- [--secrets 200] [--post-per-second 20] [--get-per-second 200] [--delete-is-write]
+ *                    [--load-runs 15] [--rotations 5] [--cold-rotations 3] [--step-timeout-s 60]
+ *                    [--containers <cores, at most 4>] [--only load,rotation,scale]
+ */
+import { availableParallelism } from 'node:os';
+import { parseArgs } from 'node:util';
+import { BUNDLE } from '../test/support/lambda-runtime.js';
+import { type BundleSize, type LoadTimes, measureBundleSize, measureLoadTime } from './bench/load-time.js';
+import { measureRotation, type RotationFigures } from './bench/rotation.js';
+import { measureScale, type ScaleFigures } from './bench/scale.js';
+
+/** The budgets of issue #4, documented in the README's Performance section. */
+export const BUDGETS = {
+  loadRatio: 2.3,
+  loadRatioTarget: 2.0,
+  peakRssMb: 100,
+  secretsManagerCalls: 16,
+  factifyCalls: 6,
+  scaleRatio: 1.25,
+} as const;
+
+const SECTIONS = ['load', 'rotation', 'scale'] as const;
+type Section = (typeof SECTIONS)[number];
+
+interface Options {
+  readonly secrets: number;
+  readonly postPerSecond: number;
+  readonly getPerSecond: number;
+  readonly deleteIsWrite: boolean;
+  readonly loadRuns: number;
+  readonly rotations: number;
+  readonly coldRotations: number;
+  readonly stepTimeoutMs: number;
+  readonly containers: number;
+  readonly sections: ReadonlySet<Section>;
+}
+
+function parseOptions(argv: string[]): Options {
+  try {
+    return validateOptions(argv);
+  } catch (error) {
+    // parseArgs rejects unknown or malformed flags with a readable message.
+    console.error(error instanceof Error ? error.message : String(error));
+    process.exit(2);
+  }
+}
+
+function validateOptions(argv: string[]): Options {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      secrets: { type: 'string', default: '200' },
+      'post-per-second': { type: 'string', default: '20' },
+      'get-per-second': { type: 'string' },
+      'delete-is-write': { type: 'boolean', default: false },
+      'load-runs': { type: 'string', default: '15' },
+      rotations: { type: 'string', default: '5' },
+      'cold-rotations': { type: 'string', default: '3' },
+      'step-timeout-s': { type: 'string', default: '60' },
+      containers: { type: 'string', default: String(Math.min(4, availableParallelism())) },
+      only: { type: 'string', default: SECTIONS.join(',') },
+    },
+    strict: true,
+  });
+  const problems: string[] = [];
+  const integer = (name: string, raw: string | undefined, min: number, max: number): number => {
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      problems.push(`--${name} must be an integer from ${min} to ${max}, got ${raw}`);
+    }
+    return value;
+  };
+  const postPerSecond = integer('post-per-second', values['post-per-second'], 1, 10_000);
+  const sections = new Set(values.only.split(',').map((section) => section.trim()));
+  for (const section of sections) {
+    if (!(SECTIONS as readonly string[]).includes(section)) {
+      problems.push(`--only takes ${SECTIONS.join(', ')}; got ${section}`);
+    }
+  }
+  const options: Options = {
+    secrets: integer('secrets', values.secrets, 1, 5_000),
+    postPerSecond,
+    // Factify documents GET 1,000/min against POST 100/min: keep that proportion unless told otherwise.
+    getPerSecond: integer(
+      'get-per-second',
+      values['get-per-second'] ?? String(postPerSecond * 10),
+      1,
+      100_000,
+    ),
+    deleteIsWrite: values['delete-is-write'],
+    loadRuns: integer('load-runs', values['load-runs'], 10, 200),
+    rotations: integer('rotations', values.rotations, 1, 50),
+    coldRotations: integer('cold-rotations', values['cold-rotations'], 1, 20),
+    stepTimeoutMs: integer('step-timeout-s', values['step-timeout-s'], 5, 900) * 1000,
+    containers: integer('containers', values.containers, 1, 16),
+    sections: sections as Set<Section>,
+  };
+  if (problems.length > 0) {
+    console.error(`Invalid options:\n  ${problems.join('\n  ')}`);
+    process.exit(2);
+  }
+  return options;
+}
+
+interface Row {
+  readonly figure: string;
+  readonly measured: string;
+  readonly budget: string;
+  /** undefined for a figure without a budget. */
+  readonly ok?: boolean;
+}
+
+const ms = (value: number) => `${value.toFixed(0)} ms`;
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(0)} KB`;
+const sum = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
+const breakdown = (counts: Record<string, number>) =>
+  Object.entries(counts)
+    .map(([name, count]) => `${count} ${name}`)
+    .join(', ');
+
+function loadRows(load: LoadTimes, size: BundleSize): Row[] {
+  const { inherited, clean } = load;
+  return [
+    {
+      figure: `load: import bundle vs node -e 0 (median of ${inherited.runs} each)`,
+      measured: `${ms(inherited.bundleMs)} vs ${ms(inherited.bareMs)} = ${inherited.ratio.toFixed(2)}x`,
+      budget: `<= ${BUDGETS.loadRatio}x (try ${BUDGETS.loadRatioTarget}x)`,
+      ok: inherited.ratio <= BUDGETS.loadRatio,
+    },
+    {
+      figure: 'load, environment of PATH alone',
+      measured: `${ms(clean.bundleMs)} vs ${ms(clean.bareMs)} = ${clean.ratio.toFixed(2)}x`,
+      budget: '',
+    },
+    {
+      figure: 'bundle size, raw / gzip -9',
+      measured: `${kb(size.rawBytes)} / ${kb(size.gzipBytes)}`,
+      budget: '',
+    },
+  ];
+}
+
+function rotationRows(r: RotationFigures): Row[] {
+  const smCalls = sum(r.secretsManagerCalls);
+  const factifyCalls = sum(r.factifyCalls);
+  return [
+    {
+      figure: 'cold start in one process: import / first invocation',
+      measured: `${ms(r.importMs)} / ${ms(r.firstInvocationMs)}`,
+      budget: '',
+    },
+    { figure: 'createSecret of an ordinary rotation, warm', measured: ms(r.warmCreateSecretMs), budget: '' },
+    {
+      figure: 'peak RSS, one complete rotation in a fresh process',
+      measured: `${r.peakRssMb.toFixed(1)} MB`,
+      budget: `<= ${BUDGETS.peakRssMb} MB`,
+      ok: r.peakRssMb <= BUDGETS.peakRssMb,
+    },
+    {
+      figure: `peak RSS, same process after ${r.warmRotations} more rotations`,
+      measured: `${r.peakRssAfterAllMb.toFixed(1)} MB`,
+      budget: '',
+    },
+    {
+      figure: 'peak RSS, one step in a fresh process',
+      measured: `${r.coldStepPeakRssMb.toFixed(1)} MB`,
+      budget: '',
+    },
+    {
+      figure: 'Secrets Manager calls per ordinary rotation',
+      measured: String(smCalls),
+      budget: `<= ${BUDGETS.secretsManagerCalls}`,
+      ok: smCalls <= BUDGETS.secretsManagerCalls && r.callsStable,
+    },
+    {
+      figure: 'Factify calls per ordinary rotation',
+      measured: String(factifyCalls),
+      budget: `<= ${BUDGETS.factifyCalls}`,
+      ok: factifyCalls <= BUDGETS.factifyCalls && r.callsStable,
+    },
+    {
+      figure: 'TCP connections opened per rotation, warm',
+      measured: String(r.connectionsPerRotation),
+      budget: '',
+    },
+    {
+      figure: `wall time of a rotation, warm (median of ${r.warmRotations})`,
+      measured: ms(r.warmWallMs),
+      budget: '',
+    },
+    {
+      figure: `wall time of a rotation, a fresh process per step (median of ${r.coldRotations})`,
+      measured: ms(r.coldWallMs),
+      budget: '',
+    },
+  ];
+}
+
+function scaleRows(s: ScaleFigures): Row[] {
+  const ratio = s.totalMs / s.lowerBoundMs;
+  return [
+    {
+      figure: `scale: ${s.secrets} concurrent rotations, POST ${s.postPerSecond}/s, GET ${s.getPerSecond}/s`,
+      measured: `${(s.totalMs / 1000).toFixed(1)} s vs ${(s.lowerBoundMs / 1000).toFixed(1)} s = ${ratio.toFixed(2)}x`,
+      budget: `<= ${BUDGETS.scaleRatio}x`,
+      ok: ratio <= BUDGETS.scaleRatio,
+    },
+    {
+      figure: 'scale: failures after one retry',
+      measured: String(s.failures),
+      budget: '0',
+      ok: s.failures === 0,
+    },
+    { figure: 'scale: orphaned active keys', measured: String(s.orphans), budget: '0', ok: s.orphans === 0 },
+    {
+      figure: 'scale: rotations retried / Factify requests / 429s',
+      measured: `${s.retried} / ${s.factifyRequests} / ${s.rateLimited}`,
+      budget: '',
+    },
+    {
+      figure: `scale: slowest step / CPU time of the ${s.containers} function process(es)`,
+      measured: `${(s.slowestStepMs / 1000).toFixed(1)} s / ${(s.functionCpuMs / 1000).toFixed(1)} s`,
+      budget: '',
+    },
+  ];
+}
+
+function printTable(rows: readonly Row[]): void {
+  const widths = [
+    Math.max(...rows.map((row) => row.figure.length)),
+    Math.max(...rows.map((row) => row.measured.length)),
+    Math.max(...rows.map((row) => row.budget.length)),
+  ];
+  const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ');
+  console.log(line(['figure', 'measured', 'budget']), ' ');
+  console.log(widths.map((width) => '-'.repeat(width)).join('  '));
+  for (const row of rows) {
+    const verdict = row.ok === undefined ? '' : row.ok ? 'ok' : 'MISSED';
+    console.log(`${line([row.figure, row.measured, row.budget])}  ${verdict}`.trimEnd());
+  }
+}
+
+const options = parseOptions(process.argv.slice(2));
+console.log(
+  `Benchmark of ${BUNDLE}\nNode ${process.version}, ${availableParallelism()} cores, ${process.platform}/${process.arch}\n`,
+);
+const rows: Row[] = [];
+const notes: string[] = [];
+
+if (options.sections.has('load')) {
+  rows.push(...loadRows(measureLoadTime(BUNDLE, options.loadRuns), measureBundleSize(BUNDLE)));
+}
+if (options.sections.has('rotation')) {
+  const figures = await measureRotation(options.rotations, options.coldRotations);
+  rows.push(...rotationRows(figures));
+  notes.push(
+    `Secrets Manager calls: ${breakdown(figures.secretsManagerCalls)}`,
+    `Factify calls: ${breakdown(figures.factifyCalls)}`,
+    `Warm step times (median): ${Object.entries(figures.warmStepMs)
+      .map(([step, time]) => `${step} ${ms(time)}`)
+      .join(', ')}`,
+  );
+  if (!figures.callsStable) notes.push('The ordinary rotations did not all make the same calls.');
+}
+if (options.sections.has('scale')) {
+  const figures = await measureScale(options);
+  rows.push(...scaleRows(figures));
+  notes.push(
+    `Scale lower bound: ${figures.boundBy} budget (DELETE counted as ${figures.deleteIsWrite ? 'POST' : 'GET'}); ` +
+      `invocations shared by ${figures.containers} warm process(es) that each imported the bundle once.`,
+  );
+  if (figures.firstFailure) notes.push(`First scale failure: ${figures.firstFailure}`);
+}
+
+printTable(rows);
+console.log('');
+for (const note of notes) console.log(note);
+const missed = rows.filter((row) => row.ok === false);
+if (missed.length > 0) {
+  console.log(`\n${missed.length} budget(s) missed.`);
+  process.exitCode = 1;
+}

@@ -1,0 +1,165 @@
+import { performance } from 'node:perf_hooks';
+import { RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { startFactifySimulator } from '../../test/emulators/factify.js';
+import {
+  type RotationEvent,
+  type RotationOutcome,
+  startSecretsManagerEmulator,
+} from '../../test/emulators/secrets-manager.js';
+import { FUNCTION_ARN } from '../../test/support/rotation-environment.js';
+import { startWarmLambda, type WarmLambda } from './warm-lambda.js';
+
+export interface ScaleOptions {
+  readonly secrets: number;
+  /** Factify's POST budget, per second, shared by every caller. */
+  readonly postPerSecond: number;
+  /** Factify's GET budget, per second, shared by every caller. */
+  readonly getPerSecond: number;
+  /** Whether DELETE draws on the POST budget (the docs leave it open) instead of the GET budget. */
+  readonly deleteIsWrite: boolean;
+  /** The Lambda timeout of each step. */
+  readonly stepTimeoutMs: number;
+  /** Warm processes ("containers") the invocations are shared among. */
+  readonly containers: number;
+}
+
+export interface ScaleFigures extends ScaleOptions {
+  /** The least time the rate limits allow for every rotation's requests of the binding budget. */
+  readonly lowerBoundMs: number;
+  readonly boundBy: 'POST' | 'GET';
+  /** From the first RotateSecret to the last rotation's outcome, Secrets Manager's retry of failures included. */
+  readonly totalMs: number;
+  /** Rotations that failed their first attempt and were retried, as Secrets Manager does. */
+  readonly retried: number;
+  /** Rotations whose outcome is not "succeeded" after the retry, or that never reported one. */
+  readonly failures: number;
+  /** Active keys in the secrets' organizations that no AWSCURRENT holds. */
+  readonly orphans: number;
+  readonly factifyRequests: number;
+  readonly rateLimited: number;
+  /** The slowest single step invocation. */
+  readonly slowestStepMs: number;
+  /** CPU time of the function's processes over the run. */
+  readonly functionCpuMs: number;
+  readonly firstFailure?: string;
+}
+
+const WINDOW_MS = 1_000;
+/** Secrets Manager's retry of failed rotations is one more attempt in this run. */
+const MAX_ATTEMPTS = 2;
+
+/**
+ * `secrets` secrets, each holding the only key of its own Factify organization, rotated concurrently,
+ * with Factify's limits shared by all callers (`rateLimitScope: 'global'`) and scaled down to per-second
+ * windows. The invocations run in `containers` warm processes that each imported the built bundle once, a
+ * secret's steps always in the same one: 800 fresh processes do not fit 2 cores. Each invocation still paces
+ * itself alone, as separate Lambda containers would, because the function keeps no rate-limit state across
+ * invocations: only connection pools are shared.
+ */
+export async function measureScale(options: ScaleOptions): Promise<ScaleFigures> {
+  const secretsManager = await startSecretsManagerEmulator();
+  const factify = await startFactifySimulator({
+    rateLimitScope: 'global',
+    rateLimits: {
+      write: { limit: options.postPerSecond, windowMs: WINDOW_MS },
+      read: { limit: options.getPerSecond, windowMs: WINDOW_MS },
+    },
+    deleteRateClass: options.deleteIsWrite ? 'write' : 'read',
+  });
+  const containers: WarmLambda[] = [];
+  try {
+    const env = {
+      AWS_REGION: secretsManager.region,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsManager.endpoint,
+      AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+      AWS_SECRET_ACCESS_KEY: 'emulator-secret-access-key',
+      FACTIFY_API_URL: factify.url,
+    };
+    const secrets = Array.from({ length: options.secrets }, (_, index) => {
+      const orgId = factify.createOrganization(`Scale ${index}`).id;
+      const key = factify.seedKey(orgId, { name: 'Production' });
+      const { arn } = secretsManager.createSecretDirect(
+        `scale/factify-${index}`,
+        JSON.stringify({ apiKey: key.key, apiKeyId: key.id }),
+        { rotation: { lambdaArn: FUNCTION_ARN, rules: { ScheduleExpression: 'rate(30 days)' } } },
+      );
+      return { arn, orgId };
+    });
+
+    for (let index = 0; index < options.containers; index++) containers.push(await startWarmLambda(env));
+    const cpuMs = async () =>
+      (await Promise.all(containers.map((c) => c.stats()))).reduce((a, s) => a + s.cpuMs, 0);
+    const containerOf = new Map(
+      secrets.map(({ arn }, index) => [arn, containers[index % containers.length]]),
+    );
+    const cpuBefore = await cpuMs();
+    let slowestStepMs = 0;
+    secretsManager.setRotationInvoker(FUNCTION_ARN, async (event: RotationEvent) => {
+      const container = containerOf.get(event.SecretId);
+      if (container === undefined) throw new Error(`No container for ${event.SecretId}`);
+      const invocation = await container.invoke(event, options.stepTimeoutMs);
+      slowestStepMs = Math.max(slowestStepMs, invocation.durationMs);
+      if (!invocation.ok) {
+        throw new Error(invocation.error?.errorMessage ?? 'Task timed out');
+      }
+    });
+
+    const writesPerRotation = options.deleteIsWrite ? 2 : 1;
+    const readsPerRotation = options.deleteIsWrite ? 4 : 5;
+    const postBoundMs = ((options.secrets * writesPerRotation) / options.postPerSecond) * 1000;
+    const getBoundMs = ((options.secrets * readsPerRotation) / options.getPerSecond) * 1000;
+    const lowerBoundMs = Math.max(postBoundMs, getBoundMs);
+    // Generous, yet bounded: a run that has not finished by then counts its stragglers as failures.
+    const waitMs = Math.max(lowerBoundMs * 4, options.stepTimeoutMs * 4) + 30_000;
+
+    const client = secretsManager.client();
+    const started = performance.now();
+    await Promise.all(secrets.map(({ arn }) => client.send(new RotateSecretCommand({ SecretId: arn }))));
+    const wait = (arn: string) =>
+      secretsManager.waitForRotation(arn, waitMs).catch((): RotationOutcome | undefined => undefined);
+    let outcomes = await Promise.all(secrets.map(({ arn }) => wait(arn)));
+    let retried = 0;
+    for (let attempt = 1; attempt < MAX_ATTEMPTS; attempt++) {
+      outcomes = await Promise.all(
+        secrets.map(async ({ arn }, index) => {
+          const outcome = outcomes[index];
+          if (outcome?.status !== 'failed') return outcome;
+          retried++;
+          return secretsManager.retryRotation(arn).catch(() => undefined);
+        }),
+      );
+    }
+    const totalMs = performance.now() - started;
+    const functionCpuMs = (await cpuMs()) - cpuBefore;
+
+    let orphans = 0;
+    for (const { arn, orgId } of secrets) {
+      const current = secretsManager.versions(arn).find((version) => version.stages.includes('AWSCURRENT'));
+      const currentKeyId = (JSON.parse(String(current?.value)) as { apiKeyId?: string }).apiKeyId;
+      orphans += factify.keys(orgId).filter((key) => key.is_active && key.id !== currentKeyId).length;
+    }
+    const failed = outcomes.filter((outcome) => outcome?.status !== 'succeeded');
+    const firstFailure = failed[0]
+      ? `${failed[0].status} in ${failed[0].failedStep}: ${failed[0].errorMessage}`
+      : outcomes.includes(undefined)
+        ? 'a rotation reported no outcome in time'
+        : undefined;
+    return {
+      ...options,
+      lowerBoundMs,
+      boundBy: postBoundMs >= getBoundMs ? 'POST' : 'GET',
+      totalMs,
+      retried,
+      failures: failed.length,
+      orphans,
+      factifyRequests: factify.requests.length,
+      rateLimited: factify.requests.filter((request) => request.status === 429).length,
+      slowestStepMs,
+      functionCpuMs,
+      ...(firstFailure === undefined ? {} : { firstFailure }),
+    };
+  } finally {
+    await Promise.allSettled(containers.map((container) => container.close()));
+    await Promise.allSettled([secretsManager.close(), factify.close()]);
+  }
+}
