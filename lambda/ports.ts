@@ -1,6 +1,6 @@
 /**
  * The two narrow interfaces the rotation steps work over. Adapters: secrets-manager-store.ts (AWS SDK) and
- * factify/client.ts (Node's HTTP client); the unit tests use in-memory fakes.
+ * factify/client.ts (undici); the unit tests use in-memory fakes.
  */
 import type { Sensitive } from './sensitive.js';
 

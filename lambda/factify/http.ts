@@ -1,3 +1,9 @@
+// undici's root module loads all of undici (fetch, WebSocket, caches, mocks, proxies: ~540 KB, ~35 ms at every
+// cold start). The client needs only the connection pool and `request`: it imports those two modules alone
+// (typed in ./undici-modules.d.ts).
+import type { Dispatcher } from 'undici';
+import request from 'undici/lib/api/api-request.js';
+import Agent from 'undici/lib/dispatcher/agent.js';
 import {
   FactifyAuthenticationError,
   FactifyOutcomeUnknownError,
@@ -10,9 +16,6 @@ import type { Logger } from '../log.js';
 import type { Credential } from '../ports.js';
 import { parseProblem } from './problem.js';
 import { rateLimitDelayMs, rateLimitSpreadMs } from './rate-limit.js';
-import { CONNECT_TIMEOUT, type HttpResponse, nodeTransport, type Transport } from './transport.js';
-
-export type { HttpResponse } from './transport.js';
 
 /** What a request does, in words an operator reads in an error. */
 export interface Operation {
@@ -25,14 +28,19 @@ export interface Operation {
   readonly idempotent: boolean;
 }
 
+export interface HttpResponse {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly body: string;
+}
+
 export interface FactifyHttpOptions {
   /** Base URL ending in /v1, without a trailing slash (validated by loadConfig). */
   readonly baseUrl: string;
   /** Milliseconds left in the invocation: no request or wait may outlive it. */
   readonly remainingMs: () => number;
   readonly log: Logger;
-  /** How requests are sent. @default Node's HTTP client over a keep-alive pool shared by the container */
-  readonly transport?: Transport;
+  readonly dispatcher?: Dispatcher;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly random?: () => number;
 }
@@ -47,16 +55,27 @@ const MAX_RATE_LIMITED_ATTEMPTS = 30;
 const BACKOFF_BASE_MS = 200;
 const BACKOFF_CAP_MS = 5_000;
 
-let sharedTransport: Transport | undefined;
+let sharedAgent: Agent | undefined;
 
 /** One keep-alive connection pool per Lambda container, reused across invocations. */
-function defaultTransport(): Transport {
-  sharedTransport ??= nodeTransport({ connectTimeoutMs: CONNECT_TIMEOUT_MS, idleSocketMs: 30_000 });
-  return sharedTransport;
+function defaultAgent(): Agent {
+  sharedAgent ??= new Agent({
+    keepAliveTimeout: 30_000,
+    connect: { timeout: CONNECT_TIMEOUT_MS },
+    headersTimeout: REQUEST_TIMEOUT_MS,
+    bodyTimeout: REQUEST_TIMEOUT_MS,
+  });
+  return sharedAgent;
 }
 
 // Errors raised before the request reached Factify: retrying them cannot duplicate anything.
-const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', CONNECT_TIMEOUT, 'EHOSTUNREACH']);
+const NOT_SENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'EHOSTUNREACH',
+]);
 
 /**
  * Sends Factify requests with the retry policy: transient failures (network, 5xx) are retried with
@@ -174,14 +193,18 @@ export class FactifyHttp {
       'user-agent': 'factify-key-rotation',
     };
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const transport = this.#options.transport ?? defaultTransport();
-    return transport({
-      url: new URL(`${this.#options.baseUrl}${op.path}${query}`),
+    const url = new URL(`${this.#options.baseUrl}${op.path}${query}`);
+    const response = await request.call(this.#options.dispatcher ?? defaultAgent(), {
+      origin: url.origin,
+      path: `${url.pathname}${url.search}`,
       method: op.method,
       headers,
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      timeoutMs,
+      signal: AbortSignal.timeout(timeoutMs),
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
     });
+    return { status: response.statusCode, headers: response.headers, body: await response.body.text() };
   }
 
   #exponential(attempt: number): number {

@@ -11,7 +11,7 @@
  * late windows half used (the last few rotations straggle over two windows); a fixed spread of one second,
  * the earlier rule, did exactly that whenever the window is short.
  */
-import type { HttpResponse } from './transport.js';
+import type { HttpResponse } from './http.js';
 
 const SPREAD_FRACTION = 0.1;
 const MIN_SPREAD_MS = 100;

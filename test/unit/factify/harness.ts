@@ -1,7 +1,6 @@
-import { type Dispatcher, type Interceptable, MockAgent, type MockCallHistoryLog, request } from 'undici';
+import { type Interceptable, MockAgent, type MockCallHistoryLog } from 'undici';
 import { vi } from 'vitest';
 import { FactifyHttp } from '../../../lambda/factify/http.js';
-import type { Transport } from '../../../lambda/factify/transport.js';
 import { Logger } from '../../../lambda/log.js';
 import type { Credential } from '../../../lambda/ports.js';
 import { Sensitive } from '../../../lambda/sensitive.js';
@@ -49,23 +48,6 @@ export interface Harness {
 }
 
 /**
- * A transport that sends through an undici dispatcher, so that tests script Factify's answers with MockAgent
- * (the production transport, Node's HTTP client, is tested against a loopback server in transport.test.ts).
- */
-export function mockTransport(dispatcher: Dispatcher): Transport {
-  return async ({ url, method, headers, body, timeoutMs }) => {
-    const response = await request(url, {
-      method: method as Dispatcher.HttpMethod,
-      headers,
-      ...(body === undefined ? {} : { body }),
-      dispatcher,
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    return { status: response.statusCode, headers: response.headers, body: await response.body.text() };
-  };
-}
-
-/**
  * A FactifyHttp wired to an undici MockAgent, a recording sleep, a fixed random and a simulated clock for the
  * invocation's remaining time. Call `close()` (and vi.restoreAllMocks) after each test.
  */
@@ -78,7 +60,7 @@ export function createHarness(): Harness {
       baseUrl: BASE_URL,
       remainingMs: () => harness.timeLeftMs,
       log: new Logger({ requestId: 'test' }, 'DEBUG'),
-      transport: mockTransport(agent),
+      dispatcher: agent,
       sleep: async (ms) => {
         harness.sleeps.push(ms);
         harness.timeLeftMs -= ms;

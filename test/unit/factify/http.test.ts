@@ -287,7 +287,7 @@ describe('FactifyHttp', () => {
       expect(h.sleeps).toHaveLength(3);
     });
 
-    it.each(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'CONNECT_TIMEOUT', 'EHOSTUNREACH'])(
+    it.each(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'EHOSTUNREACH'])(
       'resends a POST that never left (%s)',
       async (code) => {
         // Prepare
@@ -321,8 +321,9 @@ describe('FactifyHttp', () => {
 
     it.each([
       ['ECONNRESET', networkError('ECONNRESET')],
-      ['EPIPE', networkError('EPIPE')],
-      ['ETIMEDOUT', networkError('ETIMEDOUT')],
+      ['UND_ERR_SOCKET', networkError('UND_ERR_SOCKET')],
+      ['UND_ERR_HEADERS_TIMEOUT', networkError('UND_ERR_HEADERS_TIMEOUT')],
+      ['UND_ERR_BODY_TIMEOUT', networkError('UND_ERR_BODY_TIMEOUT')],
       ['TimeoutError', timeoutError()],
     ])('does not resend a POST that failed after sending (%s)', async (reason, failure) => {
       // Prepare
