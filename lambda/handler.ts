@@ -1,13 +1,10 @@
 import type { Context } from 'aws-lambda';
 import { loadConfig } from './config.js';
 import { type InvocationEvent, parseEvent, type Step } from './event.js';
-import { FactifyClient } from './factify/client.js';
-import { FactifyHttp } from './factify/http.js';
 import { checkRotationState } from './guard.js';
 import { Logger } from './log.js';
 import type { FactifyKeys, RevocationScheduler, SecretStore } from './ports.js';
 import { emergencyToken, revokeReplacedKey } from './revocation.js';
-import { SecretsManagerStore } from './secrets-manager-store.js';
 import { redact } from './sensitive.js';
 import type { StepContext } from './steps/context.js';
 import { createSecret } from './steps/create-secret.js';
@@ -31,26 +28,13 @@ export interface Dependencies {
   readonly now: () => Date;
 }
 
-// One SDK client each per container: their connections are reused across invocations.
-let defaultStore: SecretsManagerStore | undefined;
-let defaultScheduler: Promise<RevocationScheduler> | undefined;
-
-function defaultDependencies(): Dependencies {
-  defaultStore ??= new SecretsManagerStore();
-  return {
-    store: defaultStore,
-    factify: (options) => new FactifyClient(new FactifyHttp(options)),
-    // Imported on first use: rotations without a grace period never load the Scheduler SDK.
-    scheduler: () => {
-      defaultScheduler ??= import('./eventbridge-scheduler.js').then(
-        (module) => new module.EventBridgeScheduler(),
-      );
-      return defaultScheduler;
-    },
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-    now: () => new Date(),
-  };
-}
+/**
+ * The production adapters (AWS SDK, undici) are imported on the first invocation that gets past parsing
+ * and configuration, not when Lambda loads the module: an invalid event or environment fails without
+ * loading them, and the init phase stays short.
+ */
+const productionDependencies = async (): Promise<Dependencies> =>
+  (await import('./production-dependencies.js')).productionDependencies();
 
 // Without a Lambda context (a local run), assume Lambda's maximum timeout.
 const NO_CONTEXT_REMAINING_MS = 15 * 60 * 1000;
@@ -60,7 +44,9 @@ const NO_CONTEXT_REMAINING_MS = 15 * 60 * 1000;
  * a rotation (console invocation), run one rotation step behind the staging guard, or run a scheduled
  * revocation.
  */
-export function createHandler(dependencies: () => Dependencies = defaultDependencies) {
+export function createHandler(
+  dependencies: () => Dependencies | Promise<Dependencies> = productionDependencies,
+) {
   return async function handler(
     event: unknown,
     context?: Partial<Context>,
@@ -73,7 +59,7 @@ export function createHandler(dependencies: () => Dependencies = defaultDependen
       const parsed = parseEvent(event);
       log = log.child(logKeys(parsed));
       const config = loadConfig(process.env);
-      const deps = dependencies();
+      const deps = await dependencies();
 
       if (parsed.kind === 'start-rotation') {
         const token = parsed.revokeImmediately ? emergencyToken() : undefined;

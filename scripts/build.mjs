@@ -13,10 +13,6 @@ const common = {
   mainFields: ['module', 'main'],
   legalComments: 'none',
   metafile: false,
-  // undici and the SDK are CommonJS: give the bundle a real `require` so their Node built-in imports resolve.
-  banner: {
-    js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
-  },
   logLevel: 'warning',
 };
 // undici and the SDK are CommonJS: give the bundles a real `require` so their Node built-in imports resolve.
