@@ -4,20 +4,36 @@ import type { Dependencies } from './handler.js';
 import type { RevocationScheduler } from './ports.js';
 import { SecretsManagerStore } from './secrets-manager-store.js';
 
+// The SDK reads these when a client is created. Lambda never changes them within a container, but a process
+// that runs the handler against different endpoints in turn (local runs, tests) must get fresh clients.
+const SDK_ENVIRONMENT = [
+  'AWS_REGION',
+  'AWS_ENDPOINT_URL',
+  'AWS_ENDPOINT_URL_SECRETS_MANAGER',
+  'AWS_ENDPOINT_URL_SCHEDULER',
+  'AWS_ACCESS_KEY_ID',
+  'AWS_PROFILE',
+];
+
 // One SDK client each per container: their connections are reused across invocations.
-let store: SecretsManagerStore | undefined;
-let scheduler: Promise<RevocationScheduler> | undefined;
+let clients:
+  | { environment: string; store: SecretsManagerStore; scheduler?: Promise<RevocationScheduler> }
+  | undefined;
 
 /** The handler's dependencies in Lambda: Secrets Manager through the AWS SDK, Factify through undici. */
 export function productionDependencies(): Dependencies {
-  store ??= new SecretsManagerStore();
+  const environment = JSON.stringify(SDK_ENVIRONMENT.map((name) => process.env[name]));
+  if (clients?.environment !== environment) clients = { environment, store: new SecretsManagerStore() };
+  const current = clients;
   return {
-    store,
+    store: current.store,
     factify: (options) => new FactifyClient(new FactifyHttp(options)),
     // Imported on first use: rotations without a grace period never load the Scheduler SDK.
     scheduler: () => {
-      scheduler ??= import('./eventbridge-scheduler.js').then((module) => new module.EventBridgeScheduler());
-      return scheduler;
+      current.scheduler ??= import('./eventbridge-scheduler.js').then(
+        (module) => new module.EventBridgeScheduler(),
+      );
+      return current.scheduler;
     },
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     now: () => new Date(),
