@@ -11,8 +11,16 @@ import type { Invocation } from '../test/support/lambda-runtime.js';
 import { startRotationEnvironment } from '../test/support/rotation-environment.js';
 import { seedSecret } from '../test/support/seeded-secret.js';
 
+/** Prints what the rotation function logged in one step: its own account of what it did. */
 function narrate(event: RotationEvent, invocation: Invocation): void {
-  console.log(`  │ function: ${event.Step} ${invocation.ok ? 'succeeded' : 'failed'}`);
+  for (const line of invocation.output.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    const { message, keyId } = JSON.parse(line) as { message?: string; keyId?: string };
+    if (message && message !== 'Step succeeded') {
+      console.log(`  │ function ${event.Step}: ${message}${keyId ? ` (${keyId})` : ''}`);
+    }
+  }
+  console.log(`  │ function ${event.Step}: ${invocation.ok ? 'succeeded' : 'failed'}`);
 }
 
 const environment = await startRotationEnvironment({ onStep: narrate });

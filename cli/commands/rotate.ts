@@ -107,7 +107,10 @@ async function printOutcome(ctx: CliContext, arn: string): Promise<void> {
   const { report } = await inspectSecret(ctx, arn);
   for (const stage of [AWSCURRENT, AWSPREVIOUS]) {
     const version = report.versions.find((candidate) => candidate.stages.includes(stage));
-    if (version) ctx.print(`  ${stage.padEnd(11)} ${version.keyId ?? '-'}  ${version.keyState}`);
+    const state = version?.revokedComment
+      ? `${version.keyState} ("${version.revokedComment}")`
+      : version?.keyState;
+    if (version) ctx.print(`  ${stage.padEnd(11)} ${version.keyId ?? '-'}  ${state}`);
   }
   ctx.print(`Status: ${report.verdict}`);
   for (const line of wrap(report.explanation, 96)) ctx.print(`  ${line}`);
