@@ -94,8 +94,9 @@ export interface FactifyKeyRotationProps {
   readonly timeout?: Duration;
 
   /**
-   * The function's memory in MB (128 to 10240); Lambda gives it CPU in proportion. Loading the bundle peaks at
-   * about 80 MB RSS; see docs/deploy.md for how to measure a rotation.
+   * The function's memory in MB (128 to 10240); Lambda gives it CPU in proportion. A rotation peaks at
+   * about 70 MB RSS, a warm container about 100 MB after six rotations; the README's
+   * "Timeout and memory" says how to measure them.
    * @default 256
    */
   readonly memorySize?: number;
