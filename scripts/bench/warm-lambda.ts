@@ -1,9 +1,8 @@
-import { type ChildProcess, fork } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BUNDLE } from '../../test/support/lambda-runtime.js';
+import { BUNDLE, forkFunctionProcess } from '../../test/support/lambda-runtime.js';
 
 const RUNNER = fileURLToPath(new URL('./warm-lambda-runner.mjs', import.meta.url));
 /** How long the process may take to import the bundle before the benchmark gives up on it. */
@@ -44,20 +43,14 @@ export async function startWarmLambda(env: Record<string, string>): Promise<Warm
   const logDir = mkdtempSync(join(tmpdir(), 'warm-lambda-'));
   const logFile = join(logDir, 'output.log');
   const logFd = openSync(logFile, 'w');
-  const child: ChildProcess = fork(RUNNER, [], {
-    // A plain Node.js, as on Lambda, without tsx's loader that fork would pass on from this process.
-    execArgv: [],
-    env: {
-      PATH: process.env.PATH ?? '',
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      ...env,
-      WARM_LAMBDA_RUNNER: JSON.stringify({ bundle: BUNDLE }),
-    },
-    // The function's output goes to a file, not a pipe: stdout to a pipe is synchronous on Linux, so a pipe
-    // drained by this busy process (it also runs the emulators) would stall the function on every log line.
-    // Lambda's log pipe is drained by a process of its own.
-    stdio: ['ignore', logFd, logFd, 'ipc'],
-  });
+  // The function's output goes to a file, not a pipe: stdout to a pipe is synchronous on Linux, so a pipe
+  // drained by this busy process (it also runs the emulators) would stall the function on every log line.
+  // Lambda's log pipe is drained by a process of its own.
+  const child = forkFunctionProcess(
+    RUNNER,
+    { ...env, WARM_LAMBDA_RUNNER: JSON.stringify({ bundle: BUNDLE }) },
+    ['ignore', logFd, logFd, 'ipc'],
+  );
   closeSync(logFd);
   const lastLines = (count: number): string =>
     readFileSync(logFile, 'utf8').split('\n').filter(Boolean).slice(-count).join('\n');

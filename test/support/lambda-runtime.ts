@@ -1,4 +1,4 @@
-import { type ChildProcess, fork } from 'node:child_process';
+import { type ChildProcess, fork, type StdioOptions } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,13 +35,9 @@ export function invokeBundle(
   functionArn: string,
   timeoutMs = 60_000,
 ): RunningInvocation {
-  const child: ChildProcess = fork(RUNNER, [], {
-    // A plain Node.js, as on Lambda: not the test runner's or tsx's flags and loaders (fork's default), which
-    // add their own start-up time and over 100 MB of memory to every invocation.
-    execArgv: [],
-    env: {
-      PATH: process.env.PATH ?? '',
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  const child = forkFunctionProcess(
+    RUNNER,
+    {
       ...env,
       LAMBDA_RUNNER_INVOCATION: JSON.stringify({
         bundle: BUNDLE,
@@ -51,8 +47,8 @@ export function invokeBundle(
         requestId: randomUUID(),
       }),
     },
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-  });
+    ['ignore', 'pipe', 'pipe', 'ipc'],
+  );
   let output = '';
   child.stdout?.on('data', (chunk) => {
     output += chunk;
@@ -68,4 +64,21 @@ export function invokeBundle(
     child.on('close', () => resolvePromise({ ...(report ?? { ok: false, killed: true }), output }));
   });
   return { done, kill: () => child.kill('SIGKILL') };
+}
+
+/**
+ * Forks `runner` as the function's process: a plain Node.js, as on Lambda, not this process's test-runner or
+ * tsx flags and loaders (fork's default), which add their own start-up time and over 100 MB of memory; and
+ * exactly `env` (plus PATH), so nothing leaks in from this process.
+ */
+export function forkFunctionProcess(
+  runner: string,
+  env: Record<string, string>,
+  stdio: StdioOptions,
+): ChildProcess {
+  return fork(runner, [], {
+    execArgv: [],
+    env: { PATH: process.env.PATH ?? '', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
+    stdio,
+  });
 }
