@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { type Dispatcher, request } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { expectNoSecrets } from '../support/no-secrets.js';
 import {
   type ApiKeyJson,
   type FactifySimulator,
@@ -250,8 +251,7 @@ describe('GET /v1/api-keys', () => {
       revoked_by: null,
       revoked_comment: null,
     });
-    expect(answer.text).not.toContain(admin.key);
-    expect(answer.text).not.toContain(expired.key);
+    expectNoSecrets(answer.text, [admin.key, expired.key]);
   });
 
   it('omits revoked keys unless include_revoked=true', async () => {

@@ -18,6 +18,7 @@ import {
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { expectNoSecrets } from '../support/no-secrets.js';
 import {
   type RotationEvent,
   type RotationInvoker,
@@ -687,7 +688,7 @@ describe('RotateSecret', () => {
       });
     }
     expect(sm.receivedRotationTokens(NAME)).toEqual([rotationToken]);
-    expect(JSON.stringify(sm.calls)).not.toContain(rotationToken);
+    expectNoSecrets(JSON.stringify(sm.calls), [String(rotationToken)]);
     expect(stages()).toEqual({
       [original]: ['AWSPREVIOUS'],
       [VersionId ?? '']: ['AWSCURRENT', 'AWSPENDING'],
