@@ -3,7 +3,8 @@ import { findKey, MAX_ACTIVE_KEYS } from '../lambda/key-management.js';
 import { isOwnedBy } from '../lambda/key-naming.js';
 import { AWSCURRENT, AWSPENDING, AWSPREVIOUS, type Credential, type FactifyKey } from '../lambda/ports.js';
 import { revocationScheduleName } from '../lambda/revocation.js';
-import { type KeySecret, parseAdminSecret, parseKeySecret } from '../lambda/secret-value.js';
+import { type KeySecret, parseKeySecret } from '../lambda/secret-value.js';
+import { managerCredential } from '../lambda/secret-versions.js';
 import { adviseOn } from './advice.js';
 import type { CliContext } from './context.js';
 import { CliError } from './errors.js';
@@ -103,7 +104,8 @@ export async function inspectSecret(ctx: CliContext, secretId: string): Promise<
         '{"apiKey": "ffy_...", "apiKeyId": "key_..."} in it first.',
     );
   }
-  const manager = await managerCredential(ctx, arn, current.value);
+  // Chosen as the rotation function chooses it.
+  const manager = await managerCredential(ctx, current.value, `the AWSCURRENT key of secret ${arn}`);
 
   let keys: FactifyKey[] | undefined;
   let factifyError: FactifyError | undefined;
@@ -229,24 +231,6 @@ async function readVersion(
     if (!(error instanceof MalformedSecretValueError) || label === AWSCURRENT) throw error;
     return { ...version, value: undefined, malformed: true };
   }
-}
-
-/** The key that manages keys, chosen as the rotation function chooses it. */
-async function managerCredential(ctx: CliContext, arn: string, current: KeySecret): Promise<Credential> {
-  if (ctx.adminSecretId === undefined) {
-    return { key: current.apiKey, label: `the AWSCURRENT key of secret ${arn}` };
-  }
-  const raw = await ctx.store.getValue(ctx.adminSecretId, {});
-  if (raw === undefined) {
-    throw new CliError(
-      `The admin secret ${ctx.adminSecretId} (--admin-secret-id or FACTIFY_ADMIN_SECRET_ID) was not found in ` +
-        `region ${ctx.region}, or has no AWSCURRENT value.`,
-    );
-  }
-  return {
-    key: parseAdminSecret(raw, ctx.adminSecretId),
-    label: `the admin key from ${ctx.adminSecretId}`,
-  };
 }
 
 async function scheduledRevocation(ctx: CliContext, name: string): Promise<Date | undefined> {

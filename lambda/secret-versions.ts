@@ -42,7 +42,7 @@ export async function readPending(ctx: StepContext): Promise<KeySecret | undefin
  * key of the rotated secret itself (self-rotation).
  */
 export async function managerCredential(
-  ctx: SecretContext,
+  ctx: Pick<SecretContext, 'store' | 'adminSecretId'>,
   own: KeySecret,
   ownLabel: string,
 ): Promise<Credential> {
