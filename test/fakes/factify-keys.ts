@@ -25,6 +25,9 @@ export class FakeFactify implements FactifyKeys {
   readonly #keys: StoredKey[] = [];
   readonly #failures = new Map<string, Error[]>();
 
+  /** `now` is the clock of the code under test, so a key's timestamps agree with it on any date. */
+  constructor(private readonly now: () => Date = () => new Date()) {}
+
   addOrganization(): string {
     return typeId('org');
   }
@@ -42,8 +45,8 @@ export class FakeFactify implements FactifyKeys {
       name: options.name ?? 'Production',
       prefix: `${key.slice(0, 16)}...`,
       isActive: options.active ?? true,
-      revokedAt: options.active === false ? new Date().toISOString() : null,
-      createdAt: new Date().toISOString(),
+      revokedAt: options.active === false ? this.now().toISOString() : null,
+      createdAt: this.now().toISOString(),
       secret: key,
       admin: options.admin ?? true,
       revokedComment: null,
@@ -100,7 +103,7 @@ export class FakeFactify implements FactifyKeys {
     const key = this.#keys.find((candidate) => candidate.id === keyId && candidate.orgId === caller.orgId);
     if (key === undefined) throw new FactifyRequestError('not found', 404);
     if (key.revokedAt !== null) throw new FactifyRequestError('already revoked', 409);
-    Object.assign(key, { revokedAt: new Date().toISOString(), isActive: false, revokedComment: reason });
+    Object.assign(key, { revokedAt: this.now().toISOString(), isActive: false, revokedComment: reason });
   }
 
   #authenticate(method: string, auth: Credential, details: object, needsAdmin = false): StoredKey {

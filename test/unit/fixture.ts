@@ -67,8 +67,10 @@ export function startRotation(
     graceSeconds?: number;
   } = {},
 ): Rotation {
+  let now = Date.parse('2026-11-27T00:00:00Z');
+  const clock = () => new Date(now);
   const store = new FakeSecretStore();
-  const factify = new FakeFactify();
+  const factify = new FakeFactify(clock);
   const orgId = factify.addOrganization();
   const currentKey = factify.addKey(orgId, { name: 'Production', admin: options.currentIsAdmin ?? true });
   const value = options.value?.(currentKey) ?? {
@@ -91,7 +93,6 @@ export function startRotation(
   const token = store.addPendingPlaceholder(arn);
   const sleeps: number[] = [];
   const scheduler = new FakeScheduler();
-  let now = Date.parse('2026-11-27T00:00:00Z');
   const handler = createHandler(() => ({
     store,
     factify: () => factify,
@@ -99,7 +100,7 @@ export function startRotation(
     sleep: async (ms) => {
       sleeps.push(ms);
     },
-    now: () => new Date(now),
+    now: clock,
   }));
   const context = {
     getRemainingTimeInMillis: () => 60_000,
