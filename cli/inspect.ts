@@ -1,6 +1,7 @@
 import { FactifyAuthenticationError, FactifyError, MalformedSecretValueError } from '../lambda/errors.js';
-import { findKey, MAX_ACTIVE_KEYS } from '../lambda/key-management.js';
+import { MAX_ACTIVE_KEYS } from '../lambda/key-management.js';
 import { isOwnedBy } from '../lambda/key-naming.js';
+import { type HeldVersion, identifyKey, replacedByRotation } from '../lambda/ownership.js';
 import { AWSCURRENT, AWSPENDING, AWSPREVIOUS, type Credential, type FactifyKey } from '../lambda/ports.js';
 import { revocationScheduleName } from '../lambda/revocation.js';
 import { type KeySecret, parseKeySecret } from '../lambda/secret-value.js';
@@ -119,10 +120,17 @@ export async function inspectSecret(ctx: CliContext, secretId: string): Promise<
   const currentRejected =
     ctx.adminSecretId === undefined && factifyError instanceof FactifyAuthenticationError;
 
+  // Identified by the function's own rule (ownership.ts); a key it cannot tie to a version is "not-found".
+  const held = versions.flatMap((version): HeldVersion[] =>
+    version.value ? [{ versionId: version.versionId, value: version.value }] : [],
+  );
+  const identified = new Map(
+    held.map((version) => [version.versionId, keys ? identifyKey(keys, version, arn, held) : undefined]),
+  );
   const found = new Map(
-    versions.map((version) => [
-      version.versionId,
-      version.value && keys ? findKey(keys, version.value, arn) : undefined,
+    [...identified].map(([versionId, identification]) => [
+      versionId,
+      identification?.resolved ? identification.key : undefined,
     ]),
   );
   const keyState = (version: ReadVersion): KeyState => {
@@ -137,14 +145,20 @@ export async function inspectSecret(ctx: CliContext, secretId: string): Promise<
   };
 
   const currentKey = found.get(current.versionId);
-  const held = new Set([...found.values()].flatMap((key) => (key ? [key.id] : [])));
+  const heldIds = new Set([...found.values()].flatMap((key) => (key ? [key.id] : [])));
   const orphans = (keys ?? [])
-    .filter((key) => key.isActive && isOwnedBy(key.name, arn) && !held.has(key.id))
+    .filter((key) => key.isActive && isOwnedBy(key.name, arn) && !heldIds.has(key.id))
     .map(toLeftover);
   const previous = versions.find((version) => version.stages.includes(AWSPREVIOUS));
   const previousKey = previous && found.get(previous.versionId);
+  // Only a key a rotation replaced awaits revocation; a value changed by hand is not revoked after the fact.
+  const currentIdentification = identified.get(current.versionId);
   const replacedActive =
-    previous && previousKey?.isActive && previousKey.id !== currentKey?.id
+    previous &&
+    previousKey?.isActive &&
+    previousKey.id !== currentKey?.id &&
+    currentIdentification !== undefined &&
+    replacedByRotation(currentIdentification)
       ? { ...toLeftover(previousKey), versionId: previous.versionId }
       : undefined;
   // With a grace period the replaced key stays active on purpose until its schedule runs.

@@ -120,7 +120,10 @@ describe('a grace period before the replaced key is revoked', () => {
 
   it('rotates again while the previous key awaits its revocation, within the 5-key limit', async () => {
     // A second application's key: with the secret's three (in grace, current, new) the organization is full.
-    environment.factify.seedKey(seeded.orgId, { name: 'app-2' });
+    environment.factify.seedKey(seeded.orgId, {
+      name: 'app-2',
+      createdAt: new Date(Date.now() - 3_600_000),
+    });
     await rotateSecret(environment, seeded.arn);
     await retryUntilRotated(environment, seeded.arn, 0);
     const firstKeyId = JSON.parse(
