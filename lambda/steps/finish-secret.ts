@@ -1,5 +1,6 @@
-import { RotationStateError } from '../errors.js';
+import { FactifyAuthenticationError, RotationStateError } from '../errors.js';
 import { versionWithStage } from '../guard.js';
+import { keyNameFor } from '../key-naming.js';
 import {
   type HeldVersion,
   identifyKey,
@@ -8,7 +9,7 @@ import {
   replacedByRotation,
   requireKey,
 } from '../ownership.js';
-import { AWSCURRENT, AWSPENDING, AWSPREVIOUS } from '../ports.js';
+import { AWSCURRENT, AWSPENDING, AWSPREVIOUS, type Credential, type FactifyKey } from '../ports.js';
 import { revokeOrSchedule } from '../revocation.js';
 import { managerCredential, readRequiredVersion, readVersion } from '../secret-versions.js';
 import type { StepContext } from './context.js';
@@ -43,7 +44,7 @@ export async function finishSecret(ctx: StepContext): Promise<void> {
     value: await readRequiredVersion(ctx, { versionId: ctx.token }),
   };
   const manager = await managerCredential(ctx, promoted.value, `the new current key of secret ${arn}`);
-  const keys = await ctx.factify.listKeys(manager, { includeRevoked: true });
+  const keys = await listKeys(ctx, manager, replaced);
   const promotedId = identifyKey(keys, promoted, arn, [replaced]);
   const replacedId = identifyKey(keys, replaced, arn, [promoted]);
   const key = requireKey(
@@ -54,6 +55,9 @@ export async function finishSecret(ctx: StepContext): Promise<void> {
     throw new RotationStateError(
       `The replaced and the new version of secret ${arn} hold the same key; not revoking it.`,
     );
+  }
+  if (promotedId.resolved && !promotedId.key.isActive) {
+    await restore(ctx, replaced, key);
   }
   if (!replacedByRotation(promotedId)) {
     ctx.log.warn(
@@ -101,6 +105,52 @@ async function promote(ctx: StepContext, currentVersionId: string | undefined): 
     return;
   }
   ctx.log.info('Promoted the new version to AWSCURRENT', { previousVersionId: currentVersionId });
+}
+
+/**
+ * The organization's keys, revoked ones too. In self-rotation a 401 to the new key may mean it was revoked
+ * during its promotion: then the replaced key, still working, is asked, so that finishSecret can restore it.
+ */
+async function listKeys(ctx: StepContext, manager: Credential, replaced: HeldVersion): Promise<FactifyKey[]> {
+  try {
+    return await ctx.factify.listKeys(manager, { includeRevoked: true });
+  } catch (error) {
+    if (!(error instanceof FactifyAuthenticationError) || ctx.adminSecretId !== undefined) throw error;
+    const keys = await ctx.factify.listKeys(
+      { key: replaced.value.apiKey, label: `the replaced key of secret ${ctx.secret.arn}` },
+      { includeRevoked: true },
+    );
+    const promoted = keys.find((key) => key.name === keyNameFor(ctx.secret.arn, ctx.token));
+    // Still active: a passing rejection, for Secrets Manager's retry.
+    if (promoted?.isActive) throw error;
+    return keys;
+  }
+}
+
+/**
+ * The new key was revoked while it was being promoted (an operator's `recover` clearing what looked like a
+ * stuck rotation, racing this step): consumers would fail. Put the replaced version back as AWSCURRENT while
+ * its key still works, and stop.
+ */
+async function restore(ctx: StepContext, replaced: HeldVersion, replacedKey: FactifyKey): Promise<never> {
+  const arn = ctx.secret.arn;
+  if (replacedKey.isActive) {
+    await ctx.store.updateStage(arn, AWSCURRENT, {
+      moveToVersionId: replaced.versionId,
+      removeFromVersionId: ctx.token,
+    });
+    ctx.log.warn('The new key was revoked during its promotion; AWSCURRENT is back on the replaced version', {
+      versionId: replaced.versionId,
+    });
+  }
+  throw new RotationStateError(
+    `The new key of version ${ctx.token} of secret ${arn} was revoked while it was being promoted (by ` +
+      `factify-rotation recover, or by hand). ${
+        replacedKey.isActive
+          ? `AWSCURRENT is back on version ${replaced.versionId}, whose key works. Start a new rotation.`
+          : 'The replaced key is not active either: put a working key in the secret now.'
+      }`,
+  );
 }
 
 /** Takes AWSPENDING off the token's version, tolerating Secrets Manager having removed it with the move. */
