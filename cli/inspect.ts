@@ -1,7 +1,7 @@
 import { FactifyAuthenticationError, FactifyError, MalformedSecretValueError } from '../lambda/errors.js';
 import { MAX_ACTIVE_KEYS } from '../lambda/key-management.js';
 import { isOwnedBy } from '../lambda/key-naming.js';
-import { type HeldVersion, identifyKey, replacedByRotation } from '../lambda/ownership.js';
+import { type HeldVersion, identifyKey, replacedByRotation, unheldOwnKeys } from '../lambda/ownership.js';
 import { AWSCURRENT, AWSPENDING, AWSPREVIOUS, type Credential, type FactifyKey } from '../lambda/ports.js';
 import { revocationScheduleName } from '../lambda/revocation.js';
 import { type KeySecret, parseKeySecret } from '../lambda/secret-value.js';
@@ -145,9 +145,8 @@ export async function inspectSecret(ctx: CliContext, secretId: string): Promise<
   };
 
   const currentKey = found.get(current.versionId);
-  const heldIds = new Set([...found.values()].flatMap((key) => (key ? [key.id] : [])));
-  const orphans = (keys ?? [])
-    .filter((key) => key.isActive && isOwnedBy(key.name, arn) && !heldIds.has(key.id))
+  const orphans = unheldOwnKeys(keys ?? [], arn, versions)
+    .filter((key) => key.isActive)
     .map(toLeftover);
   const previous = versions.find((version) => version.stages.includes(AWSPREVIOUS));
   const previousKey = previous && found.get(previous.versionId);

@@ -184,9 +184,10 @@ export async function proveHeld(
 }
 
 /**
- * Keys this secret's rotations created that no version holds: the key named for a version that is gone
- * from `versions`, or whose value holds another key. `versions` are all the versions that still have a
- * staging label (those without a value, like the AWSPENDING placeholder, with value undefined).
+ * Keys this secret's rotations created that no version holds (orphans): the key named for a version that
+ * is not among `versions`, or whose value holds another key, unless some version (a copy made by hand)
+ * names it by `apiKeyId`. `versions` are the versions that still have a staging label, those without a
+ * value (the AWSPENDING placeholder) with value undefined. Active or not: callers filter.
  */
 export function unheldOwnKeys(
   keys: readonly FactifyKey[],
@@ -194,10 +195,8 @@ export function unheldOwnKeys(
   versions: readonly { readonly versionId: string; readonly value: KeySecret | undefined }[],
 ): FactifyKey[] {
   return keys.filter((key) => {
-    const token = rotationTokenOf(key.name, secretArn);
-    if (token === undefined) return false;
-    const version = versions.find((candidate) => candidate.versionId === token);
-    return version?.value?.apiKeyId !== key.id;
+    if (rotationTokenOf(key.name, secretArn) === undefined) return false;
+    return !versions.some(({ value }) => value?.apiKeyId === key.id && prefixStarts(key, value.apiKey));
   });
 }
 
