@@ -94,9 +94,12 @@ export function identifyKey(
   };
 }
 
-/** The identified key, or KEY_NOT_RESOLVED saying which keys clash and what the operator can do. */
-export function requireKey(identification: Identification, what: string): FactifyKey {
-  if (identification.resolved) return identification.key;
+/** An identification that found its key. */
+export type Resolved = Extract<Identification, { resolved: true }>;
+
+/** The identification when it found the key, or KEY_NOT_RESOLVED saying which keys clash and what to do. */
+export function requireKey(identification: Identification, what: string): Resolved {
+  if (identification.resolved) return identification;
   throw new KeyResolutionError(
     `${what} holds a key written by hand, which is identified only when exactly one key of the organization, ` +
       `active or revoked, shows a prefix that starts its apiKey; but ${identification.problem}. Nothing was ` +
@@ -143,7 +146,7 @@ export function protectedKeyIds(
  */
 export async function proveRevocable(
   factify: Pick<FactifyKeys, 'getOrganization'>,
-  target: { readonly identification: Identification & { resolved: true }; readonly value: KeySecret },
+  target: { readonly identification: Resolved; readonly value: KeySecret },
   protectedIds: ReadonlySet<string>,
   what: string,
 ): Promise<void> {
@@ -163,7 +166,7 @@ export async function proveRevocable(
  */
 export async function proveHeld(
   factify: Pick<FactifyKeys, 'getOrganization'>,
-  target: { readonly identification: Identification & { resolved: true }; readonly value: KeySecret },
+  target: { readonly identification: Resolved; readonly value: KeySecret },
   what: string,
 ): Promise<void> {
   const { key, byRotation } = target.identification;

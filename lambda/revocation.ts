@@ -6,7 +6,6 @@ import { ensureRevoked, ROTATED_REASON } from './key-management.js';
 import { secretTag } from './key-naming.js';
 import { type HeldVersion, identifyKey, protectedKeyIds, proveRevocable } from './ownership.js';
 import { AWSCURRENT, AWSPENDING, type Credential } from './ports.js';
-import type { KeySecret } from './secret-value.js';
 import { managerCredential, readRequiredVersion, readVersion } from './secret-versions.js';
 import type { SecretContext, StepContext } from './steps/context.js';
 
@@ -102,8 +101,8 @@ export async function revokeReplacedKey(ctx: SecretContext, event: RevokeReplace
     refuse(`version ${event.versionId} is ${stages.join(', ')}, not a replaced version`);
   }
   const replacedValue = await readVersion(ctx, { versionId: event.versionId });
-  if (replacedValue === undefined) refuse(`version ${event.versionId} holds no value`);
-  const replaced: HeldVersion = { versionId: event.versionId, value: replacedValue as KeySecret };
+  if (replacedValue === undefined) return refuse(`version ${event.versionId} holds no value`);
+  const replaced: HeldVersion = { versionId: event.versionId, value: replacedValue };
   const currentVersionId = versionWithStage(ctx.secret, AWSCURRENT) ?? '';
   const current: HeldVersion = {
     versionId: currentVersionId,
@@ -122,9 +121,9 @@ export async function revokeReplacedKey(ctx: SecretContext, event: RevokeReplace
   const keys = await ctx.factify.listKeys(manager, { includeRevoked: true });
   const identify = (version: HeldVersion) => identifyKey(keys, version, arn, versions);
   const replacedId = identify(replaced);
-  if (!replacedId.resolved)
-    refuse(`version ${event.versionId} does not provably hold it: ${replacedId.problem}`);
-  const identified = replacedId as typeof replacedId & { resolved: true };
+  const identified = replacedId.resolved
+    ? replacedId
+    : refuse(`version ${event.versionId} does not provably hold it: ${replacedId.problem}`);
   if (identified.key.id !== event.apiKeyId) refuse(`version ${event.versionId} does not hold that key`);
   const protectedIds = protectedKeyIds(keys, arn, {
     live: [identify(current), ...(pending ? [identify(pending)] : [])],

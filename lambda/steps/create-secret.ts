@@ -56,8 +56,11 @@ export async function createSecret(ctx: StepContext): Promise<void> {
   // With revoked keys: a hand-written key is identified only by a prefix no other key, even revoked, shows.
   const keys = await ctx.factify.listKeys(manager, { includeRevoked: true });
   const previous = await readPrevious(ctx);
-  const currentId = identifyKey(keys, current, arn, previous ? [previous] : []);
-  const currentKey = requireKey(currentId, `The AWSCURRENT value of secret ${arn}`);
+  const currentId = requireKey(
+    identifyKey(keys, current, arn, previous ? [previous] : []),
+    `The AWSCURRENT value of secret ${arn}`,
+  );
+  const currentKey = currentId.key;
   if (!currentKey.isActive) {
     throw new RotationStateError(
       `The AWSCURRENT key ${currentKey.id} of secret ${arn} is revoked or expired at Factify, so its consumers are ` +
@@ -69,7 +72,7 @@ export async function createSecret(ctx: StepContext): Promise<void> {
     // value must hold a key that works (in self-rotation, listing with it proved that).
     await proveHeld(
       ctx.factify,
-      { identification: currentId as typeof currentId & { resolved: true }, value: currentValue },
+      { identification: currentId, value: currentValue },
       `The AWSCURRENT value of secret ${arn}`,
     );
   }

@@ -46,11 +46,11 @@ export async function finishSecret(ctx: StepContext): Promise<void> {
   const manager = await managerCredential(ctx, promoted.value, `the new current key of secret ${arn}`);
   const keys = await listKeys(ctx, manager, replaced);
   const promotedId = identifyKey(keys, promoted, arn, [replaced]);
-  const replacedId = identifyKey(keys, replaced, arn, [promoted]);
-  const key = requireKey(
-    replacedId,
+  const replacedId = requireKey(
+    identifyKey(keys, replaced, arn, [promoted]),
     `The replaced version ${replacedVersionId} of secret ${arn} (the new key is AWSCURRENT; the old one was not revoked)`,
   );
+  const { key } = replacedId;
   if (promotedId.resolved && promotedId.key.id === key.id) {
     throw new RotationStateError(
       `The replaced and the new version of secret ${arn} hold the same key; not revoking it.`,
@@ -81,7 +81,7 @@ export async function finishSecret(ctx: StepContext): Promise<void> {
     prove: () =>
       proveRevocable(
         ctx.factify,
-        { identification: replacedId as typeof replacedId & { resolved: true }, value: replaced.value },
+        { identification: replacedId, value: replaced.value },
         protectedIds,
         `the replaced version ${replacedVersionId} of secret ${arn}`,
       ),
