@@ -102,8 +102,8 @@ export function requireKey(identification: Identification, what: string): Resolv
   if (identification.resolved) return identification;
   throw new KeyResolutionError(
     `${what} holds a key written by hand, which is identified only when exactly one key of the organization, ` +
-      `active or revoked, shows a prefix that starts its apiKey; but ${identification.problem}. Nothing was ` +
-      'revoked or created. Put in the secret a key whose prefix no other key shares (create it in the Factify ' +
+      `active or revoked, shows a prefix that starts its apiKey; but ${identification.problem}. No key was ` +
+      'revoked for it. Put in the secret a key whose prefix no other key shares (create it in the Factify ' +
       'dashboard, Manage > API Keys, at least a minute apart from any other key) together with its "apiKeyId", ' +
       'and revoke the old key yourself once nothing uses it.',
   );
