@@ -7,8 +7,8 @@ import { type SecretsManagerEmulator, startSecretsManagerEmulator } from '../emu
 
 const LAMBDA = 'arn:aws:lambda:us-east-1:123456789012:function:factify-key-rotation';
 
-/** The adapter's reads for the operator CLI, against the emulator through the real SDK. */
-describe('SecretsManagerStore, inspecting a secret', () => {
+/** The adapter against the emulator through the real SDK: the operator CLI's reads, and storing a value. */
+describe('SecretsManagerStore', () => {
   let sm: SecretsManagerEmulator;
   let store: SecretsManagerStore;
   beforeEach(async () => {
@@ -66,18 +66,6 @@ describe('SecretsManagerStore, inspecting a secret', () => {
       { versionId: third, stages: ['AWSCURRENT'], createdDate: expect.any(Date) },
     ]);
     expect(versions.map((version) => version.versionId)).not.toContain(first);
-  });
-});
-
-describe('SecretsManagerStore, storing a pending value', () => {
-  let sm: SecretsManagerEmulator;
-  let store: SecretsManagerStore;
-  beforeEach(async () => {
-    sm = await startSecretsManagerEmulator();
-    store = new SecretsManagerStore(sm.client());
-  });
-  afterEach(async () => {
-    await sm.close();
   });
 
   it('says so when a concurrent attempt stored another value for the token (ResourceExistsException)', async () => {
