@@ -1,7 +1,13 @@
 import { FactifyAuthenticationError, FactifyError, MalformedSecretValueError } from '../lambda/errors.js';
 import { MAX_ACTIVE_KEYS } from '../lambda/key-management.js';
 import { isOwnedBy } from '../lambda/key-naming.js';
-import { type HeldVersion, identifyKey, replacedByRotation, unheldOwnKeys } from '../lambda/ownership.js';
+import {
+  type HeldVersion,
+  identifyKey,
+  prefixStarts,
+  replacedByRotation,
+  unheldOwnKeys,
+} from '../lambda/ownership.js';
 import { AWSCURRENT, AWSPENDING, AWSPREVIOUS, type Credential, type FactifyKey } from '../lambda/ports.js';
 import { revocationScheduleName } from '../lambda/revocation.js';
 import { type KeySecret, parseKeySecret } from '../lambda/secret-value.js';
@@ -133,12 +139,19 @@ export async function inspectSecret(ctx: CliContext, secretId: string): Promise<
       identification?.resolved ? identification.key : undefined,
     ]),
   );
+  // What a version holds, as far as can be told: the identified key or, for a value the rule cannot
+  // identify (its prefix is shared), the key its apiKeyId names. Only for showing states; what may be
+  // revoked is decided on `found` alone.
+  const shown = (version: ReadVersion): FactifyKey | undefined =>
+    found.get(version.versionId) ??
+    (version.value &&
+      keys?.find((key) => key.id === version.value?.apiKeyId && prefixStarts(key, version.value.apiKey)));
   const keyState = (version: ReadVersion): KeyState => {
     if (version.malformed) return 'not-a-key-secret';
     if (version.value === undefined) return 'no-value';
     if (version === current && currentRejected) return 'rejected';
     if (keys === undefined) return 'unchecked';
-    const key = found.get(version.versionId);
+    const key = shown(version);
     if (key === undefined) return 'not-found';
     if (key.revokedAt !== null) return 'revoked';
     return key.isActive ? 'active' : 'expired';
@@ -205,7 +218,7 @@ export async function inspectSecret(ctx: CliContext, secretId: string): Promise<
       createdDate: iso(version.createdDate),
       keyId: version.value?.apiKeyId ?? found.get(version.versionId)?.id ?? null,
       keyState: keyState(version),
-      revokedComment: found.get(version.versionId)?.revokedComment ?? null,
+      revokedComment: shown(version)?.revokedComment ?? null,
       createdByThisSecret: isOwnedBy(found.get(version.versionId)?.name ?? '', arn),
     })),
     pending:
