@@ -1,6 +1,6 @@
 import { FactifyOutcomeUnknownError, FactifyRequestError } from './errors.js';
 import type { Logger } from './log.js';
-import type { CreatedKey, Credential, FactifyKeys } from './ports.js';
+import type { CreatedKey, Credential, FactifyKey, FactifyKeys } from './ports.js';
 
 /** Factify's documented limit of active keys per organization. */
 export const MAX_ACTIVE_KEYS = 5;
@@ -39,9 +39,16 @@ export async function ensureRevoked(
 }
 
 async function isRevoked(factify: FactifyKeys, auth: Credential, keyId: string): Promise<boolean> {
-  // The listing stops at the page that shows the key: revoked keys pile up with every rotation.
-  const keys = await factify.listKeys(auth, { includeRevoked: true, until: (key) => key.id === keyId });
+  const keys = await listUntil(factify, auth, keyId);
   return keys.some((key) => key.id === keyId && key.revokedAt !== null);
+}
+
+/**
+ * The organization's keys with revoked ones, up to the page that shows `keyId`: revoked keys pile up with
+ * every rotation, and a search for one key need not read them all.
+ */
+export function listUntil(factify: FactifyKeys, auth: Credential, keyId: string): Promise<FactifyKey[]> {
+  return factify.listKeys(auth, { includeRevoked: true, until: (key) => key.id === keyId });
 }
 
 const CREATE_ATTEMPTS = 3;

@@ -142,21 +142,30 @@ export function protectedKeyIds(
 
 /**
  * The last check before a revoke: the key is not protected, and a hand-written value proves it holds the
- * key (proveHeld). Throws RotationStateError otherwise.
+ * key (see proveHeld). A key whose value no longer authenticates because the key was revoked meanwhile (a
+ * concurrent delivery of the same step revoked it) is 'revoked-meanwhile': nothing left to do. `relist`
+ * lists the organization's keys again, revoked ones included. Throws RotationStateError otherwise.
  */
 export async function proveRevocable(
   factify: Pick<FactifyKeys, 'getOrganization'>,
   target: { readonly identification: Resolved; readonly value: KeySecret },
   protectedIds: ReadonlySet<string>,
   what: string,
-): Promise<void> {
+  relist: () => Promise<readonly FactifyKey[]>,
+): Promise<'revocable' | 'revoked-meanwhile'> {
   const { key } = target.identification;
   if (protectedIds.has(key.id)) {
     throw new RotationStateError(
       `Refusing to revoke key ${key.id} (${what}): it is, or may be, the key of AWSCURRENT or AWSPENDING or the admin key.`,
     );
   }
-  await proveHeld(factify, target, what);
+  const proof = await possession(factify, target, what);
+  if (proof === 'rejected') {
+    const now = (await relist()).find((listed) => listed.id === key.id);
+    if (now !== undefined && !now.isActive) return 'revoked-meanwhile';
+  }
+  if (proof !== 'held') refuseUnproven(target.identification, what, proof);
+  return 'revocable';
 }
 
 /**
@@ -169,21 +178,38 @@ export async function proveHeld(
   target: { readonly identification: Resolved; readonly value: KeySecret },
   what: string,
 ): Promise<void> {
-  const { key, byRotation } = target.identification;
-  if (byRotation) return;
-  const refuse = (why: string): never => {
-    throw new RotationStateError(
-      `${what} was written by hand and names key ${key.id} by its prefix, but ${why}, so it does not prove it ` +
-        'holds that key. Nothing was revoked or created. Put the working key and its "apiKeyId" in the secret.',
-    );
-  };
+  const proof = await possession(factify, target, what);
+  if (proof !== 'held') refuseUnproven(target.identification, what, proof);
+}
+
+type Possession = 'held' | 'rejected' | { readonly otherOrganization: string };
+
+async function possession(
+  factify: Pick<FactifyKeys, 'getOrganization'>,
+  target: { readonly identification: Resolved; readonly value: KeySecret },
+  what: string,
+): Promise<Possession> {
+  if (target.identification.byRotation) return 'held';
   try {
     const organization = await factify.getOrganization({ key: target.value.apiKey, label: what });
-    if (organization.id !== key.orgId) refuse(`its apiKey belongs to organization ${organization.id}`);
+    return organization.id === target.identification.key.orgId
+      ? 'held'
+      : { otherOrganization: organization.id };
   } catch (error) {
     if (!(error instanceof FactifyAuthenticationError)) throw error;
-    refuse('its apiKey does not authenticate at Factify');
+    return 'rejected';
   }
+}
+
+function refuseUnproven(identification: Resolved, what: string, proof: Exclude<Possession, 'held'>): never {
+  const why =
+    proof === 'rejected'
+      ? 'its apiKey does not authenticate at Factify'
+      : `its apiKey belongs to organization ${proof.otherOrganization}`;
+  throw new RotationStateError(
+    `${what} was written by hand and names key ${identification.key.id} by its prefix, but ${why}, so it does ` +
+      'not prove it holds that key. Nothing was revoked or created. Put the working key and its "apiKeyId" in the secret.',
+  );
 }
 
 /**

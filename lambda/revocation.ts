@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { ConfigurationError, RotationStateError } from './errors.js';
 import { REVOKE_ACTION, type RevokeReplacedKeyEvent } from './event.js';
 import { versionWithStage } from './guard.js';
-import { ensureRevoked, ROTATED_REASON } from './key-management.js';
+import { ensureRevoked, listUntil, ROTATED_REASON } from './key-management.js';
 import { secretTag } from './key-naming.js';
 import { type HeldVersion, identifyKey, protectedKeyIds, proveRevocable } from './ownership.js';
 import { AWSCURRENT, AWSPENDING, type Credential } from './ports.js';
@@ -42,10 +42,13 @@ export function revocationScheduleName(secretArn: string, replacedVersionId: str
 export async function revokeOrSchedule(
   ctx: StepContext,
   manager: Credential,
-  replaced: { versionId: string; keyId: string; prove: () => Promise<void> },
+  replaced: { versionId: string; keyId: string; prove: () => Promise<'revocable' | 'revoked-meanwhile'> },
 ): Promise<void> {
   if (ctx.revokeGraceSeconds === 0 || ctx.token.startsWith(EMERGENCY_TOKEN_PREFIX)) {
-    await replaced.prove();
+    if ((await replaced.prove()) === 'revoked-meanwhile') {
+      ctx.log.info('The replaced key was revoked meanwhile', { keyId: replaced.keyId });
+      return;
+    }
     const outcome = await ensureRevoked(ctx.factify, manager, replaced.keyId, ROTATED_REASON);
     ctx.log.info('Revoked the replaced key', { keyId: replaced.keyId, outcome });
     return;
@@ -130,15 +133,19 @@ export async function revokeReplacedKey(ctx: SecretContext, event: RevokeReplace
     ...(ctx.adminSecretId === undefined ? {} : { adminKey: manager.key }),
   });
   const scheduler = await ctx.scheduler();
-  if (identified.key.revokedAt !== null) {
+  const proof =
+    identified.key.revokedAt !== null
+      ? 'revoked-meanwhile'
+      : await proveRevocable(
+          ctx.factify,
+          { identification: identified, value: replaced.value },
+          protectedIds,
+          `version ${event.versionId} of secret ${arn}`,
+          () => listUntil(ctx.factify, manager, event.apiKeyId),
+        );
+  if (proof === 'revoked-meanwhile') {
     ctx.log.info('The replaced key is already revoked', { keyId: event.apiKeyId });
   } else {
-    await proveRevocable(
-      ctx.factify,
-      { identification: identified, value: replaced.value },
-      protectedIds,
-      `version ${event.versionId} of secret ${arn}`,
-    );
     const outcome = await ensureRevoked(ctx.factify, manager, event.apiKeyId, ROTATED_REASON);
     ctx.log.info('Revoked the replaced key after its grace period', { keyId: event.apiKeyId, outcome });
   }

@@ -9,6 +9,7 @@ import {
   createKeyConverging,
   DUPLICATE_REASON,
   ensureRevoked,
+  listUntil,
   MAX_ACTIVE_KEYS,
   ORPHAN_REASON,
   ROTATED_REASON,
@@ -88,7 +89,7 @@ export async function createSecret(ctx: StepContext): Promise<void> {
     ctx.log.warn(message, { keyId: key.id, reason });
   };
   if (previous !== undefined) {
-    const key = await replacedKeyToRevoke(ctx, keys, current, previous, protectedIds);
+    const key = await replacedKeyToRevoke(ctx, keys, current, previous, protectedIds, manager);
     if (key !== undefined) {
       await revoke(key, ROTATED_REASON, 'Revoked the replaced key that an earlier rotation left active');
     }
@@ -167,6 +168,7 @@ async function replacedKeyToRevoke(
   current: HeldVersion,
   previous: HeldVersion,
   protectedIds: ReadonlySet<string>,
+  manager: Credential,
 ): Promise<FactifyKey | undefined> {
   const arn = ctx.secret.arn;
   const previousId = identifyKey(keys, previous, arn, [current]);
@@ -187,13 +189,14 @@ async function replacedKeyToRevoke(
     return undefined;
   }
   if (!graceOver(ctx, current.value.createdAt)) return undefined;
-  await proveRevocable(
+  const proof = await proveRevocable(
     ctx.factify,
     { identification: previousId, value: previous.value },
     protectedIds,
     'AWSPREVIOUS',
+    () => listUntil(ctx.factify, manager, key.id),
   );
-  return key;
+  return proof === 'revocable' ? key : undefined;
 }
 
 /** After a value is stored (by this attempt or a concurrent one): keys of this rotation it does not hold. */

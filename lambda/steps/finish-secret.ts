@@ -1,5 +1,6 @@
 import { FactifyAuthenticationError, RotationStateError } from '../errors.js';
 import { versionWithStage } from '../guard.js';
+import { listUntil } from '../key-management.js';
 import { keyNameFor } from '../key-naming.js';
 import {
   type HeldVersion,
@@ -84,6 +85,7 @@ export async function finishSecret(ctx: StepContext): Promise<void> {
         { identification: replacedId, value: replaced.value },
         protectedIds,
         `the replaced version ${replacedVersionId} of secret ${arn}`,
+        () => listUntil(ctx.factify, manager, key.id),
       ),
   });
 }

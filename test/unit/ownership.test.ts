@@ -249,6 +249,26 @@ describe('a key is revoked only when it is provably this secret’s', () => {
       expectNoSecrets(logs.text(), rotation.secrets());
     });
 
+    it('a finishSecret whose twin revoked the hand-written old key while it proved it succeeds', async () => {
+      const rotation = startRotation();
+      for (const step of STEPS.slice(0, 3)) await rotation.run(step);
+      const { factify } = rotation;
+      const getOrganization = factify.getOrganization.bind(factify);
+      // The concurrent delivery of finishSecret revokes the old key just before this one's proof uses it.
+      factify.getOrganization = async (auth) => {
+        if (auth.key.reveal() === rotation.currentKey.key) {
+          const manager = { key: new Sensitive(pendingKey(rotation).apiKey), label: 'the twin' };
+          await factify.revokeKey(manager, rotation.currentKey.id, 'rotated');
+        }
+        return getOrganization(auth);
+      };
+
+      await rotation.run('finishSecret');
+
+      expect(factify.revokeCalls(rotation.currentKey.id)).toBe(1);
+      expect(rotation.store.stages(rotation.arn)[rotation.token]).toEqual(['AWSCURRENT']);
+    });
+
     it('every step doubled: the same end state as one rotation', async () => {
       const rotation = startRotation();
 
