@@ -71,11 +71,10 @@ describe('a grace period before the replaced key is revoked', () => {
   });
 
   it('schedules once when finishSecret is retried, even after dying as the schedule was created', async () => {
-    const stopWatching = killWhileHeld(environment, environment.scheduler, 'CreateSchedule');
+    killWhileHeld(environment, environment.scheduler, 'CreateSchedule');
 
     const versionId = await rotateSecret(environment, seeded.arn);
     const outcomes = await retryUntilRotated(environment, seeded.arn);
-    stopWatching();
     const finish = environment.invocations.at(-1);
     await environment.invoke({ Step: 'finishSecret', SecretId: seeded.arn, ClientRequestToken: versionId });
 

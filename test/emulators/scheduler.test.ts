@@ -324,7 +324,8 @@ describe('CreateSchedule', () => {
       maxAttempts: 2,
       requestHandler: { requestTimeout: 50, throwOnRequestTimeout: true },
     });
-    scheduler.failNext('CreateSchedule', { hangMs: 200 });
+    // A hold 40 times the timeout: a timer late on a loaded machine must not let the first answer through.
+    scheduler.failNext('CreateSchedule', { hangMs: 2_000 });
 
     const { ScheduleArn, $metadata } = await create({}, impatient);
     await vi.waitFor(() => expect(scheduler.calls).toHaveLength(2));
@@ -886,7 +887,7 @@ describe('fault injection', () => {
       maxAttempts: 1,
       requestHandler: { requestTimeout: 50, throwOnRequestTimeout: true },
     });
-    scheduler.failNext('DeleteSchedule', { hangMs: 200 });
+    scheduler.failNext('DeleteSchedule', { hangMs: 2_000 });
 
     const error = await impatient.send(new DeleteScheduleCommand({ Name: NAME })).then(
       () => undefined,
@@ -895,7 +896,7 @@ describe('fault injection', () => {
 
     expect(error?.name).toBe('TimeoutError');
     expect(scheduler.schedules()).toHaveLength(1);
-    await vi.waitFor(() => expect(scheduler.schedules()).toEqual([]));
+    await vi.waitFor(() => expect(scheduler.schedules()).toEqual([]), { timeout: 10_000 });
   });
 
   it('refuses faults it could not apply', () => {

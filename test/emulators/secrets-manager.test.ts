@@ -1127,7 +1127,8 @@ describe('fault injection', () => {
       maxAttempts: 1,
       requestHandler: { requestTimeout: 50, throwOnRequestTimeout: true },
     });
-    sm.failNext('PutSecretValue', { hangMs: 200 });
+    // A hold 40 times the timeout: a timer late on a loaded machine must not let the answer through.
+    sm.failNext('PutSecretValue', { hangMs: 2_000 });
 
     const error = await impatient
       .send(new PutSecretValueCommand({ SecretId: NAME, SecretString: 'v2' }))
@@ -1138,7 +1139,9 @@ describe('fault injection', () => {
 
     expect(error?.name).toBe('TimeoutError');
     expect(sm.versions(NAME)).toHaveLength(1);
-    await vi.waitFor(() => expect(sm.versions(NAME).map((version) => version.value)).toEqual(['v1', 'v2']));
+    await vi.waitFor(() => expect(sm.versions(NAME).map((version) => version.value)).toEqual(['v1', 'v2']), {
+      timeout: 10_000,
+    });
   });
 
   it('refuses faults it could not apply', () => {
@@ -1164,10 +1167,9 @@ describe('close()', () => {
       .catch((error: Error) => error);
     await vi.waitFor(() => expect(other.calls).toHaveLength(1));
 
-    const started = Date.now();
+    // A close() that waited for the 60 s hang would outlast the test's timeout: no timed assertion needed.
     await other.close();
 
-    expect(Date.now() - started).toBeLessThan(1_000);
     expect(networkHandles()).toEqual(before);
     expect(await held).toBeInstanceOf(Error);
   });
