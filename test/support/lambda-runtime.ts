@@ -17,6 +17,8 @@ export interface Invocation {
   readonly killed?: boolean;
   /** The process's peak resident set (process.resourceUsage().maxRSS, KiB) when it reported. */
   readonly maxRssKb?: number;
+  /** The Node.js version (process.version) the function's process ran on, when it reported. */
+  readonly nodeVersion?: string;
   readonly output: string;
 }
 
