@@ -722,7 +722,8 @@ describe('FactifyHttp', () => {
         status: 409,
         body: 'conflict',
         factifyCode: undefined,
-        shown: 'HTTP 409: conflict',
+        // A body in no documented format is never printed: it could echo the request's bearer key.
+        shown: 'HTTP 409: a response body in no documented error format (8 bytes)',
       },
     ])('$status in $format is FactifyRequestError with its code, not retried', async (example) => {
       // Prepare
