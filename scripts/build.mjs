@@ -12,6 +12,8 @@ const common = {
   // loads ~15 ms faster), where its CommonJS build, esbuild's default for platform node, is taken whole.
   mainFields: ['module', 'main'],
   legalComments: 'none',
+  // Error classes keep their names through minification: logs and alerts say KeyLimitError, not `c`.
+  keepNames: true,
   metafile: false,
   logLevel: 'warning',
 };
