@@ -62,13 +62,18 @@ const FACTIFY_KEY_PATTERN = new RegExp(
 
 // Values seen in this process that must never be printed, such as the RotationToken, which has no shape.
 // Bounded, since a warm Lambda serves many rotations; a few invocations' worth is all that can be in flight.
-const knownSecrets = new Map<string, RegExp>();
+const knownSecrets = new Map<string, RegExp | undefined>();
 const MAX_KNOWN_SECRETS = 64;
+// Keys and tokens are short. A longer value (a whole secret string, up to 64 KB) is matched only verbatim:
+// a pattern per character would cost every log line dearly, and the keys inside it are matched on their own.
+const MAX_PATTERN_SECRET = 1_024;
 
 function registerForRedaction(value: string): void {
   // Very short values would redact ordinary words; real keys and tokens are far longer.
   if (value.length < 8) return;
-  const pattern = knownSecrets.get(value) ?? new RegExp(literalPattern(value), 'gi');
+  const pattern =
+    knownSecrets.get(value) ??
+    (value.length <= MAX_PATTERN_SECRET ? new RegExp(literalPattern(value), 'gi') : undefined);
   knownSecrets.delete(value);
   knownSecrets.set(value, pattern);
   if (knownSecrets.size > MAX_KNOWN_SECRETS) {
@@ -83,6 +88,8 @@ function registerForRedaction(value: string): void {
  */
 export function redact(text: string): string {
   let out = text.replace(FACTIFY_KEY_PATTERN, REDACTED);
-  for (const pattern of knownSecrets.values()) out = out.replace(pattern, REDACTED);
+  for (const [secret, pattern] of knownSecrets) {
+    out = pattern ? out.replace(pattern, REDACTED) : out.split(secret).join(REDACTED);
+  }
   return out;
 }

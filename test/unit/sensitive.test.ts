@@ -48,3 +48,12 @@ describe('redact', () => {
     expect(redact(text)).toBe(text);
   });
 });
+
+describe('long values', () => {
+  it('redacts a long value (a whole secret string) verbatim', () => {
+    const value = `{"apiKey":"x","notes":"${'n'.repeat(5_000)}"}`;
+    new Sensitive(value);
+
+    expect(redact(`echo ${value} end`)).toBe('echo [redacted] end');
+  });
+});
