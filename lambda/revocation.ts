@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { ConfigurationError, RotationStateError } from './errors.js';
 import { REVOKE_ACTION, type RevokeReplacedKeyEvent } from './event.js';
-import { versionWithStage } from './guard.js';
+import { stagesOf, versionWithStage } from './guard.js';
 import { ensureRevoked, ROTATED_REASON } from './key-management.js';
 import { secretTag } from './key-naming.js';
 import { AWSCURRENT, AWSPENDING, type Credential } from './ports.js';
@@ -87,7 +87,7 @@ export async function revokeReplacedKey(ctx: SecretContext, event: RevokeReplace
   const refuse = (why: string): never => {
     throw new RotationStateError(`Refusing to revoke key ${event.apiKeyId} of secret ${arn}: ${why}.`);
   };
-  const stages = ctx.secret.versions[event.versionId] ?? [];
+  const stages = stagesOf(ctx.secret, event.versionId) ?? [];
   if (stages.includes(AWSCURRENT) || stages.includes(AWSPENDING)) {
     refuse(`version ${event.versionId} is ${stages.join(', ')}, not a replaced version`);
   }

@@ -6,6 +6,7 @@ import {
   KeyLimitError,
   RotationStateError,
 } from '../../lambda/errors.js';
+import { checkRotationState } from '../../lambda/guard.js';
 import { createHandler } from '../../lambda/handler.js';
 import { FakeFactify } from '../fakes/factify-keys.js';
 import { FakeScheduler } from '../fakes/scheduler.js';
@@ -30,7 +31,7 @@ function bareHandler() {
 describe('handler', () => {
   const logs = captureLogs();
 
-  it.each([
+  it.each<[string, unknown]>([
     ['null', null],
     ['a string', 'createSecret'],
     ['an array', []],
@@ -47,6 +48,32 @@ describe('handler', () => {
       'a non-string RotationToken',
       { Step: 'createSecret', SecretId: 'arn', ClientRequestToken: 'a'.repeat(36), RotationToken: 5 },
     ],
+    ['a SecretId of 2,049 characters', { SecretId: 'a'.repeat(2_049) }],
+    [
+      'a 2 MB SecretId in a rotation step',
+      { Step: 'createSecret', SecretId: 'a'.repeat(2_000_000), ClientRequestToken: 'a'.repeat(36) },
+    ],
+    [
+      'a 1 MB RotationToken',
+      {
+        Step: 'createSecret',
+        SecretId: 'arn',
+        ClientRequestToken: 'a'.repeat(36),
+        RotationToken: 'r'.repeat(1_000_000),
+      },
+    ],
+    ...['__proto__', 'constructor', 'toString', 'x'.repeat(65)].map(
+      (versionId) =>
+        [
+          `a scheduled revocation of version ${versionId.slice(0, 12)}`,
+          {
+            Action: 'revokeReplacedKey',
+            SecretId: 'arn',
+            VersionId: versionId,
+            ApiKeyId: 'key_01h2xcejqtf2nbrexx3vqjhp41',
+          },
+        ] as [string, unknown],
+    ),
   ])('rejects %s with the accepted shapes before any call', async (_name, event) => {
     const { store, factify, handler } = bareHandler();
 
@@ -56,7 +83,25 @@ describe('handler', () => {
     await expect(failure).rejects.toThrow(/Accepted shapes: .*"Step".*\{"SecretId"/);
     expect(store.calls).toEqual([]);
     expect(factify.calls).toEqual([]);
+    // No huge value is copied into the error or the log.
+    const message = await failure.then(
+      () => '',
+      (error: Error) => error.message,
+    );
+    expect(message.length).toBeLessThan(1_000);
+    expect(logs.text().length).toBeLessThan(2_000);
   });
+
+  it.each(['__proto__', 'constructor', 'hasOwnProperty'])(
+    'answers a lookup of version %s with a typed error, not a TypeError',
+    async (versionId) => {
+      const rotation = startRotation();
+
+      await expect(checkRotationState(rotation.store, rotation.arn, versionId)).rejects.toBeInstanceOf(
+        RotationStateError,
+      );
+    },
+  );
 
   it('starts a rotation through Secrets Manager for {"SecretId": ...} and returns the new version id', async () => {
     const { store, handler } = bareHandler();
