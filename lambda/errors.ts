@@ -153,6 +153,16 @@ export class FactifyRequestError extends FactifyError {
   }
 }
 
+/**
+ * Factify's answer was larger than any documented answer can be. Reading stopped at the cap and the
+ * connection was dropped, so a hostile or broken answer cannot exhaust the function's memory.
+ */
+export class FactifyResponseTooLargeError extends FactifyError {
+  constructor(message: string, status: number) {
+    super('FACTIFY_RESPONSE_TOO_LARGE', message, status);
+  }
+}
+
 /** Factify answered, but not in the documented shape. */
 export class FactifyUnexpectedResponseError extends FactifyError {
   constructor(message: string, status?: number) {
