@@ -6,7 +6,9 @@ const OWN_FIELDS = ['apiKey', 'apiKeyId', 'organizationId', 'createdAt'] as cons
 
 // Factify documents `ffy_live_`/`ffy_test_` while its examples use `ffy_prod_`: accept any env segment.
 const API_KEY_PATTERN = /^ffy_[a-z]+_[A-Za-z0-9]+$/;
+// Factify ids are TypeIDs: a type prefix, then 26 characters of lower-case Crockford base32.
 export const KEY_ID_PATTERN = /^key_[0-9a-hjkmnp-tv-z]{26}$/;
+export const ORG_ID_PATTERN = /^org_[0-9a-hjkmnp-tv-z]{26}$/;
 
 /** A secret value holding a Factify key: `{"apiKey": "ffy_...", "apiKeyId": "key_...", ...other fields}`. */
 export interface KeySecret {
