@@ -10,8 +10,8 @@ import {
   resolveKey,
 } from '../key-management.js';
 import { isOwnedBy, keyNameFor } from '../key-naming.js';
-import { AWSCURRENT, AWSPENDING, AWSPREVIOUS } from '../ports.js';
-import { type KeySecret, serializeKeySecret } from '../secret-value.js';
+import { AWSCURRENT, AWSPENDING, AWSPREVIOUS, type FactifyKey } from '../ports.js';
+import { checkCarriable, type KeySecret, serializeKeySecret } from '../secret-value.js';
 import { managerCredential, readRequiredVersion, readVersion } from '../secret-versions.js';
 import type { StepContext } from './context.js';
 
@@ -33,10 +33,12 @@ export async function createSecret(ctx: StepContext): Promise<void> {
   // Checked before any Factify call: a token too long for a key name would strand the key we create.
   const keyName = keyNameFor(arn, ctx.token);
   const current = await readRequiredVersion(ctx, { stage: AWSCURRENT });
+  checkCarriable(current, `The AWSCURRENT value of secret ${arn}`);
   const manager = await managerCredential(ctx, current, `the current key of secret ${arn}`);
   const listed = await ctx.factify.listKeys(manager);
   const active = listed.filter((key) => key.isActive);
   const currentKey = resolveKey(active, current, arn, `The AWSCURRENT value of secret ${arn}`);
+  checkRecordedOrganization(current, currentKey, arn);
 
   // The key the previous rotation replaced is revoked by its finishSecret, or after its grace period by a
   // schedule. If that never happened (Factify down through every retry), finish it now rather than strand it.
@@ -89,6 +91,17 @@ export async function createSecret(ctx: StepContext): Promise<void> {
     replacesKeyId: currentKey.id,
     organizationId: created.orgId,
   });
+}
+
+// A value that records its organization must name the one Factify lists its key in: checked before any
+// write, since the new version would carry the recorded id forward.
+function checkRecordedOrganization(current: KeySecret, currentKey: FactifyKey, arn: string): void {
+  if (current.organizationId === undefined || current.organizationId === currentKey.orgId) return;
+  throw new OrganizationMismatchError(
+    `The AWSCURRENT value of secret ${arn} records organizationId ${current.organizationId}, but Factify lists ` +
+      `its key ${currentKey.id} in organization ${currentKey.orgId}. Nothing was changed. Correct organizationId ` +
+      '(or remove it), then retry the rotation.',
+  );
 }
 
 // A replaced key's grace runs from the promotion of its successor, shortly after that key's creation; a
