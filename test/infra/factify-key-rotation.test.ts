@@ -83,11 +83,11 @@ describe('the function', () => {
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 365 });
   });
 
-  it('ships the exact bundle that npm run build wrote, with its source map switched on', () => {
+  it('ships the exact bundle that npm run build wrote, with its source map switched on and its licence notices', () => {
     const code = template.findResources('AWS::Lambda::Function')[logicalId(stack, rotation.rotationFunction)]
       ?.Properties.Code as { S3Key: string };
     const staged = join(App.of(stack)?.outdir ?? '', `asset.${code.S3Key.replace(/\.zip$/, '')}`);
-    for (const file of ['index.mjs', 'index.mjs.map']) {
+    for (const file of ['index.mjs', 'index.mjs.map', 'THIRD-PARTY-LICENSES']) {
       expect(readFileSync(join(staged, file)).equals(readFileSync(join(BUNDLE_DIR, file)))).toBe(true);
     }
     template.hasResourceProperties('AWS::Lambda::Function', {
