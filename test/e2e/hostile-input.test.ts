@@ -110,4 +110,35 @@ describe('hostile input is refused before any write, end to end', () => {
     expect(outcomes.at(-1)?.status).toBe('succeeded');
     await expectRotated(environment, seeded, versionId);
   });
+
+  it.each([
+    // 100 KB: the runner hands the event over in an environment variable, which Linux caps at 128 KB.
+    ['a SecretId of 100 KB', { SecretId: 's'.repeat(100_000) }],
+    [
+      'a scheduled revocation of version __proto__',
+      {
+        Action: 'revokeReplacedKey',
+        SecretId: 'prod/factify',
+        VersionId: '__proto__',
+        ApiKeyId: 'key_01h2xcejqtf2nbrexx3vqjhp41',
+      },
+    ],
+    [
+      'a scheduled revocation of version constructor',
+      {
+        Action: 'revokeReplacedKey',
+        SecretId: 'prod/factify',
+        VersionId: 'constructor',
+        ApiKeyId: 'key_01h2xcejqtf2nbrexx3vqjhp41',
+      },
+    ],
+  ])('an event with %s: a typed error before any call, and short log lines', async (_case, event) => {
+    const callsBefore = environment.secretsManager.calls.length;
+
+    const invocation = await environment.invoke(event);
+
+    expect(invocation.error).toMatchObject({ errorType: 'InvalidEventError', code: 'INVALID_EVENT' });
+    expect(environment.secretsManager.calls.length).toBe(callsBefore);
+    expect(Math.max(...invocation.output.split('\n').map((line) => line.length))).toBeLessThan(8_000);
+  });
 });
