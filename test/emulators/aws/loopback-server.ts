@@ -10,6 +10,8 @@ export interface ErrorFault {
   /** Defaults to the status the emulated service gives the type: see each emulator's failNext. */
   status?: number;
   message?: string;
+  /** Further members of the error body, e.g. an echo of the request, which the SDK copies onto the error. */
+  fields?: Record<string, unknown>;
   times?: number;
 }
 
@@ -108,7 +110,7 @@ export class LoopbackServer<Call> {
       const fault = this.#takeFault(operation);
       if (fault && 'type' in fault) {
         const status = fault.status ?? this.protocol.faultStatus(fault.type);
-        throw new ServiceError(fault.type, fault.message ?? `Injected ${fault.type}`, status);
+        throw new ServiceError(fault.type, fault.message ?? `Injected ${fault.type}`, status, fault.fields);
       }
       if (fault && !(await this.#hang(fault.hangMs))) return;
       this.#send(response, 200, {}, run());
