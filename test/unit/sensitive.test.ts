@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { redact, Sensitive } from '../../lambda/sensitive.js';
 
 const KEY = `ffy_prod_01kdx2z2ab${'Q7w'.repeat(20)}`;
-const ROTATION_TOKEN = 'rotation-token-3b8e1f0a+/secret=value';
+const ROTATION_TOKEN = 'Rotation_Token-3b8e1f0a+/Secret=Value';
 
 // How a service can echo a value back: JSON-escaped (fully or just the underscore), case-changed, both,
 // or escaped twice (a JSON document quoted inside another).
