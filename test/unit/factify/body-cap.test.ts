@@ -3,18 +3,10 @@ import type { AddressInfo } from 'node:net';
 import { Agent } from 'undici';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FactifyResponseTooLargeError } from '../../../lambda/errors.js';
-import { FactifyHttp, type Operation } from '../../../lambda/factify/http.js';
+import { FactifyHttp } from '../../../lambda/factify/http.js';
 import { Logger } from '../../../lambda/log.js';
-import { CREDENTIAL } from './harness.js';
+import { CREATE, CREDENTIAL, LIST } from './harness.js';
 
-const LIST: Operation = {
-  method: 'GET',
-  path: '/api-keys',
-  description: 'list API keys (GET /v1/api-keys)',
-  needsAdmin: true,
-  idempotent: true,
-};
-const CREATE: Operation = { ...LIST, method: 'POST', description: 'create an API key', idempotent: false };
 const HUGE_BYTES = 80 * 1024 * 1024;
 const CHUNK = Buffer.alloc(64 * 1024, 'a');
 
