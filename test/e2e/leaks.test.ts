@@ -73,6 +73,27 @@ describe('errors leak nothing, end to end', () => {
     expect(failed?.error?.fields.sort()).toEqual(['code', 'name']);
   });
 
+  it('a Secrets Manager error whose body echoes the whole request: the new key and the RotationToken', async () => {
+    // An environment that records the RotationToken Secrets Manager sends with each step.
+    await environment.close();
+    const tokens: string[] = [];
+    environment = await startRotationEnvironment({ onStep: (event) => tokens.push(event.RotationToken) });
+    seeded = seedSecret(environment);
+    environment.secretsManager.failNext('PutSecretValue', {
+      type: 'ResourceExistsException',
+      times: 5,
+      echoRequest: true,
+    });
+
+    await rotateSecret(environment, seeded.arn);
+    await environment.secretsManager.waitForRotation(seeded.arn);
+
+    expect(tokens.length).toBeGreaterThan(0);
+    expectNoSecrets(environment.output(), [...secrets(), ...tokens]);
+    const failed = environment.invocations.find((invocation) => !invocation.ok);
+    expect(failed?.error?.fields.sort()).toEqual(['code', 'name']);
+  });
+
   it('names the error class in the bundle: KeyLimitError, not a minified name', async () => {
     for (const name of ['a', 'b', 'c']) environment.factify.seedKey(seeded.orgId, { name });
 
