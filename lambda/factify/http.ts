@@ -57,9 +57,9 @@ const BACKOFF_BASE_MS = 200;
 const BACKOFF_CAP_MS = 5_000;
 /**
  * The largest answer read. A listing of a few thousand keys is well under it; the function has 256 MB, and
- * an 80 MB answer read whole took the process past 300 MB.
+ * an 80 MB answer read whole took the process to 600 MB.
  */
-export const MAX_RESPONSE_BYTES = 1024 * 1024;
+const MAX_RESPONSE_BYTES = 1024 * 1024;
 
 let sharedAgent: Agent | undefined;
 
