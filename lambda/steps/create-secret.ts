@@ -93,8 +93,8 @@ export async function createSecret(ctx: StepContext): Promise<void> {
   });
 }
 
-// A value that records its organization must name the one Factify lists its key in: checked before any
-// write, since the new version would carry the recorded id forward.
+// A value that records its organization must name the one Factify lists its key in. A contradiction means the
+// value is not what it claims to be (edited by hand, or another organization's), so nothing is written.
 function checkRecordedOrganization(current: KeySecret, currentKey: FactifyKey, arn: string): void {
   if (current.organizationId === undefined || current.organizationId === currentKey.orgId) return;
   throw new OrganizationMismatchError(
