@@ -16,14 +16,16 @@ import { runtimeErrorLog } from '../support/runtime-error-log.mjs';
 import { captureLogs, ROTATION_TOKEN, startRotation } from './fixture.js';
 
 function bareHandler() {
+  // The real clock, for the handler and the fake Factify alike.
+  const now = () => new Date();
   const store = new FakeSecretStore();
-  const factify = new FakeFactify();
+  const factify = new FakeFactify(now);
   const handler = createHandler(() => ({
     store,
     factify: () => factify,
     scheduler: async () => new FakeScheduler(),
     sleep: async () => {},
-    now: () => new Date(),
+    now,
   }));
   return { store, factify, handler };
 }

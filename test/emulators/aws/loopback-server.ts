@@ -25,6 +25,8 @@ export interface ErrorFault {
 export interface HangFault {
   hangMs: number;
   times?: number;
+  /** Called as each call starts being held, e.g. to kill its caller while the call is in flight. */
+  onHeld?: () => void;
 }
 
 export type Fault = ErrorFault | HangFault;
@@ -115,6 +117,7 @@ export class LoopbackServer<Call> {
         const fields = { ...fault.fields, ...(fault.echoRequest ? { Request: echo(body) } : {}) };
         throw new ServiceError(fault.type, fault.message ?? `Injected ${fault.type}`, status, fields);
       }
+      fault?.onHeld?.();
       if (fault && !(await this.#hang(fault.hangMs))) return;
       this.#send(response, 200, {}, run());
     } catch (error) {
