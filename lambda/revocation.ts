@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { ConfigurationError, RotationStateError } from './errors.js';
 import { REVOKE_ACTION, type RevokeReplacedKeyEvent } from './event.js';
-import { versionWithStage } from './guard.js';
+import { stagesOf, versionWithStage } from './guard.js';
 import { ensureRevoked, listUntil, ROTATED_REASON } from './key-management.js';
 import { secretTag } from './key-naming.js';
 import { type HeldVersion, identifyKey, protectedKeyIds, proveRevocable } from './ownership.js';
@@ -99,7 +99,7 @@ export async function revokeReplacedKey(ctx: SecretContext, event: RevokeReplace
         'schedules nothing; this event did not come from this function',
     );
   }
-  const stages = ctx.secret.versions[event.versionId] ?? [];
+  const stages = stagesOf(ctx.secret, event.versionId) ?? [];
   if (stages.includes(AWSCURRENT) || stages.includes(AWSPENDING)) {
     refuse(`version ${event.versionId} is ${stages.join(', ')}, not a replaced version`);
   }

@@ -26,7 +26,7 @@ import {
   unheldOwnKeys,
 } from '../ownership.js';
 import { AWSCURRENT, AWSPENDING, AWSPREVIOUS, type Credential, type FactifyKey } from '../ports.js';
-import { type KeySecret, serializeKeySecret } from '../secret-value.js';
+import { checkCarriable, type KeySecret, serializeKeySecret } from '../secret-value.js';
 import { managerCredential, readRequiredVersion, readVersion } from '../secret-versions.js';
 import type { StepContext } from './context.js';
 
@@ -52,6 +52,7 @@ export async function createSecret(ctx: StepContext): Promise<void> {
   const keyName = keyNameFor(arn, ctx.token);
   const currentVersionId = versionWithStage(ctx.secret, AWSCURRENT) ?? '';
   const currentValue = await readRequiredVersion(ctx, { stage: AWSCURRENT });
+  checkCarriable(currentValue, `The AWSCURRENT value of secret ${arn}`);
   const current: HeldVersion = { versionId: currentVersionId, value: currentValue };
   const manager = await managerCredential(ctx, currentValue, `the current key of secret ${arn}`);
   // With revoked keys: a hand-written key is identified only by a prefix no other key, even revoked, shows.
@@ -62,6 +63,7 @@ export async function createSecret(ctx: StepContext): Promise<void> {
     `The AWSCURRENT value of secret ${arn}`,
   );
   const currentKey = currentId.key;
+  checkRecordedOrganization(currentValue, currentKey, arn);
   if (!currentKey.isActive) {
     throw new RotationStateError(
       `The AWSCURRENT key ${currentKey.id} of secret ${arn} is revoked or expired at Factify, so its consumers are ` +
@@ -218,6 +220,17 @@ async function revokeUnstoredKeysOfThisRotation(
 async function managerFor(ctx: StepContext): Promise<Credential> {
   const current = await readRequiredVersion(ctx, { stage: AWSCURRENT });
   return managerCredential(ctx, current, `the current key of secret ${ctx.secret.arn}`);
+}
+
+// A value that records its organization must name the one Factify lists its key in. A contradiction means the
+// value is not what it claims to be (edited by hand, or another organization's), so nothing is written.
+function checkRecordedOrganization(current: KeySecret, currentKey: FactifyKey, arn: string): void {
+  if (current.organizationId === undefined || current.organizationId === currentKey.orgId) return;
+  throw new OrganizationMismatchError(
+    `The AWSCURRENT value of secret ${arn} records organizationId ${current.organizationId}, but Factify lists ` +
+      `its key ${currentKey.id} in organization ${currentKey.orgId}. Nothing was changed. Correct organizationId ` +
+      '(or remove it), then retry the rotation.',
+  );
 }
 
 // A replaced key's grace runs from the promotion of its successor, shortly after that key's creation; a

@@ -6,6 +6,7 @@ import {
   KeyLimitError,
   KeyResolutionError,
   MalformedSecretValueError,
+  OrganizationMismatchError,
   RotationStateError,
 } from '../../../lambda/errors.js';
 import { STEPS } from '../../../lambda/event.js';
@@ -196,5 +197,100 @@ describe('createSecret', () => {
     await rotation.rotate();
 
     expectNoSecrets(logs.text(), rotation.secrets());
+  });
+
+  describe('refuses, before the key is created, a value a new version could not hold', () => {
+    const deep = (levels: number) => `${'['.repeat(levels)}${']'.repeat(levels)}`;
+    const writes = (rotation: ReturnType<typeof startRotation>) =>
+      rotation.factify.calls.filter((call) => call.method === 'createKey' || call.method === 'revokeKey');
+
+    it.each([
+      [
+        'a carried field nested 10,000 levels deep',
+        (key: string, id: string) => `{"apiKey":"${key}","apiKeyId":"${id}","deep":${deep(10_000)}}`,
+        /nested/,
+      ],
+      [
+        'a carried field nested 65 levels deep',
+        (key: string, id: string) => `{"apiKey":"${key}","apiKeyId":"${id}","deep":${deep(65)}}`,
+        /nested/,
+      ],
+      [
+        'carried fields of 70 KB',
+        (key: string, id: string) => JSON.stringify({ apiKey: key, apiKeyId: id, notes: 'n'.repeat(70_000) }),
+        /64 KB/,
+      ],
+      [
+        'carried fields that fit alone but not with a new key',
+        (key: string, id: string) => JSON.stringify({ apiKey: key, apiKeyId: id, notes: 'n'.repeat(65_000) }),
+        /64 KB/,
+      ],
+      [
+        'multi-byte carried fields of 64 KB in UTF-8',
+        (key: string, id: string) =>
+          JSON.stringify({ apiKey: key, apiKeyId: id, notes: '\u00e9'.repeat(33_000) }),
+        /64 KB/,
+      ],
+    ])('%s', async (_case, value, message) => {
+      const rotation = startRotation({ value: (key) => value(key.key, key.id) });
+
+      const failure = rotation.run('createSecret');
+
+      await expect(failure).rejects.toBeInstanceOf(MalformedSecretValueError);
+      await expect(failure).rejects.toThrow(message);
+      expect(writes(rotation)).toEqual([]);
+      expect(rotation.store.valueOf(rotation.arn, rotation.token)).toBeUndefined();
+    });
+
+    it('carries fields of 60 KB, nested 64 levels deep', async () => {
+      const nested = JSON.parse(deep(63));
+      const rotation = startRotation({
+        value: (key) => ({ apiKey: key.key, apiKeyId: key.id, notes: 'n'.repeat(60_000), nested }),
+      });
+
+      await rotation.run('createSecret');
+
+      expect(pendingKey(rotation)).toMatchObject({ notes: 'n'.repeat(60_000), nested });
+    });
+
+    it('carries a field named __proto__ as data', async () => {
+      const rotation = startRotation({
+        value: (key) => `{"apiKey":"${key.key}","apiKeyId":"${key.id}","__proto__":{"polluted":true}}`,
+      });
+
+      await rotation.run('createSecret');
+
+      const stored = rotation.store.valueOf(rotation.arn, rotation.token) as Record<string, unknown>;
+      expect(Object.hasOwn(stored, '__proto__')).toBe(true);
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    });
+
+    it('a recorded organizationId of another organization', async () => {
+      const rotation = startRotation({
+        value: (key) => ({
+          apiKey: key.key,
+          apiKeyId: key.id,
+          organizationId: 'org_01h2xcejqtf2nbrexx3vqjhp41',
+        }),
+      });
+
+      const failure = rotation.run('createSecret');
+
+      await expect(failure).rejects.toBeInstanceOf(OrganizationMismatchError);
+      await expect(failure).rejects.toThrow(/organizationId org_01h2xcejqtf2nbrexx3vqjhp41/);
+      expect(writes(rotation)).toEqual([]);
+    });
+
+    it.each([
+      ['malformed', 'org_1'],
+      ['not a string', 42],
+    ])('a recorded organizationId that is %s', async (_case, organizationId) => {
+      const rotation = startRotation({
+        value: (key) => ({ apiKey: key.key, apiKeyId: key.id, organizationId }),
+      });
+
+      await expect(rotation.run('createSecret')).rejects.toBeInstanceOf(MalformedSecretValueError);
+      expect(writes(rotation)).toEqual([]);
+    });
   });
 });
