@@ -34,7 +34,8 @@ const SCHEDULER_ROLE_ARN = 'arn:aws:iam::123456789012:role/factify-revoke-schedu
 // How many times Secrets Manager retries the whole rotation is undocumented; one retry should do after
 // one crash, and a few more show a rotation that converges slowly instead of failing it outright.
 const MAX_ROTATION_RETRIES = 4;
-// Lambda retries a failed asynchronous invocation twice by default.
+// A killed scheduled run is retried with the same event: by Lambda (twice by default) when the emulator
+// invokes asynchronously as AWS does, else by a later runDue while the schedule is kept. Either way 3 runs.
 const MAX_SCHEDULED_ATTEMPTS = 3;
 
 /**
@@ -112,8 +113,8 @@ async function startScenario(configuration: MatrixConfiguration): Promise<Scenar
 
 /**
  * A whole rotation as the services drive it: RotateSecret, Secrets Manager's retries of the whole rotation
- * with the same token until it succeeds, and with a grace period, the revocation schedule firing after it,
- * retried as Lambda retries a failed asynchronous invocation.
+ * with the same token until it succeeds, and with a grace period, the revocation schedule firing once the
+ * grace is over, its event retried after a failed run.
  */
 async function rotate({ environment, seeded }: Scenario, configuration: MatrixConfiguration) {
   const versionId = await rotateSecret(environment, seeded.arn);
