@@ -40,7 +40,7 @@ const MAX_ROTATION_RETRIES = 4;
  * services' own conventions: AWS names its reads Describe*, Get*, List*; Factify reads with GET. Anything
  * else counts as a write, so an unknown call gets both crashes rather than too few.
  */
-export function isWrite(call: InterceptedCall): boolean {
+function isWrite(call: InterceptedCall): boolean {
   const [method = ''] = call.operation.split(' ');
   if (call.service === 'factify') return !['GET', 'HEAD'].includes(method);
   return !/^(Describe|Get|List|BatchGet)[A-Z]/.test(call.operation);
