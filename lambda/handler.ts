@@ -1,11 +1,11 @@
 import type { Context } from 'aws-lambda';
 import { loadConfig } from './config.js';
+import { reportedError } from './errors.js';
 import { type InvocationEvent, parseEvent, type Step } from './event.js';
 import { checkRotationState } from './guard.js';
 import { Logger } from './log.js';
 import type { FactifyKeys, RevocationScheduler, SecretStore } from './ports.js';
 import { emergencyToken, revokeReplacedKey } from './revocation.js';
-import { redact } from './sensitive.js';
 import type { StepContext } from './steps/context.js';
 import { createSecret } from './steps/create-secret.js';
 import { finishSecret } from './steps/finish-secret.js';
@@ -100,13 +100,10 @@ export function createHandler(
       log.info('Step succeeded', { outcome: 'succeeded', durationMs: Date.now() - started });
       return undefined;
     } catch (error) {
-      if (error instanceof Error) {
-        // Defence in depth: whatever the source of the message, it leaves this function scrubbed.
-        error.message = redact(error.message);
-        if (error.stack) error.stack = redact(error.stack);
-      }
-      log.error('Step failed', { outcome: 'failed', durationMs: Date.now() - started, error });
-      throw error;
+      // Whatever failed, only its name, code and scrubbed message leave this function (see reportedError).
+      const reported = reportedError(error);
+      log.error('Step failed', { outcome: 'failed', durationMs: Date.now() - started, error: reported });
+      throw reported;
     }
   };
 }
