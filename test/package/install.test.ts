@@ -162,8 +162,7 @@ let packedFiles: string[];
 
 beforeAll(async () => {
   work = tempDir();
-  // --ignore-scripts: `npm test` has built everything, and `prepare` would rebuild the bundle while other test
-  // files run it.
+  // --ignore-scripts: `npm run test:package` has just built everything, which `prepare` would only repeat.
   const packed = await expectOk(
     run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], REPO_ROOT),
   );
@@ -276,9 +275,13 @@ describe('installed into a new CommonJS TypeScript CDK app', () => {
     INSTALL_TIMEOUT,
   );
 
-  it('runs `npx factify-rotation --help` and `npx factify-key-rotation --help` from the app directory', async () => {
-    for (const command of ['factify-rotation', 'factify-key-rotation']) {
-      const { stdout } = await expectOk(run('npx', ['--no-install', command, '--help'], app));
+  it('runs `npx factify-rotation --help` and `npx factify-key-rotation --help` in the app and below it', async () => {
+    for (const [command, dir] of [
+      ['factify-rotation', app],
+      ['factify-key-rotation', app],
+      ['factify-rotation', join(app, 'lib')],
+    ] as const) {
+      const { stdout } = await expectOk(run('npx', ['--no-install', command, '--help'], dir));
       expect(stdout).toMatch(/^Usage: factify-rotation <command> <secret-id>/);
     }
   });
