@@ -176,7 +176,7 @@ describe('the packed tarball', () => {
     expect(tarball).toMatch(new RegExp(`factify-key-rotation-${PACKAGE_JSON.version}\\.tgz$`));
     for (const file of packedFiles) {
       expect(file).toMatch(
-        /^(package\.json|README\.md|LICENSE|CHANGELOG\.md|dist\/lambda\/[^/]+|dist\/cli\/index\.mjs|lib\/index\.(mjs|cjs)|lib\/(cjs-)?types\/.+\.d\.ts|lib\/cjs-types\/package\.json)$/,
+        /^(package\.json|README\.md|LICENSE|CHANGELOG\.md|dist\/(lambda|cli)\/[^/]+|lib\/index\.(mjs|cjs)|lib\/(cjs-)?types\/.+\.d\.ts|lib\/cjs-types\/package\.json)$/,
       );
     }
     expect(packedFiles).toEqual(
