@@ -6,6 +6,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import type { IConstruct } from 'constructs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FactifyKeyRotation, type FactifyKeyRotationProps } from '../../infra/factify-key-rotation.js';
+import { KeyRotationSchedule } from '../../infra/rotation-schedule.js';
 import { ACCOUNT, importSecret, importVpc, newStack, REGION, removeTempDirs, SECRET_ARN } from './support.js';
 
 afterAll(removeTempDirs);
@@ -224,6 +225,16 @@ describe('settings refused at synth', () => {
         alertTopic: sns.Topic.fromTopicArn(stack, 'T', `arn:aws:sns:us-east-1:${ACCOUNT}:alerts`),
       }),
       /^alertTopic: the topic is in region us-east-1 but the alarms are in eu-west-1/,
+    ],
+    [
+      'a cron() schedule more often than every four hours',
+      () => ({ rotationSchedule: KeyRotationSchedule.cron('cron(0 */2 * * ? *)') }),
+      /^rotationSchedule: "cron\(0 \*\/2 \* \* \? \*\)" rotates 2 hours apart .* at most every 4 hours/,
+    ],
+    [
+      'a cron() schedule without ? in day-of-month or day-of-week',
+      () => ({ rotationSchedule: KeyRotationSchedule.cron('cron(0 4 * * MON *)') }),
+      /^rotationSchedule: .* sets both day-of-month and day-of-week/,
     ],
   ])('%s', (_, options, message) => {
     expect(problemsOf(options)).toEqual([expect.stringMatching(message)]);
