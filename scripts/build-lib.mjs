@@ -1,6 +1,6 @@
 // Builds the construct library the package exports (package.json "exports"): one ES module and one CommonJS
-// file, each bundling infra/ with aws-cdk-lib and constructs left to the app (peer dependencies), plus their
-// type declarations. lib/ sits one level below the package root like infra/, so the construct finds the
+// file, each bundling infra/ and whatever it imports except aws-cdk-lib and constructs, which the app provides
+// (peer dependencies; one copy, or instanceof checks and construct trees break), plus their type declarations. lib/ sits one level below the package root like infra/, so the construct finds the
 // function bundle at ../dist/lambda from its compiled module exactly as from its source.
 import { execFileSync } from 'node:child_process';
 import { cp, mkdir, rm, writeFile } from 'node:fs/promises';
@@ -9,7 +9,7 @@ import { build } from 'esbuild';
 const common = {
   entryPoints: ['infra/index.ts'],
   bundle: true,
-  packages: 'external',
+  external: ['aws-cdk-lib', 'aws-cdk-lib/*', 'constructs'],
   platform: 'node',
   target: 'node20',
   legalComments: 'none',
