@@ -193,6 +193,21 @@ describe('the packed tarball', () => {
       ]),
     );
   });
+  it('runs its CLI with npx from an empty directory, installing nothing but itself', async () => {
+    // The peers are optional: an operator who only wants the CLI does not download aws-cdk-lib.
+    const cache = tempDir();
+    const { stdout } = await expectOk(
+      run('npx', ['--yes', `--package=${tarball}`, 'factify-rotation', '--help'], tempDir(), {
+        npm_config_cache: cache,
+      }),
+    );
+    expect(stdout).toMatch(/^Usage: factify-rotation <command> <secret-id>/);
+    const [npxDir = ''] = readdirSync(join(cache, '_npx'));
+    const installedPackages = readdirSync(join(cache, '_npx', npxDir, 'node_modules')).filter(
+      (name) => !name.startsWith('.'),
+    );
+    expect(installedPackages).toEqual(['factify-key-rotation']);
+  });
 });
 
 describe('installed into a new CommonJS TypeScript CDK app', () => {
