@@ -29,6 +29,12 @@ export function renderStatus(report: StatusReport): string {
     ...(rotation.function ? [`function ${rotation.function}`] : []),
     `last rotated ${rotation.lastRotatedDate ? formatDate(rotation.lastRotatedDate) : 'never'}, ` +
       `next ${rotation.nextRotationDate ? formatDate(rotation.nextRotationDate) : 'not scheduled'}`,
+    ...(rotation.daysSinceRotation === null
+      ? []
+      : [
+          `current version ${rotation.daysSinceRotation} days old` +
+            (rotation.rotateBy ? `, to be replaced by ${formatDate(rotation.rotateBy)}` : ''),
+        ]),
   );
   field(
     'Keys',
@@ -68,6 +74,17 @@ export function renderStatus(report: StatusReport): string {
     lines.push(
       `Replaced key ${key.keyId} is in its grace period: a schedule revokes it at ${formatDate(key.revokeAt)}.`,
     );
+  }
+
+  if (report.findings.length > 0) {
+    lines.push('', 'Findings');
+    for (const finding of report.findings) {
+      lines.push(
+        ...wrap(`${finding.code}: ${finding.message}`, WRAP_AT - 4).map(
+          (line, index) => `${index === 0 ? '  - ' : '    '}${line}`,
+        ),
+      );
+    }
   }
 
   lines.push('');

@@ -9,7 +9,8 @@ import {
   ROTATED_REASON,
   resolveKey,
 } from '../key-management.js';
-import { isOwnedBy, keyNameFor } from '../key-naming.js';
+import { keyNameFor } from '../key-naming.js';
+import { orphanedKeys } from '../orphans.js';
 import { AWSCURRENT, AWSPENDING, AWSPREVIOUS } from '../ports.js';
 import { type KeySecret, serializeKeySecret } from '../secret-value.js';
 import { managerCredential, readRequiredVersion, readVersion } from '../secret-versions.js';
@@ -43,10 +44,10 @@ export async function createSecret(ctx: StepContext): Promise<void> {
   const previous = versionWithStage(ctx.secret, AWSPREVIOUS) ? await readPrevious(ctx) : undefined;
   const previousKey = previous && findKey(active, previous, arn);
   const previousDue = graceOver(ctx, current.createdAt);
-  const stale = active.filter(
-    (key) =>
-      key.id !== currentKey.id && (key.id === previousKey?.id ? previousDue : isOwnedBy(key.name, arn)),
-  );
+  const stale = [
+    ...orphanedKeys(active, arn, [currentKey.id, previousKey?.id]),
+    ...(previousKey && previousDue && previousKey.id !== currentKey.id ? [previousKey] : []),
+  ];
   for (const key of stale) {
     const reason = key.id === previousKey?.id ? ROTATED_REASON : ORPHAN_REASON;
     await ensureRevoked(ctx.factify, manager, key.id, reason);

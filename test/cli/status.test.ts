@@ -48,6 +48,9 @@ describe('factify-rotation status', () => {
         window: null,
         lastRotatedDate: null,
         nextRotationDate: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+        daysSinceRotation: 0,
+        // 30 days, then the rest of the UTC day the rotation is due (a whole day at most), then an hour.
+        rotateBy: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       },
       keyManager: { kind: 'self' },
       factify: { organizationId: seeded.orgId, activeKeys: 2, activeKeyLimit: 5, error: null },
@@ -67,9 +70,13 @@ describe('factify-rotation status', () => {
       awaitingRevocation: [],
       scheduledRevocations: [],
       verdict: 'healthy',
+      findings: [],
       explanation: expect.any(String),
       nextSteps: [],
     });
+    const report = JSON.parse(stdout);
+    const created = Date.parse(report.versions[0].createdDate);
+    expect(Date.parse(report.rotation.rotateBy) - created).toBe((30 + 1) * 86_400_000 + 3_600_000);
   });
 
   it('reports a rotation pending for less than 15 minutes as in progress (exit 3)', async () => {
