@@ -47,6 +47,7 @@ export async function finishSecret(ctx: StepContext): Promise<void> {
   // A retry may follow a revoke that was applied: look before revoking, so the key is revoked exactly once.
   // A first value written without apiKeyId needs the listing anyway, to find the key by its prefix.
   let keyId = replaced.apiKeyId;
+  let createdAt = replaced.createdAt;
   if (ctx.alreadyCurrent || keyId === undefined) {
     const key = findKey(await ctx.factify.listKeys(manager, { includeRevoked: true }), replaced, arn);
     if (key === undefined) {
@@ -60,8 +61,9 @@ export async function finishSecret(ctx: StepContext): Promise<void> {
       return;
     }
     keyId = key.id;
+    createdAt ??= key.createdAt;
   }
-  await revokeOrSchedule(ctx, manager, { versionId: replacedVersionId, keyId });
+  await revokeOrSchedule(ctx, manager, { versionId: replacedVersionId, keyId, createdAt });
 }
 
 /** Takes AWSPENDING off the token's version, tolerating Secrets Manager having removed it with the move. */
