@@ -12,6 +12,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import { DEFAULT_METRICS_NAMESPACE, RotationMonitoring } from './monitoring.js';
 import { DEFAULT_FACTIFY_API_URL, FactifyKeyRotationConfigError, propsProblems } from './props-validation.js';
 import {
   acknowledgeScheduleWildcard,
@@ -112,6 +113,13 @@ export interface FactifyKeyRotationProps {
    * @default - no subscription: subscribe to `alertTopic` yourself
    */
   readonly alertEmail?: string;
+
+  /**
+   * The CloudWatch namespace of the function's metrics (`METRICS_NAMESPACE`), which the alarms and the dashboard
+   * read.
+   * @default 'FactifyKeyRotation'
+   */
+  readonly metricsNamespace?: string;
 }
 
 /**
@@ -152,6 +160,8 @@ export class FactifyKeyRotation extends Construct {
   readonly errorsAlarm: cloudwatch.Alarm;
   /** Fires when EventBridge cannot deliver a rotation-failure event to the topic. */
   readonly alertDeliveryAlarm: cloudwatch.Alarm;
+  /** The daily audit, its alarms, the on-failure queue of asynchronous invocations, the dashboard. */
+  readonly monitoring: RotationMonitoring;
 
   constructor(scope: Construct, id: string, props: FactifyKeyRotationProps) {
     super(scope, id);
@@ -194,6 +204,7 @@ export class FactifyKeyRotation extends Construct {
               REVOKE_SCHEDULER_ROLE_ARN: this.revokeSchedulerRole.roleArn,
             }
           : {}),
+        METRICS_NAMESPACE: props.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE,
         // Stack traces point into the TypeScript sources through the bundled source map.
         NODE_OPTIONS: '--enable-source-maps',
       },
@@ -242,6 +253,18 @@ export class FactifyKeyRotation extends Construct {
       }),
       'EventBridge could not deliver a Factify key rotation failure to the alert topic.',
     );
+    this.monitoring = new RotationMonitoring(this, 'Monitoring', {
+      rotationFunction: this.rotationFunction,
+      rotationPolicy: this.rotationPolicy,
+      secrets: props.secrets.map((secret, index) => ({
+        arn: secretArns[index] as string,
+        name: secret.secretName,
+      })),
+      alertTopic: this.alertTopic,
+      metricsNamespace: props.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE,
+      scheduleExpression: (props.rotationSchedule ?? DEFAULT_ROTATION_SCHEDULE).expressionString,
+      schedulesRevocations: this.revokeSchedulerRole !== undefined,
+    });
     this.allowPublishers();
   }
 
@@ -401,7 +424,13 @@ export class FactifyKeyRotation extends Construct {
         actions: ['sns:Publish'],
         resources: [this.alertTopic.topicArn],
         conditions: {
-          ArnEquals: { 'aws:SourceArn': [this.errorsAlarm.alarmArn, this.alertDeliveryAlarm.alarmArn] },
+          ArnEquals: {
+            'aws:SourceArn': [
+              this.errorsAlarm.alarmArn,
+              this.alertDeliveryAlarm.alarmArn,
+              ...this.monitoring.alarms.map((alarm) => alarm.alarmArn),
+            ],
+          },
         },
       }),
     );

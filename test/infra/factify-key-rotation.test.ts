@@ -134,13 +134,19 @@ describe('the function', () => {
     custom.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
   });
 
-  it('may be invoked by Secrets Manager only on behalf of its own account', () => {
-    template.resourceCountIs('AWS::Lambda::Permission', 1);
+  it('may be invoked by Secrets Manager only on behalf of its own account, and by its audit rule', () => {
+    template.resourceCountIs('AWS::Lambda::Permission', 2);
     template.hasResourceProperties('AWS::Lambda::Permission', {
       Action: 'lambda:InvokeFunction',
       FunctionName: functionArn,
       Principal: 'secretsmanager.amazonaws.com',
       SourceAccount: ACCOUNT,
+    });
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      FunctionName: functionArn,
+      Principal: 'events.amazonaws.com',
+      SourceArn: { 'Fn::GetAtt': [logicalId(stack, rotation.monitoring.auditRules[0] as IConstruct), 'Arn'] },
     });
   });
 });
@@ -238,6 +244,18 @@ describe('least privilege', () => {
             Effect: 'Allow',
             Action: 'lambda:InvokeFunction',
             Resource: functionArn,
+          },
+          {
+            Sid: 'AuditListVersions',
+            Effect: 'Allow',
+            Action: 'secretsmanager:ListSecretVersionIds',
+            Resource: secrets,
+          },
+          {
+            Sid: 'SendFailedInvocations',
+            Effect: 'Allow',
+            Action: 'sqs:SendMessage',
+            Resource: { 'Fn::GetAtt': [logicalId(stack, rotation.monitoring.failureQueue), 'Arn'] },
           },
         ],
         Version: '2012-10-17',
@@ -399,6 +417,13 @@ describe('the revocation grace period', () => {
           Resource: schedulerRoleArn,
           Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
         },
+        {
+          // The audit looks up a replaced key's revocation schedule.
+          Sid: 'AuditReadRevocationSchedules',
+          Effect: 'Allow',
+          Action: 'scheduler:GetSchedule',
+          Resource: `arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule/default/fkr-revoke-*`,
+        },
       ]);
       template.hasResourceProperties('AWS::IAM::Policy', {
         Roles: [{ Ref: logicalId(stack, rotation.role) }],
@@ -518,6 +543,7 @@ describe('alerting', () => {
   });
 
   it('lets only TLS publishers, this rule and these alarms publish to the topic', () => {
+    expect(rotation.monitoring.alarms).toHaveLength(2 * 5 + 1);
     const arnOf = (construct: IConstruct) => ({ 'Fn::GetAtt': [logicalId(stack, construct), 'Arn'] });
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       Topics: [topic],
@@ -547,7 +573,11 @@ describe('alerting', () => {
             Resource: topic,
             Condition: {
               ArnEquals: {
-                'aws:SourceArn': [arnOf(rotation.errorsAlarm), arnOf(rotation.alertDeliveryAlarm)],
+                'aws:SourceArn': [
+                  arnOf(rotation.errorsAlarm),
+                  arnOf(rotation.alertDeliveryAlarm),
+                  ...rotation.monitoring.alarms.map(arnOf),
+                ],
               },
             },
           },
