@@ -94,6 +94,23 @@ export function renderStatus(report: StatusReport): string {
   return lines.join('\n');
 }
 
+/** One line per secret: its verdict and findings, or why it could not be inspected. */
+export function renderSummary(
+  secretIds: readonly string[],
+  results: readonly (StatusReport | { secretId: string; error: string })[],
+): string {
+  const rows = results.map((result, index) =>
+    'error' in result
+      ? [secretIds[index] ?? result.secretId, 'not checked', result.error]
+      : [
+          result.secret.name,
+          result.verdict,
+          result.findings.map((finding) => finding.code).join(', ') || '-',
+        ],
+  );
+  return ['Summary', ...table(['SECRET', 'VERDICT', 'FINDINGS'], rows).map((row) => `  ${row}`)].join('\n');
+}
+
 function leftovers(title: string, keys: readonly LeftoverKey[]): string[] {
   if (keys.length === 0) return [`${title}: none`];
   return [

@@ -1,3 +1,4 @@
+import { mapConcurrently } from './concurrency.js';
 import { type InspectionContext, inspectSecret, type SecretInspection } from './inspection.js';
 import type { Logger } from './log.js';
 import { SecretMetrics, secretNameOf } from './metrics.js';
@@ -43,14 +44,7 @@ const OVERDUE_FINDINGS: readonly FindingCode[] = [
  * the others are still audited.
  */
 export async function runAudit(ctx: AuditContext, secretIds: readonly string[]): Promise<AuditReport> {
-  const secrets: AuditedSecret[] = new Array(secretIds.length);
-  let next = 0;
-  const worker = async () => {
-    for (let index = next++; index < secretIds.length; index = next++) {
-      secrets[index] = await auditOne(ctx, secretIds[index] as string);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, secretIds.length) }, worker));
+  const secrets = await mapConcurrently(secretIds, CONCURRENCY, (secretId) => auditOne(ctx, secretId));
 
   const checked = secrets.filter((secret) => !('error' in secret)) as SecretInspection[];
   const summary = {

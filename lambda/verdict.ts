@@ -15,6 +15,25 @@ export type Verdict =
   | 'orphans-present'
   | 'healthy';
 
+/** Every verdict, most urgent first. */
+export const VERDICTS: readonly Verdict[] = [
+  'current-key-not-active',
+  'stuck',
+  'rotation-disabled',
+  'rotation-in-progress',
+  'rotation-overdue',
+  'unknown',
+  'orphans-present',
+  'healthy',
+];
+
+/** The most urgent of several verdicts (healthy for none). */
+export function mostUrgent(verdicts: Iterable<Verdict>): Verdict {
+  let index = VERDICTS.length - 1;
+  for (const verdict of verdicts) index = Math.min(index, VERDICTS.indexOf(verdict));
+  return VERDICTS[index] as Verdict;
+}
+
 /**
  * The state at Factify of the key a version holds. `rejected`: Factify answered 401 to the key itself;
  * `unchecked`: Factify could not be asked; `no-value`: the AWSPENDING placeholder before createSecret.

@@ -109,6 +109,10 @@ export class FakeSecretStore implements InspectableSecretStore {
     }));
   }
 
+  async listSecretsRotatedBy(): Promise<string[]> {
+    return [...new Set([...this.#secrets.values()].map((secret) => secret.arn))];
+  }
+
   async getValue(secretId: string, selector: VersionSelector): Promise<Sensitive | undefined> {
     this.#record('getValue');
     const secret = this.#secret(secretId);
