@@ -107,56 +107,57 @@ export class RotationMonitoring extends Construct {
         'to turn it back on. Overdue: factify-rotation rotate <secret> --wait shows the step that fails. No audit: ' +
         'the function\'s log (message "Audit could not check the secret") and the failed-invocations queue say why.',
     }));
-    this.currentKeyNotActiveAlarms = perSecret(
-      'CurrentKeyNotActive',
-      'CurrentKeyNotActive',
-      (secret, metric) => ({
-        metric,
-        threshold: 1,
+    // These keep their state between daily audits: the next audit that finds the secret well clears them.
+    const untilNextAudit = (
+      kind: string,
+      metric: MetricName,
+      threshold: number,
+      describe: (name: string) => string,
+    ) =>
+      perSecret(kind, metric, (secret, alarmMetric) => ({
+        metric: alarmMetric,
+        threshold,
         evaluationPeriods: 1,
-        // Stays in alarm between daily audits; the next audit that finds the key active clears it.
         treatMissingData: cloudwatch.TreatMissingData.IGNORE,
-        alarmDescription:
-          `The current Factify key of secret ${secret.name} is revoked, expired or unknown at Factify: every consumer ` +
-          `of the secret is failing now. Run: factify-rotation status ${secret.name}. Put a working key of the ` +
-          'organization in the secret at once (aws secretsmanager put-secret-value, as status shows), then find out ' +
-          'who revoked it (Factify dashboard: Manage > API Keys).',
-      }),
+        alarmDescription: describe(secret.name),
+      }));
+    this.currentKeyNotActiveAlarms = untilNextAudit(
+      'CurrentKeyNotActive',
+      'CurrentKeyNotActive',
+      1,
+      (name) =>
+        `The current Factify key of secret ${name} is revoked, expired or unknown at Factify: every consumer ` +
+        `of the secret is failing now. Run: factify-rotation status ${name}. Put a working key of the ` +
+        'organization in the secret at once (aws secretsmanager put-secret-value, as status shows), then find out ' +
+        'who revoked it (Factify dashboard: Manage > API Keys).',
     );
-    this.stuckAlarms = perSecret('RotationStuck', 'RotationStuck', (secret, metric) => ({
-      metric,
-      threshold: 1,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.IGNORE,
-      alarmDescription:
-        `A rotation of secret ${secret.name} is stuck: AWSPENDING sits on a version that never became current, and ` +
-        `Secrets Manager refuses every new rotation. Run: factify-rotation status ${secret.name} (it prints the log ` +
-        `command for the failing step), fix the cause, then factify-rotation recover ${secret.name}.`,
-    }));
-    this.activeKeysAlarms = perSecret('ActiveKeys', 'ActiveKeys', (secret, metric) => ({
-      metric,
-      threshold: ACTIVE_KEYS_WARNING,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.IGNORE,
-      alarmDescription:
-        `The Factify organization of secret ${secret.name} has ${ACTIVE_KEYS_WARNING} or more of its 5 active keys: ` +
-        `the next rotation may fail to create its key. Run: factify-rotation status ${secret.name}; ` +
-        `factify-rotation recover ${secret.name} revokes this secret's leftovers; revoke keys no one uses in the ` +
+    this.stuckAlarms = untilNextAudit(
+      'RotationStuck',
+      'RotationStuck',
+      1,
+      (name) =>
+        `A rotation of secret ${name} is stuck: AWSPENDING sits on a version that never became current, and ` +
+        `Secrets Manager refuses every new rotation. Run: factify-rotation status ${name} (it prints the log ` +
+        `command for the failing step), fix the cause, then factify-rotation recover ${name}.`,
+    );
+    this.activeKeysAlarms = untilNextAudit(
+      'ActiveKeys',
+      'ActiveKeys',
+      ACTIVE_KEYS_WARNING,
+      (name) =>
+        `The Factify organization of secret ${name} has ${ACTIVE_KEYS_WARNING} or more of its 5 active keys: ` +
+        `the next rotation may fail to create its key. Run: factify-rotation status ${name}; ` +
+        `factify-rotation recover ${name} revokes this secret's leftovers; revoke keys no one uses in the ` +
         'Factify dashboard (Manage > API Keys).',
-    }));
-    this.replacedKeyNotRevokedAlarms = perSecret(
+    );
+    this.replacedKeyNotRevokedAlarms = untilNextAudit(
       'ReplacedKeyNotRevoked',
       'ReplacedKeysNotRevoked',
-      (secret, metric) => ({
-        metric,
-        threshold: 1,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.IGNORE,
-        alarmDescription:
-          `A key that a rotation of secret ${secret.name} replaced is still active after its grace period (its ` +
-          `revocation failed or was lost), or orphaned keys are. Run: factify-rotation status ${secret.name}, then ` +
-          `factify-rotation recover ${secret.name} to revoke them.`,
-      }),
+      1,
+      (name) =>
+        `A key that a rotation of secret ${name} replaced is still active after its grace period: its ` +
+        `revocation failed or was lost. Run: factify-rotation status ${name}, then ` +
+        `factify-rotation recover ${name} to revoke it.`,
     );
     this.failedInvocationsAlarm = this.alarm('FailedInvocations', {
       metric: this.failureQueue.metricApproximateNumberOfMessagesVisible({

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DeleteScheduleCommand } from '@aws-sdk/client-scheduler';
 import { CancelRotateSecretCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import { request } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { keyNameFor } from '../../lambda/key-naming.js';
 import {
@@ -11,6 +10,7 @@ import {
 } from '../support/rotation-environment.js';
 import {
   expectNoSecretsPrinted,
+  revokeInDashboard,
   rotateSecret,
   type SeededSecret,
   seedSecret,
@@ -36,16 +36,6 @@ function metricsBySecret(output: string): Map<string, Record<string, unknown>> {
     bySecret.set(String(document.SecretName), document);
   }
   return bySecret;
-}
-
-async function revokeAtFactify(environment: RotationEnvironment, keyId: string, adminKey: string) {
-  const response = await request(`${environment.factify.url}/api-keys/${keyId}`, {
-    method: 'DELETE',
-    headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ reason: 'revoked in the dashboard' }),
-  });
-  await response.body.dump();
-  expect(response.statusCode).toBe(204);
 }
 
 describe('the daily audit, run by the built function against the emulators', () => {
@@ -89,7 +79,7 @@ describe('the daily audit, run by the built function against the emulators', () 
     // Rotation turned off by hand.
     await sm.send(new CancelRotateSecretCommand({ SecretId: the('disabled').arn }));
     // Someone revoked the current key in the Factify dashboard.
-    await revokeAtFactify(environment, the('revoked').initialKey.id, the('revoked').otherAppKey.key);
+    await revokeInDashboard(environment, the('revoked').initialKey.id, the('revoked').otherAppKey.key);
     // AWSPENDING left for an hour on a version of its own.
     const strayVersion = randomUUID();
     const stray = factify.seedKey(the('stuck').orgId, { name: keyNameFor(the('stuck').arn, strayVersion) });
