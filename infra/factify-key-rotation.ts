@@ -424,13 +424,7 @@ export class FactifyKeyRotation extends Construct {
         actions: ['sns:Publish'],
         resources: [this.alertTopic.topicArn],
         conditions: {
-          ArnEquals: {
-            'aws:SourceArn': [
-              this.errorsAlarm.alarmArn,
-              this.alertDeliveryAlarm.alarmArn,
-              ...this.monitoring.alarms.map((alarm) => alarm.alarmArn),
-            ],
-          },
+          ArnEquals: { 'aws:SourceArn': [this.errorsAlarm.alarmArn, this.alertDeliveryAlarm.alarmArn] },
         },
       }),
     );

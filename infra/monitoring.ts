@@ -1,4 +1,4 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Names, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -72,6 +72,8 @@ export class RotationMonitoring extends Construct {
   readonly replacedKeyNotRevokedAlarms: readonly cloudwatch.Alarm[];
   readonly failedInvocationsAlarm: cloudwatch.Alarm;
   readonly dashboard: cloudwatch.Dashboard;
+  /** Every alarm's name starts with it: the alert topic lets CloudWatch publish for alarms of that name. */
+  readonly alarmNamePrefix: string;
 
   constructor(
     scope: Construct,
@@ -79,6 +81,8 @@ export class RotationMonitoring extends Construct {
     private readonly props: RotationMonitoringProps,
   ) {
     super(scope, id);
+    this.alarmNamePrefix = Names.uniqueResourceName(this, { maxLength: 120, separator: '-' });
+    this.allowAlarmsToPublish();
     this.allowAuditReads();
     this.auditRules = this.scheduleAudit();
     this.failureQueue = this.createFailureQueue();
@@ -189,6 +193,32 @@ export class RotationMonitoring extends Construct {
     ];
   }
 
+  /**
+   * One statement for all of these alarms, by name prefix: five alarms per secret, each named by ARN, would
+   * outgrow the topic policy's 30 KB at about fifty secrets.
+   */
+  private allowAlarmsToPublish(): void {
+    const topic = this.props.alertTopic;
+    topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AuditAlarmsPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [topic.topicArn],
+        conditions: {
+          ArnLike: {
+            'aws:SourceArn': Stack.of(this).formatArn({
+              service: 'cloudwatch',
+              resource: 'alarm',
+              resourceName: `${this.alarmNamePrefix}-*`,
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          },
+        },
+      }),
+    );
+  }
+
   /** The audit reads what `status` reads: the versions' creation dates, and the revocation schedules. */
   private allowAuditReads(): void {
     this.props.rotationPolicy.addStatements(
@@ -287,6 +317,7 @@ export class RotationMonitoring extends Construct {
 
   private alarm(id: string, props: cloudwatch.AlarmProps): cloudwatch.Alarm {
     const alarm = new cloudwatch.Alarm(this, `${id}Alarm`, {
+      alarmName: `${this.alarmNamePrefix}-${id}`,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       ...props,
     });

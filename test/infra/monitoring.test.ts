@@ -143,6 +143,33 @@ describe('the alarms on the audit metrics', () => {
     });
   });
 
+  it('are named with one prefix, by which alone the alert topic lets CloudWatch publish for them', () => {
+    const prefix = rotation.monitoring.alarmNamePrefix;
+    expect(prefix).toMatch(/^Test-Rotation-Monitoring-[0-9A-F]{8}$/);
+    expect(rotation.monitoring.alarms).toHaveLength(2 * 5 + 1);
+    const names = Object.values(template.findResources('AWS::CloudWatch::Alarm')).flatMap((alarm) =>
+      alarm.Properties.AlarmName === undefined ? [] : [alarm.Properties.AlarmName as string],
+    );
+    expect(names).toHaveLength(rotation.monitoring.alarms.length);
+    for (const name of names) {
+      expect(name.startsWith(`${prefix}-`)).toBe(true);
+      expect(name.length).toBeLessThanOrEqual(255);
+    }
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Sid: 'AuditAlarmsPublish',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Condition: {
+              ArnLike: { 'aws:SourceArn': `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${prefix}-*` },
+            },
+          }),
+        ]),
+      },
+    });
+  });
+
   it('are one set per secret', () => {
     expect(rotation.monitoring.overdueAlarms).toHaveLength(2);
     // 5 per secret, the failed-invocations alarm, and the construct's own two.
