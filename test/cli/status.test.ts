@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { CancelRotateSecretCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { describe, expect, it } from 'vitest';
 import { keyNameFor } from '../../lambda/key-naming.js';
 import { retryUntilRotated } from '../support/rotation-environment.js';
@@ -199,6 +199,38 @@ describe('factify-rotation status', () => {
       keyManager: { kind: 'admin', secretId: seeded.adminSecretArn },
       verdict: 'current-key-not-active',
       versions: [{ keyId: seeded.initialKey.id, keyState: 'revoked' }],
+    });
+  });
+
+  it('reports a current version older than its schedule allows as overdue (exit 7)', async () => {
+    const { environment, seeded } = harness;
+    environment.secretsManager.backdateVersion(
+      seeded.arn,
+      seeded.initialVersionId,
+      new Date(Date.now() - 32 * 86_400_000),
+    );
+
+    const { code, stdout } = await harness.run(['status', 'prod/factify']);
+
+    expect(code).toBe(7);
+    expect(stdout).toMatch(/current version 32 days old, to be replaced by/);
+    expect(stdout).toMatch(/rotation-overdue: The AWSCURRENT version is 32 days old; by rate\(30 days\)/);
+    expect(stdout).toMatch(/Verdict +rotation-overdue/);
+    expect(stdout).toContain('npx factify-rotation rotate prod/factify --wait');
+  });
+
+  it('reports rotation turned off as disabled (exit 7), however young the key', async () => {
+    const { environment, seeded } = harness;
+    await environment.secretsManager.client().send(new CancelRotateSecretCommand({ SecretId: seeded.arn }));
+
+    const { code, stdout } = await harness.run(['status', 'prod/factify', '--json']);
+
+    expect(code).toBe(7);
+    expect(JSON.parse(stdout)).toMatchObject({
+      rotation: { enabled: false },
+      verdict: 'rotation-disabled',
+      findings: [{ code: 'rotation-disabled' }],
+      nextSteps: [expect.stringContaining('npx cdk deploy'), 'npx factify-rotation status prod/factify'],
     });
   });
 
