@@ -67,11 +67,12 @@ export function createHandler(
     let metrics: SecretMetrics | undefined;
     try {
       const parsed = parseEvent(event);
-      log = log.child(logKeys(parsed));
+      const keys = logKeys(parsed);
+      log = log.child(keys);
       const config = loadConfig(process.env);
       if (parsed.kind !== 'audit') {
         metrics = new SecretMetrics(secretNameOf(parsed.secretId), config.metricsNamespace).forStep(
-          logKeys(parsed).step as string,
+          String(keys.step),
         );
       }
       const deps = await dependencies();
