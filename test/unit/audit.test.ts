@@ -19,7 +19,11 @@ describe('the audit action', () => {
     const rotation = startRotation();
     rotation.store.calls.length = 0;
 
-    await expect(rotation.invoke(event)).rejects.toBeInstanceOf(InvalidEventError);
+    const failure = rotation.invoke(event);
+    await expect(failure).rejects.toBeInstanceOf(InvalidEventError);
+    await expect(failure).rejects.toThrow(
+      /Accepted shapes: .*the daily audit \{"Action": "audit", "SecretIds"/,
+    );
     expect(rotation.store.calls).toEqual([]);
     expect(rotation.factify.calls).toEqual([]);
   });
