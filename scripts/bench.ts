@@ -133,7 +133,7 @@ function loadRows(load: LoadTimes, size: BundleSize): Row[] {
       ok: inherited.ratio <= BUDGETS.loadRatio,
     },
     {
-      figure: 'load, environment of PATH alone',
+      figure: 'load, environment of PATH and HOME alone (as on Lambda)',
       measured: `${ms(clean.bundleMs)} vs ${ms(clean.bareMs)} = ${clean.ratio.toFixed(2)}x`,
       budget: '',
     },

@@ -16,7 +16,10 @@ export interface LoadTime {
 export interface LoadTimes {
   /** In the environment the benchmark runs in (less NODE_OPTIONS), as the budget was set. */
   readonly inherited: LoadTime;
-  /** With PATH alone: no NODE_OPTIONS, no NODE_EXTRA_CA_CERTS (which costs every Node.js start ~40 ms here). */
+  /**
+   * With PATH and HOME alone, as Lambda has no NODE_OPTIONS or NODE_EXTRA_CA_CERTS by default (the latter
+   * costs every Node.js start ~40 ms here).
+   */
   readonly clean: LoadTime;
 }
 
@@ -46,7 +49,7 @@ export function measureLoadTime(bundle: string, runs: number): LoadTimes {
   const bare = ['-e', '0'];
   const load = ['--input-type=module', '-e', `await import(${JSON.stringify(pathToFileURL(bundle).href)});`];
   const { NODE_OPTIONS: _ignored, ...inherited } = process.env;
-  const clean = { PATH: process.env.PATH ?? '' };
+  const clean = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' };
   const cases = [
     [bare, inherited],
     [load, inherited],

@@ -54,7 +54,7 @@ describe('a grace period before the replaced key is revoked', () => {
 
     const ran = await environment.scheduler.runDue(afterGrace());
 
-    expect(ran.map((run) => run.ok)).toEqual([true]);
+    expect(ran.map((run) => run.result)).toEqual(['succeeded']);
     expect(await keyWorks(environment, seeded.initialKey.key)).toBe(false);
     expect(environment.scheduler.schedules()).toEqual([]);
     await expectRotated(environment, seeded, versionId);
@@ -71,11 +71,10 @@ describe('a grace period before the replaced key is revoked', () => {
   });
 
   it('schedules once when finishSecret is retried, even after dying as the schedule was created', async () => {
-    const stopWatching = killWhileHeld(environment, environment.scheduler, 'CreateSchedule');
+    killWhileHeld(environment, environment.scheduler, 'CreateSchedule');
 
     const versionId = await rotateSecret(environment, seeded.arn);
     const outcomes = await retryUntilRotated(environment, seeded.arn);
-    stopWatching();
     const finish = environment.invocations.at(-1);
     await environment.invoke({ Step: 'finishSecret', SecretId: seeded.arn, ClientRequestToken: versionId });
 
@@ -83,6 +82,27 @@ describe('a grace period before the replaced key is revoked', () => {
     expect(finish?.ok).toBe(true);
     expect(environment.scheduler.schedules()).toHaveLength(1);
     await environment.scheduler.runDue(afterGrace());
+    await expectRotated(environment, seeded, versionId);
+  });
+
+  it('revokes on a retry by Lambda when the scheduled revocation fails, its schedule already gone', async () => {
+    // Every attempt of the first invocation (the client makes 4), so that the function itself fails.
+    environment.factify.inject({
+      method: 'DELETE',
+      path: /^\/v1\/api-keys\/key_/,
+      kind: 'status',
+      status: 503,
+      times: 4,
+    });
+    const versionId = await rotateSecret(environment, seeded.arn);
+    await retryUntilRotated(environment, seeded.arn, 0);
+
+    const [run] = await environment.scheduler.runDue(afterGrace());
+
+    expect(run).toMatchObject({ delivered: true, deleted: true, result: 'succeeded' });
+    expect(run?.runs?.map((attempt) => attempt.ok)).toEqual([false, true]);
+    expect(environment.factify.revocations(seeded.initialKey.id)).toBe(1);
+    expect(environment.scheduler.schedules()).toEqual([]);
     await expectRotated(environment, seeded, versionId);
   });
 
@@ -135,7 +155,7 @@ describe('a grace period before the replaced key is revoked', () => {
     expect(second?.status).toBe('succeeded');
     expect(environment.scheduler.schedules()).toHaveLength(2);
     const ran = await environment.scheduler.runDue(afterGrace());
-    expect(ran.map((run) => run.ok)).toEqual([true, true]);
+    expect(ran.map((run) => run.result)).toEqual(['succeeded', 'succeeded']);
     expect(environment.factify.revocations(seeded.initialKey.id)).toBe(1);
     expect(environment.factify.revocations(firstKeyId)).toBe(1);
     expect(environment.factify.keys(seeded.orgId).filter((key) => key.is_active)).toHaveLength(3);

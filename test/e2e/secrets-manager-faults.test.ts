@@ -30,7 +30,9 @@ describe('a rotation under Secrets Manager faults converges', () => {
   const faults: [string, Fault][] = [
     ['fails (500) past the SDK retries', { type: 'InternalServiceError', times: PAST_SDK_RETRIES }],
     ['is throttled past the SDK retries', { type: 'ThrottlingException', times: PAST_SDK_RETRIES }],
-    ['hangs longer than the request timeout', { hangMs: 6_000 }],
+    // Far past the function's 5 s request timeout however loaded the machine (close() drops it): a hang of
+    // 6 s left a second, and a late timer let the answer through, testing no timeout at all.
+    ['hangs longer than the request timeout', { hangMs: 30_000 }],
   ];
   const cases = operations.flatMap((operation) =>
     faults.map(([how, fault]) => [`${operation} ${how}`, operation, fault] as const),
@@ -49,14 +51,12 @@ describe('a rotation under Secrets Manager faults converges', () => {
   it.each(['PutSecretValue', 'UpdateSecretVersionStage'])(
     'when the process is killed while %s is being applied',
     async (operation) => {
-      const stopWatching = killWhileHeld(environment, environment.secretsManager, operation);
+      killWhileHeld(environment, environment.secretsManager, operation);
 
       const versionId = await rotateSecret(environment, seeded.arn);
       const outcomes = await retryUntilRotated(environment, seeded.arn);
-      stopWatching();
 
-      // The killed invocation's call is applied a moment later, possibly while the retry runs, as a request
-      // in flight can be in AWS: the retries converge either way.
+      // The killed invocation's call is applied after it died, as a request in flight can be in AWS.
       expect(outcomes[0]?.status).toBe('failed');
       expect(outcomes.at(-1)?.status).toBe('succeeded');
       await expectRotated(environment, seeded, versionId);

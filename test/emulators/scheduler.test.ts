@@ -324,7 +324,8 @@ describe('CreateSchedule', () => {
       maxAttempts: 2,
       requestHandler: { requestTimeout: 50, throwOnRequestTimeout: true },
     });
-    scheduler.failNext('CreateSchedule', { hangMs: 200 });
+    // A hold 40 times the timeout: a timer late on a loaded machine must not let the first answer through.
+    scheduler.failNext('CreateSchedule', { hangMs: 2_000 });
 
     const { ScheduleArn, $metadata } = await create({}, impatient);
     await vi.waitFor(() => expect(scheduler.calls).toHaveLength(2));
@@ -444,7 +445,7 @@ describe('CreateSchedule', () => {
     await create();
     scheduler.setTargetInvoker(LAMBDA, recordingInvoker());
 
-    expect(await scheduler.runDue()).toMatchObject([{ name: NAME, ok: true, deleted: true }]);
+    expect(await scheduler.runDue()).toMatchObject([{ name: NAME, delivered: true, deleted: true }]);
   });
 
   it("refuses an at() time already past with pastAtTime: 'reject'", async () => {
@@ -569,6 +570,8 @@ describe('ListSchedules', () => {
 });
 
 describe('runDue', () => {
+  const QUEUE = 'arn:aws:sqs:us-east-1:123456789012:revocations';
+
   it('runs only the at() schedules due by now(), passing the parsed Input and the role', async () => {
     const seen: ScheduledInvocation[] = [];
     scheduler.setTargetInvoker(LAMBDA, recordingInvoker(seen));
@@ -581,7 +584,16 @@ describe('runDue', () => {
 
     expect(early).toEqual([]);
     expect(onTime).toEqual([
-      { name: NAME, groupName: 'default', ok: true, attempt: 1, final: true, deleted: true },
+      {
+        name: NAME,
+        groupName: 'default',
+        attempt: 1,
+        delivered: true,
+        final: true,
+        deleted: true,
+        runs: [{ ok: true }],
+        result: 'succeeded',
+      },
     ]);
     expect(seen).toEqual([
       { name: NAME, groupName: 'default', targetArn: LAMBDA, roleArn: ROLE, input: EVENT },
@@ -613,8 +625,8 @@ describe('runDue', () => {
     const again = await scheduler.runDue(new Date('2030-01-02T00:00:00Z'));
 
     expect(ran).toMatchObject([
-      { name: 'delete', ok: true, deleted: true },
-      { name: 'keep', ok: true, deleted: false },
+      { name: 'delete', delivered: true, deleted: true },
+      { name: 'keep', delivered: true, deleted: false },
     ]);
     expect(again).toEqual([]);
     expect(seen).toHaveLength(2);
@@ -635,10 +647,103 @@ describe('runDue', () => {
     expect(scheduler.schedules()).toMatchObject([{ name: NAME, attempts: 0 }]);
   });
 
-  it('keeps a schedule whose target failed, and retries it at the next runDue', async () => {
+  it('invokes a Lambda function asynchronously: a DELETE schedule is gone before the function runs', async () => {
+    const found: string[] = [];
+    scheduler.setTargetInvoker(LAMBDA, async ({ name }) => {
+      const existing = await client.send(new GetScheduleCommand({ Name: name })).then(
+        () => 'found',
+        (error: Error) => error.name,
+      );
+      found.push(existing);
+    });
+    await create();
+
+    expect(await scheduler.runDue(DUE)).toMatchObject([
+      { delivered: true, deleted: true, result: 'succeeded' },
+    ]);
+    expect(found).toEqual(['ResourceNotFoundException']);
+  });
+
+  it('treats a function error as delivered: Lambda retries the function, the schedule is not retried', async () => {
     const seen: ScheduledInvocation[] = [];
     scheduler.setTargetInvoker(LAMBDA, recordingInvoker(seen, { count: 1 }));
+    await create({
+      Target: {
+        Arn: LAMBDA,
+        RoleArn: ROLE,
+        Input: JSON.stringify(EVENT),
+        RetryPolicy: { MaximumRetryAttempts: 0 },
+      },
+    });
+
+    const ran = await scheduler.runDue(DUE);
+    const later = await scheduler.runDue(new Date('2030-01-02T00:00:00Z'));
+
+    expect(ran).toEqual([
+      {
+        name: NAME,
+        groupName: 'default',
+        attempt: 1,
+        delivered: true,
+        final: true,
+        deleted: true,
+        runs: [{ ok: false, error: 'Factify answered 503' }, { ok: true }],
+        result: 'succeeded',
+      },
+    ]);
+    expect(later).toEqual([]);
+    expect(seen).toEqual([seen[0], seen[0]]);
+  });
+
+  it('runs a failing function three times by default, then drops the event without an on-failure destination', async () => {
+    const seen: ScheduledInvocation[] = [];
+    scheduler.setTargetInvoker(LAMBDA, recordingInvoker(seen, { count: 10 }));
+    await create({ Target: { Arn: LAMBDA, RoleArn: ROLE, RetryPolicy: { MaximumRetryAttempts: 185 } } });
+
+    const ran = await scheduler.runDue(DUE);
+    const later = await scheduler.runDue(new Date('2030-01-02T00:00:00Z'));
+
+    expect(ran).toMatchObject([{ delivered: true, final: true, deleted: true, result: 'dropped' }]);
+    expect(ran[0]?.runs).toHaveLength(3);
+    expect(later).toEqual([]);
+    expect(seen).toHaveLength(3);
+    expect(scheduler.schedules()).toEqual([]);
+  });
+
+  it("sends the event to the function's on-failure destination after its configured retries", async () => {
+    const failed: unknown[] = [];
+    scheduler.setTargetInvoker(LAMBDA, recordingInvoker([], { count: 10 }), {
+      maximumRetryAttempts: 1,
+      onFailure: (record) => failed.push(record),
+    });
     await create();
+
+    const ran = await scheduler.runDue(DUE);
+
+    expect(ran).toMatchObject([{ delivered: true, result: 'sent to on-failure destination' }]);
+    expect(ran[0]?.runs).toHaveLength(2);
+    expect(failed).toEqual([
+      {
+        requestContext: { functionArn: LAMBDA, condition: 'RetriesExhausted', approximateInvokeCount: 2 },
+        requestPayload: EVENT,
+        responsePayload: { errorMessage: 'Factify answered 503' },
+      },
+    ]);
+  });
+
+  it('refuses an asynchronous configuration Lambda would refuse, or for a target that is no function', () => {
+    expect(() => scheduler.setTargetInvoker(LAMBDA, recordingInvoker(), { maximumRetryAttempts: 3 })).toThrow(
+      /0, 1 or 2/,
+    );
+    expect(() => scheduler.setTargetInvoker(QUEUE, recordingInvoker(), { maximumRetryAttempts: 0 })).toThrow(
+      /Lambda functions only/,
+    );
+  });
+
+  it('keeps a schedule whose delivery failed, and retries it at the next runDue', async () => {
+    const seen: ScheduledInvocation[] = [];
+    scheduler.setTargetInvoker(QUEUE, recordingInvoker(seen, { count: 1 }));
+    await create({ Target: { Arn: QUEUE, RoleArn: ROLE, Input: 'revoke k1' } });
 
     const failed = await scheduler.runDue(DUE);
     const retried = await scheduler.runDue(new Date('2030-01-01T00:11:00Z'));
@@ -647,20 +752,22 @@ describe('runDue', () => {
       {
         name: NAME,
         groupName: 'default',
-        ok: false,
-        error: 'Factify answered 503',
         attempt: 1,
+        delivered: false,
+        error: 'Factify answered 503',
         final: false,
         deleted: false,
       },
     ]);
-    expect(retried).toMatchObject([{ ok: true, attempt: 2, final: true, deleted: true }]);
+    expect(retried).toEqual([
+      { name: NAME, groupName: 'default', attempt: 2, delivered: true, final: true, deleted: true },
+    ]);
     expect(seen).toHaveLength(2);
   });
 
-  it('ends the invocation once MaximumRetryAttempts are used up: DELETE deletes, NONE keeps', async () => {
-    scheduler.setTargetInvoker(LAMBDA, recordingInvoker([], { count: 10 }));
-    const target = { Arn: LAMBDA, RoleArn: ROLE, RetryPolicy: { MaximumRetryAttempts: 1 } };
+  it('ends the delivery once MaximumRetryAttempts are used up: DELETE deletes, NONE keeps', async () => {
+    scheduler.setTargetInvoker(QUEUE, recordingInvoker([], { count: 10 }));
+    const target = { Arn: QUEUE, RoleArn: ROLE, RetryPolicy: { MaximumRetryAttempts: 1 } };
     await create({ Name: 'delete', Target: target });
     await create({ Name: 'keep', Target: target, ActionAfterCompletion: 'NONE' });
 
@@ -669,52 +776,60 @@ describe('runDue', () => {
     const after = await scheduler.runDue(DUE);
 
     expect(first).toMatchObject([
-      { name: 'delete', ok: false, attempt: 1, final: false, deleted: false },
-      { name: 'keep', ok: false, attempt: 1, final: false, deleted: false },
+      { name: 'delete', delivered: false, attempt: 1, final: false, deleted: false },
+      { name: 'keep', delivered: false, attempt: 1, final: false, deleted: false },
     ]);
     expect(last).toMatchObject([
-      { name: 'delete', ok: false, attempt: 2, final: true, deleted: true },
-      { name: 'keep', ok: false, attempt: 2, final: true, deleted: false },
+      { name: 'delete', delivered: false, attempt: 2, final: true, deleted: true },
+      { name: 'keep', delivered: false, attempt: 2, final: true, deleted: false },
     ]);
     expect(after).toEqual([]);
     expect(scheduler.schedules()).toMatchObject([{ name: 'keep', completed: true }]);
   });
 
-  it('ends the invocation once MaximumEventAgeInSeconds has passed since the due time', async () => {
-    scheduler.setTargetInvoker(LAMBDA, recordingInvoker([], { count: 10 }));
+  it('ends the delivery once MaximumEventAgeInSeconds has passed since the due time', async () => {
     await create({ Target: { Arn: LAMBDA, RoleArn: ROLE, RetryPolicy: { MaximumEventAgeInSeconds: 60 } } });
 
     const young = await scheduler.runDue(new Date('2030-01-01T00:10:59Z'));
     const old = await scheduler.runDue(new Date('2030-01-01T00:11:00Z'));
 
-    expect(young).toMatchObject([{ ok: false, final: false }]);
-    expect(old).toMatchObject([{ ok: false, final: true, deleted: true }]);
+    expect(young).toMatchObject([{ delivered: false, final: false }]);
+    expect(old).toMatchObject([{ delivered: false, final: true, deleted: true }]);
   });
 
-  it('fails the invocation of a target that has no invoker', async () => {
+  it('fails the delivery to a function that has no invoker, and runs nothing', async () => {
     await create();
 
-    expect(await scheduler.runDue(DUE)).toMatchObject([
-      { ok: false, error: `No target invoker is registered for ${LAMBDA}.`, final: false },
+    const ran = await scheduler.runDue(DUE);
+
+    expect(ran).toEqual([
+      {
+        name: NAME,
+        groupName: 'default',
+        attempt: 1,
+        delivered: false,
+        error: `No target invoker is registered for ${LAMBDA}.`,
+        final: false,
+        deleted: false,
+      },
     ]);
   });
 
-  it('lets the target delete its own schedule through the API while it runs', async () => {
+  it('lets the function delete its own NONE schedule through the API while it runs', async () => {
     scheduler.setTargetInvoker(LAMBDA, async ({ name }) => {
       await client.send(new DeleteScheduleCommand({ Name: name }));
     });
-    await create();
+    await create({ ActionAfterCompletion: 'NONE' });
 
-    expect(await scheduler.runDue(DUE)).toMatchObject([{ ok: true, deleted: true }]);
+    expect(await scheduler.runDue(DUE)).toMatchObject([{ result: 'succeeded', deleted: true }]);
     expect(scheduler.schedules()).toEqual([]);
   });
 
   it('passes a non-JSON Input as text, and no Input as undefined', async () => {
-    const queue = 'arn:aws:sqs:us-east-1:123456789012:revocations';
     const seen: ScheduledInvocation[] = [];
-    scheduler.setTargetInvoker(queue, recordingInvoker(seen));
-    await create({ Name: 'text', Target: { Arn: queue, RoleArn: ROLE, Input: 'revoke k1' } });
-    await create({ Name: 'none', Target: { Arn: queue, RoleArn: ROLE } });
+    scheduler.setTargetInvoker(QUEUE, recordingInvoker(seen));
+    await create({ Name: 'text', Target: { Arn: QUEUE, RoleArn: ROLE, Input: 'revoke k1' } });
+    await create({ Name: 'none', Target: { Arn: QUEUE, RoleArn: ROLE } });
 
     await scheduler.runDue(DUE);
 
@@ -772,7 +887,7 @@ describe('fault injection', () => {
       maxAttempts: 1,
       requestHandler: { requestTimeout: 50, throwOnRequestTimeout: true },
     });
-    scheduler.failNext('DeleteSchedule', { hangMs: 200 });
+    scheduler.failNext('DeleteSchedule', { hangMs: 2_000 });
 
     const error = await impatient.send(new DeleteScheduleCommand({ Name: NAME })).then(
       () => undefined,
@@ -781,7 +896,7 @@ describe('fault injection', () => {
 
     expect(error?.name).toBe('TimeoutError');
     expect(scheduler.schedules()).toHaveLength(1);
-    await vi.waitFor(() => expect(scheduler.schedules()).toEqual([]));
+    await vi.waitFor(() => expect(scheduler.schedules()).toEqual([]), { timeout: 10_000 });
   });
 
   it('refuses faults it could not apply', () => {

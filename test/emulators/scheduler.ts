@@ -5,13 +5,18 @@
  *
  * Implemented: CreateSchedule, GetSchedule, DeleteSchedule, ListSchedules. Schedules never fire on
  * their own: runDue() fires the due one-time (at()) schedules through registered target invokers, at a
- * time the test chooses.
+ * time the test chooses. A Lambda target is invoked asynchronously, as the service does: see runDue.
  */
 import { SchedulerClient, type SchedulerClientConfig } from '@aws-sdk/client-scheduler';
 import { LoopbackEmulator } from './aws/emulator.js';
 import { type Fault, LoopbackServer } from './aws/loopback-server.js';
 import { schedulerOperations } from './scheduler/operations.js';
-import { type RunOutcome, type ScheduleTargetInvoker, TargetRunner } from './scheduler/runner.js';
+import {
+  type AsyncInvokeConfig,
+  type RunOutcome,
+  type ScheduleTargetInvoker,
+  TargetRunner,
+} from './scheduler/runner.js';
 import { type CallRecord, RestJsonProtocol } from './scheduler/server.js';
 import {
   type ActionAfterCompletion,
@@ -22,7 +27,14 @@ import {
 } from './scheduler/store.js';
 
 export type { ErrorFault, Fault, HangFault } from './aws/loopback-server.js';
-export type { RunOutcome, ScheduledInvocation, ScheduleTargetInvoker } from './scheduler/runner.js';
+export type {
+  AsyncFailureRecord,
+  AsyncInvokeConfig,
+  FunctionRun,
+  RunOutcome,
+  ScheduledInvocation,
+  ScheduleTargetInvoker,
+} from './scheduler/runner.js';
 export type { CallRecord } from './scheduler/server.js';
 
 export interface SchedulerEmulatorOptions {
@@ -56,9 +68,9 @@ export interface ScheduleSnapshot {
   createdAt: Date;
   /** When an at() schedule is due (its time in its time zone); undefined for rate() and cron(). */
   dueAt: Date | undefined;
-  /** Invocation attempts runDue made so far. */
+  /** Delivery attempts runDue made so far. */
   attempts: number;
-  /** Whether the one-time invocation succeeded or ran out of retries (a kept NONE schedule). */
+  /** Whether the one-time event was delivered or ran out of delivery retries (a kept NONE schedule). */
   completed: boolean;
 }
 
@@ -81,18 +93,26 @@ export interface SchedulerEmulator {
    * else 400.
    */
   failNext(operation: string, fault: Fault): void;
-  /** Schedules whose Target.Arn is `targetArn` fire through `invoker` (the Lambda under test). */
-  setTargetInvoker(targetArn: string, invoker: ScheduleTargetInvoker): void;
+  /**
+   * Schedules whose Target.Arn is `targetArn` fire through `invoker`. For a Lambda function ARN the invoker
+   * is one run of the function (throwing is a function error), and `config` is the function's
+   * asynchronous invocation configuration; for another target the invoker is the delivery (throwing is a
+   * failed delivery).
+   */
+  setTargetInvoker(targetArn: string, invoker: ScheduleTargetInvoker, config?: AsyncInvokeConfig): void;
   /** Adds a schedule group, as CreateScheduleGroup would; 'default' always exists. */
   createGroup(name: string): void;
   /** Every stored schedule, by group then name. */
   schedules(): ScheduleSnapshot[];
   /**
-   * Runs every enabled at() schedule that is due at `until` (default: now()) and not yet completed
-   * through its target invoker, as the service would: one attempt per schedule and call, retried by
-   * later calls under the schedule's RetryPolicy; once the invocation is over (success, or retries
-   * exhausted) a DELETE schedule is deleted and a NONE schedule kept, completed. Resolves with each
-   * attempt's outcome, in due order.
+   * Delivers every enabled at() schedule that is due at `until` (default: now()) and not yet completed
+   * to its target, as the service would: one delivery attempt per schedule and call, a failed delivery
+   * retried by later calls under the schedule's RetryPolicy. Once delivered (or out of delivery retries)
+   * a DELETE schedule is deleted and a NONE schedule kept, completed. A Lambda function accepts the event
+   * asynchronously: delivered, the schedule is done, and then the function runs; a function error is
+   * retried by Lambda (2 retries by default), then the event goes to the on-failure destination if one is
+   * configured, else it is dropped. Resolves, once each event is settled, with each delivery attempt's
+   * outcome, in due order.
    */
   runDue(until?: Date): Promise<RunOutcome[]>;
   /** Closes the server, its connections and the clients it made. */
@@ -131,8 +151,8 @@ class LoopbackScheduler extends LoopbackEmulator<CallRecord> implements Schedule
     return this.createClient((connection) => new SchedulerClient({ ...config, ...connection }));
   }
 
-  setTargetInvoker(targetArn: string, invoker: ScheduleTargetInvoker): void {
-    this.runner.setInvoker(targetArn, invoker);
+  setTargetInvoker(targetArn: string, invoker: ScheduleTargetInvoker, config?: AsyncInvokeConfig): void {
+    this.runner.setInvoker(targetArn, invoker, config);
   }
 
   createGroup(name: string): void {

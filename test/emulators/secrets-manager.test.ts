@@ -648,14 +648,18 @@ describe('ListSecrets', () => {
 
 describe('DescribeSecret', () => {
   it('reports the day a value was last read', async () => {
+    const today = () => new Date(new Date().setUTCHours(0, 0, 0, 0)).getTime();
     sm.createSecretDirect(NAME, 'v1');
     const before = await client.send(new DescribeSecretCommand({ SecretId: NAME }));
 
+    // The emulator reads the real clock: the day of the read, bracketed in case midnight passes meanwhile.
+    const dayBefore = today();
     await client.send(new GetSecretValueCommand({ SecretId: NAME }));
+    const dayAfter = today();
     const after = await client.send(new DescribeSecretCommand({ SecretId: NAME }));
 
     expect(before).not.toHaveProperty('LastAccessedDate');
-    expect(after.LastAccessedDate).toEqual(new Date(new Date().setUTCHours(0, 0, 0, 0)));
+    expect([dayBefore, dayAfter]).toContain(after.LastAccessedDate?.getTime());
   });
 
   it('leaves out rotation fields for a secret never configured for rotation', async () => {
@@ -1144,7 +1148,8 @@ describe('fault injection', () => {
       maxAttempts: 1,
       requestHandler: { requestTimeout: 50, throwOnRequestTimeout: true },
     });
-    sm.failNext('PutSecretValue', { hangMs: 200 });
+    // A hold 40 times the timeout: a timer late on a loaded machine must not let the answer through.
+    sm.failNext('PutSecretValue', { hangMs: 2_000 });
 
     const error = await impatient
       .send(new PutSecretValueCommand({ SecretId: NAME, SecretString: 'v2' }))
@@ -1155,7 +1160,9 @@ describe('fault injection', () => {
 
     expect(error?.name).toBe('TimeoutError');
     expect(sm.versions(NAME)).toHaveLength(1);
-    await vi.waitFor(() => expect(sm.versions(NAME).map((version) => version.value)).toEqual(['v1', 'v2']));
+    await vi.waitFor(() => expect(sm.versions(NAME).map((version) => version.value)).toEqual(['v1', 'v2']), {
+      timeout: 10_000,
+    });
   });
 
   it('refuses faults it could not apply', () => {
@@ -1181,10 +1188,9 @@ describe('close()', () => {
       .catch((error: Error) => error);
     await vi.waitFor(() => expect(other.calls).toHaveLength(1));
 
-    const started = Date.now();
+    // A close() that waited for the 60 s hang would outlast the test's timeout: no timed assertion needed.
     await other.close();
 
-    expect(Date.now() - started).toBeLessThan(1_000);
     expect(networkHandles()).toEqual(before);
     expect(await held).toBeInstanceOf(Error);
   });

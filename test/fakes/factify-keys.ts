@@ -26,7 +26,7 @@ export class FakeFactify implements FactifyKeys {
   readonly #failures = new Map<string, Error[]>();
 
   /** `now` is the clock of the code under test, so a key's timestamps agree with it on any date. */
-  constructor(private readonly now: () => Date = () => new Date()) {}
+  constructor(private readonly now: () => Date) {}
 
   addOrganization(): string {
     return typeId('org');

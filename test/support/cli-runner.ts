@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { machineClockEnvironment } from './machine-clock.js';
 
 /** The CLI as `npm run build` produces it and package.json's `bin` runs it. */
 export const CLI = resolve(fileURLToPath(new URL('../../dist/cli/index.mjs', import.meta.url)));
@@ -20,6 +21,7 @@ export function runCli(args: string[], env: Record<string, string>, input = ''):
   const child = spawn(process.execPath, [CLI, ...args], {
     env: {
       PATH: process.env.PATH ?? '',
+      ...machineClockEnvironment(),
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       // Nothing from this machine's AWS configuration, and no instance-metadata probe for credentials.
       AWS_CONFIG_FILE: '/nonexistent/aws-config',

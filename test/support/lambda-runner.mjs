@@ -1,7 +1,7 @@
 // A minimal stand-in for the Lambda Node.js runtime: one cold invocation of the built bundle in this
 // process. It gives the handler a context with a deadline and reports the outcome to the parent over IPC,
 // printing a failure the way the Lambda runtime does, so that tests see every line Lambda would log. The
-// report carries the process's peak RSS (KiB) for the benchmark.
+// report carries the process's peak RSS (KiB) for the benchmark and the Node.js version it ran on.
 import { pathToFileURL } from 'node:url';
 
 const { bundle, event, timeoutMs, functionArn, requestId } = JSON.parse(
@@ -17,19 +17,22 @@ const context = {
 };
 
 const maxRssKb = () => process.resourceUsage().maxRSS;
+const nodeVersion = process.version;
 
 const timer = setTimeout(() => {
   process.stdout.write(
     `${JSON.stringify({ level: 'ERROR', message: `Task timed out after ${timeoutMs / 1000} seconds` })}\n`,
   );
-  process.send({ ok: false, timedOut: true, maxRssKb: maxRssKb() }, () => process.exit(1));
+  process.send({ ok: false, timedOut: true, maxRssKb: maxRssKb(), nodeVersion }, () => process.exit(1));
 }, timeoutMs);
 
 try {
   const { handler } = await import(pathToFileURL(bundle).href);
   const result = await handler(event, context);
   clearTimeout(timer);
-  process.send({ ok: true, result: result ?? null, maxRssKb: maxRssKb() }, () => process.exit(0));
+  process.send({ ok: true, result: result ?? null, maxRssKb: maxRssKb(), nodeVersion }, () =>
+    process.exit(0),
+  );
 } catch (error) {
   clearTimeout(timer);
   const report = {
@@ -40,5 +43,5 @@ try {
   process.stderr.write(
     `${JSON.stringify({ ...report, stackTrace: String(error?.stack ?? '').split('\n') })}\n`,
   );
-  process.send({ ok: false, error: report, maxRssKb: maxRssKb() }, () => process.exit(1));
+  process.send({ ok: false, error: report, maxRssKb: maxRssKb(), nodeVersion }, () => process.exit(1));
 }

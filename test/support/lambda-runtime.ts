@@ -2,6 +2,7 @@ import { type ChildProcess, fork, type StdioOptions } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { machineClockEnvironment } from './machine-clock.js';
 
 /** The artifact `npm run build` produces and the stack deploys. */
 export const BUNDLE = resolve(fileURLToPath(new URL('../../dist/lambda/index.mjs', import.meta.url)));
@@ -16,6 +17,8 @@ export interface Invocation {
   readonly killed?: boolean;
   /** The process's peak resident set (process.resourceUsage().maxRSS, KiB) when it reported. */
   readonly maxRssKb?: number;
+  /** The Node.js version (process.version) the function's process ran on, when it reported. */
+  readonly nodeVersion?: string;
   readonly output: string;
 }
 
@@ -69,7 +72,7 @@ export function invokeBundle(
 /**
  * Forks `runner` as the function's process: a plain Node.js, as on Lambda, not this process's test-runner or
  * tsx flags and loaders (fork's default), which add their own start-up time and over 100 MB of memory; and
- * exactly `env` (plus PATH), so nothing leaks in from this process.
+ * exactly `env` (plus PATH and the machine's clock), so nothing leaks in from this process.
  */
 export function forkFunctionProcess(
   runner: string,
@@ -78,7 +81,12 @@ export function forkFunctionProcess(
 ): ChildProcess {
   return fork(runner, [], {
     execArgv: [],
-    env: { PATH: process.env.PATH ?? '', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      ...machineClockEnvironment(),
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      ...env,
+    },
     stdio,
   });
 }

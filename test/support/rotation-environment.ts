@@ -106,24 +106,15 @@ export async function retryUntilRotated(
 }
 
 /**
- * Holds the next `operation` call at `emulator` for a second and kills the invocation that made it while
- * it is held: the call is applied afterwards, as a request in flight when a Lambda dies can be. Returns a
- * function that stops watching.
+ * Holds the next `operation` call at `emulator` and kills the invocation that made it as the hold starts:
+ * the call is applied afterwards, as a request in flight when a Lambda dies can be. Event-driven, so no
+ * poll can lose a race with the hold on a loaded machine; the short hold still ends before the retry,
+ * started only once the killed process is reaped, can make a call of its own.
  */
 export function killWhileHeld(
   environment: RotationEnvironment,
-  emulator: {
-    readonly calls: ReadonlyArray<{ operation: string }>;
-    failNext(operation: string, fault: { hangMs: number }): void;
-  },
+  emulator: { failNext(operation: string, fault: { hangMs: number; onHeld: () => void }): void },
   operation: string,
-): () => void {
-  emulator.failNext(operation, { hangMs: 1_000 });
-  const watcher = setInterval(() => {
-    if (emulator.calls.some((call) => call.operation === operation)) {
-      environment.running()?.kill();
-      clearInterval(watcher);
-    }
-  }, 20);
-  return () => clearInterval(watcher);
+): void {
+  emulator.failNext(operation, { hangMs: 0, onHeld: () => environment.running()?.kill() });
 }

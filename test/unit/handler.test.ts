@@ -8,14 +8,16 @@ import { expectNoSecrets } from '../support/no-secrets.js';
 import { captureLogs, startRotation } from './fixture.js';
 
 function bareHandler() {
+  // The real clock, for the handler and the fake Factify alike.
+  const now = () => new Date();
   const store = new FakeSecretStore();
-  const factify = new FakeFactify();
+  const factify = new FakeFactify(now);
   const handler = createHandler(() => ({
     store,
     factify: () => factify,
     scheduler: async () => new FakeScheduler(),
     sleep: async () => {},
-    now: () => new Date(),
+    now,
   }));
   return { store, factify, handler };
 }

@@ -21,6 +21,8 @@ export interface ErrorFault {
 export interface HangFault {
   hangMs: number;
   times?: number;
+  /** Called as each call starts being held, e.g. to kill its caller while the call is in flight. */
+  onHeld?: () => void;
 }
 
 export type Fault = ErrorFault | HangFault;
@@ -110,6 +112,7 @@ export class LoopbackServer<Call> {
         const status = fault.status ?? this.protocol.faultStatus(fault.type);
         throw new ServiceError(fault.type, fault.message ?? `Injected ${fault.type}`, status);
       }
+      fault?.onHeld?.();
       if (fault && !(await this.#hang(fault.hangMs))) return;
       this.#send(response, 200, {}, run());
     } catch (error) {
