@@ -1,5 +1,12 @@
 import { FactifyUnexpectedResponseError } from '../errors.js';
-import type { CreatedKey, Credential, FactifyKey, FactifyKeys, Organization } from '../ports.js';
+import type {
+  CreatedKey,
+  Credential,
+  FactifyKey,
+  FactifyKeys,
+  ListKeysOptions,
+  Organization,
+} from '../ports.js';
 import { KEY_ID_PATTERN, ORG_ID_PATTERN } from '../secret-value.js';
 import { Sensitive } from '../sensitive.js';
 import type { FactifyHttp, HttpResponse, Operation } from './http.js';
@@ -29,7 +36,7 @@ const OPERATIONS = {
 } as const satisfies Record<string, Operation>;
 
 // The list is unpaginated in the /v1 docs, but the pagination guide says every list may be: follow cursors.
-const MAX_PAGES = 20;
+// Revoked keys pile up with every rotation, so no page count is too many; a cursor seen before would loop.
 
 /** The Factify key API (/v1) over HTTP. Never sends X-Factify-Organization-Id (staff only; 403 for others). */
 export class FactifyClient implements FactifyKeys {
@@ -42,23 +49,28 @@ export class FactifyClient implements FactifyKeys {
     return { id: matching(op, body, 'id', ORG_ID_PATTERN), name };
   }
 
-  async listKeys(auth: Credential, options: { includeRevoked?: boolean } = {}): Promise<FactifyKey[]> {
+  async listKeys(auth: Credential, options: ListKeysOptions = {}): Promise<FactifyKey[]> {
     const op = OPERATIONS.listKeys;
     const keys: FactifyKey[] = [];
+    const seen = new Set<string>();
     let pageToken: string | undefined;
-    for (let page = 0; page < MAX_PAGES; page++) {
+    for (;;) {
       const query = new URLSearchParams();
       if (options.includeRevoked) query.set('include_revoked', 'true');
       if (pageToken !== undefined) query.set('page_token', pageToken);
       const search = query.size > 0 ? `?${query}` : '';
       const body = json(op, await this.http.send(op, auth, undefined, search));
       if (!Array.isArray(body.api_keys)) throw unexpected(op, 'no "api_keys" array');
-      keys.push(...body.api_keys.map((item: unknown) => toKey(op, item)));
+      const page: FactifyKey[] = body.api_keys.map((item: unknown) => toKey(op, item));
+      keys.push(...page);
       const next = (body.pagination as { next_page_token?: unknown } | undefined)?.next_page_token;
       if (typeof next !== 'string' || next === '') return keys;
+      if (options.until !== undefined && page.some(options.until)) return keys;
+      if (seen.has(next))
+        throw unexpected(op, 'a page cursor it had already returned (the listing would never end)');
+      seen.add(next);
       pageToken = next;
     }
-    throw unexpected(op, `more than ${MAX_PAGES} pages of keys`);
   }
 
   async createKey(auth: Credential, name: string): Promise<CreatedKey> {

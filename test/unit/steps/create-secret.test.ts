@@ -2,12 +2,14 @@ import { describe, expect, it } from 'vitest';
 import {
   FactifyOutcomeUnknownError,
   FactifyPermissionError,
+  FactifyUnavailableError,
   KeyLimitError,
   KeyResolutionError,
   MalformedSecretValueError,
   OrganizationMismatchError,
   RotationStateError,
 } from '../../../lambda/errors.js';
+import { STEPS } from '../../../lambda/event.js';
 import { keyNameFor } from '../../../lambda/key-naming.js';
 import { expectNoSecrets } from '../../support/no-secrets.js';
 import { captureLogs, pendingKey, ROTATION_TOKEN, startRotation } from '../fixture.js';
@@ -37,14 +39,15 @@ describe('createSecret', () => {
     expect(rotation.factify.key(rotation.currentKey.id)?.isActive).toBe(true);
   });
 
-  it('does nothing when the pending version already holds a key', async () => {
+  it('creates and revokes nothing when the pending version already holds a key', async () => {
     const rotation = startRotation();
     await rotation.run('createSecret');
     const before = rotation.factify.calls.length;
 
     await rotation.run('createSecret');
 
-    expect(rotation.factify.calls.length).toBe(before);
+    const writes = rotation.factify.calls.slice(before).filter((call) => call.method !== 'listKeys');
+    expect(writes).toEqual([]);
     expect(rotation.factify.activeKeys(rotation.orgId)).toHaveLength(2);
   });
 
@@ -112,7 +115,9 @@ describe('createSecret', () => {
     // With an admin key, since an unknown key could not even list keys in self-rotation.
     const rotation = startRotation({ admin: true, value: () => ({ apiKey: `ffy_test_${'z'.repeat(60)}` }) });
 
-    await expect(rotation.run('createSecret')).rejects.toThrow(/no listed keys match its prefix.*apiKeyId/);
+    await expect(rotation.run('createSecret')).rejects.toThrow(
+      /no key of the organization \(active or revoked\) shows a prefix that starts its apiKey.*"apiKeyId"/,
+    );
     expect(rotation.factify.calls.filter((call) => call.method === 'createKey')).toHaveLength(0);
   });
 
@@ -168,15 +173,14 @@ describe('createSecret', () => {
 
   it('finishes revoking the previously replaced key when an earlier finishSecret never could', async () => {
     const rotation = startRotation();
-    const stranded = rotation.factify.addKey(rotation.orgId, { name: 'Production (old)' });
-    rotation.store.setVersion(rotation.arn, 'previous-version-0000000000000000000', ['AWSPREVIOUS'], {
-      apiKey: stranded.key,
-      apiKeyId: stranded.id,
-    });
+    rotation.factify.failNext('revokeKey', new FactifyUnavailableError('Factify is down'));
+    for (const step of STEPS.slice(0, 3)) await rotation.run(step);
+    await expect(rotation.run('finishSecret')).rejects.toBeInstanceOf(FactifyUnavailableError);
+    expect(rotation.factify.key(rotation.currentKey.id)?.isActive).toBe(true);
 
-    await rotation.run('createSecret');
+    await rotation.run('createSecret', rotation.store.addPendingPlaceholder(rotation.arn));
 
-    expect(rotation.factify.key(stranded.id)?.revokedComment).toBe('rotated');
+    expect(rotation.factify.key(rotation.currentKey.id)?.revokedComment).toBe('rotated');
   });
 
   it('refuses a token too long to fit in a key name before calling Factify', async () => {
