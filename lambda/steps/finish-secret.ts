@@ -1,5 +1,5 @@
 import { FactifyAuthenticationError, RotationStateError } from '../errors.js';
-import { versionWithStage } from '../guard.js';
+import { stagesOf, versionWithStage } from '../guard.js';
 import { listUntil } from '../key-management.js';
 import { keyNameFor } from '../key-naming.js';
 import {
@@ -102,7 +102,7 @@ async function promote(ctx: StepContext, currentVersionId: string | undefined): 
     });
   } catch (error) {
     const now = await ctx.store.describe(ctx.secret.arn);
-    if (!now.versions[ctx.token]?.includes(AWSCURRENT)) throw error;
+    if (!stagesOf(now, ctx.token)?.includes(AWSCURRENT)) throw error;
     ctx.log.info('A concurrent attempt of this step promoted the new version first');
     return;
   }
@@ -157,11 +157,11 @@ async function restore(ctx: StepContext, replaced: HeldVersion, replacedKey: Fac
 
 /** Takes AWSPENDING off the token's version, tolerating Secrets Manager having removed it with the move. */
 async function removePending(ctx: StepContext): Promise<void> {
-  if (!ctx.secret.versions[ctx.token]?.includes(AWSPENDING)) return;
+  if (!stagesOf(ctx.secret, ctx.token)?.includes(AWSPENDING)) return;
   try {
     await ctx.store.updateStage(ctx.secret.arn, AWSPENDING, { removeFromVersionId: ctx.token });
   } catch (error) {
     const now = await ctx.store.describe(ctx.secret.arn);
-    if (now.versions[ctx.token]?.includes(AWSPENDING)) throw error;
+    if (stagesOf(now, ctx.token)?.includes(AWSPENDING)) throw error;
   }
 }
