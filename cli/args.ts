@@ -89,7 +89,9 @@ export function parseCommandLine(argv: readonly string[]): Command {
 
   const [name, ...secretIds] = positionals;
   const [secretId, ...extra] = secretIds;
-  const allowed = name === undefined ? undefined : COMMAND_OPTIONS[name];
+  // Own properties only: "constructor" or "__proto__" must be unknown commands, not Object.prototype's.
+  const allowed =
+    name !== undefined && Object.hasOwn(COMMAND_OPTIONS, name) ? COMMAND_OPTIONS[name] : undefined;
   if (name === undefined || allowed === undefined) {
     throw new UsageError(`Unknown command "${name}". Commands: status, rotate, recover.`);
   }

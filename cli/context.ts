@@ -5,9 +5,9 @@ import { FactifyHttp } from '../lambda/factify/http.js';
 import { Logger } from '../lambda/log.js';
 import type { FactifyKeys, InspectableRevocationScheduler, InspectableSecretStore } from '../lambda/ports.js';
 import { createSecretsManagerClient, SecretsManagerStore } from '../lambda/secrets-manager-store.js';
-import { redact } from '../lambda/sensitive.js';
 import { CliError } from './errors.js';
 import { ExplainedSecretStore } from './explained-store.js';
+import { forTerminal } from './format.js';
 
 /** The terminal the CLI talks to. */
 export interface CliIo {
@@ -28,7 +28,7 @@ export interface CliContext {
   /** The secret whose key manages Factify keys; undefined for self-rotation. */
   readonly adminSecretId?: string;
   readonly io: CliIo;
-  /** Prints a line on stdout, scrubbed of anything shaped like a key. */
+  /** Prints a line on stdout, scrubbed of anything shaped like a key and of control characters. */
   print(line?: string): void;
   readonly now: () => Date;
   readonly sleep: (ms: number) => Promise<void>;
@@ -79,7 +79,7 @@ export async function createContext(
     region,
     ...(adminSecretId === undefined ? {} : { adminSecretId }),
     io,
-    print: (line = '') => io.stdout(`${redact(line)}\n`),
+    print: (line = '') => io.stdout(`${forTerminal(line)}\n`),
     now: () => new Date(),
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   };

@@ -43,7 +43,7 @@ export class ExplainedSecretStore implements InspectableSecretStore {
     token: string,
     value: Sensitive,
     rotationToken?: Sensitive,
-  ): Promise<void> {
+  ): Promise<'stored' | 'another-value'> {
     return this.#call('PutSecretValue', secretId, () =>
       this.inner.putPendingValue(secretId, token, value, rotationToken),
     );

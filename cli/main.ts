@@ -1,5 +1,4 @@
 import { RotationError } from '../lambda/errors.js';
-import { redact } from '../lambda/sensitive.js';
 import { type Command, parseCommandLine, USAGE } from './args.js';
 import { recover } from './commands/recover.js';
 import { rotate } from './commands/rotate.js';
@@ -7,6 +6,7 @@ import { status } from './commands/status.js';
 import { type CliIo, createContext } from './context.js';
 import { CliError, UsageError } from './errors.js';
 import { EXIT } from './exit-codes.js';
+import { forTerminal } from './format.js';
 
 /**
  * Runs one command line and returns the exit code. Every failure ends here as one message on stderr: the
@@ -37,7 +37,7 @@ export async function main(argv: readonly string[], io: CliIo, env: NodeJS.Proce
         return await recover(ctx, command.secretId, command);
     }
   } catch (error) {
-    io.stderr(`${redact(describe(error))}\n`);
+    io.stderr(`${forTerminal(describe(error))}\n`);
     return error instanceof CliError ? error.exitCode : EXIT.FAILED;
   }
 }

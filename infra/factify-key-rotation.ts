@@ -146,8 +146,11 @@ export class FactifyKeyRotation extends Construct {
    * function.
    */
   readonly revokeSchedulerRole?: iam.Role;
-  /** Lets Secrets Manager, and only on behalf of this account, invoke the function. */
-  readonly invokePermission: lambda.CfnPermission;
+  /**
+   * Let Secrets Manager invoke the function, each only for one of `props.secrets` (SourceArn) and this
+   * account (SourceAccount); in the order of `props.secrets`.
+   */
+  readonly invokePermissions: readonly lambda.CfnPermission[];
   /** One rotation schedule per secret, in the order of `props.secrets`. */
   readonly rotationSchedules: readonly secretsmanager.CfnRotationSchedule[];
   /** Encrypts the alert topic. */
@@ -212,16 +215,11 @@ export class FactifyKeyRotation extends Construct {
 
     this.rotationPolicy = this.createRotationPolicy(secretArns, adminSecretArn, props.encryptionKey);
     if (this.revokeSchedulerRole) allowInvoke(this.revokeSchedulerRole, this.rotationFunction.functionArn);
-    // SourceAccount, which CDK's own grant (addRotationSchedule) lacks, keeps Secrets Manager from invoking the
-    // function on behalf of another account's secret (confused deputy).
-    this.invokePermission = new lambda.CfnPermission(this, 'SecretsManagerInvoke', {
-      action: 'lambda:InvokeFunction',
-      functionName: this.rotationFunction.functionArn,
-      principal: 'secretsmanager.amazonaws.com',
-      sourceAccount: Stack.of(this).account,
-    });
+    this.invokePermissions = props.secrets.map((secret, index) =>
+      this.allowSecretsManagerInvoke(secret, secretArns[index] as string),
+    );
     this.rotationSchedules = props.secrets.map((secret, index) =>
-      this.scheduleRotation(secret, secretArns[index] as string, props),
+      this.scheduleRotation(secret, secretArns[index] as string, props, this.invokePermissions[index]),
     );
 
     this.alertKey = new kms.Key(this, 'AlertKey', {
@@ -347,10 +345,24 @@ export class FactifyKeyRotation extends Construct {
     return policy;
   }
 
+  // SourceAccount and SourceArn, which CDK's own grant (addRotationSchedule) lacks, keep Secrets Manager from
+  // invoking the function for another account's secret, or for a secret of this account that is not one of
+  // the stack's (confused deputy): one permission per secret, since a permission names one SourceArn.
+  private allowSecretsManagerInvoke(secret: secretsmanager.ISecret, secretArn: string): lambda.CfnPermission {
+    return new lambda.CfnPermission(this, `SecretsManagerInvoke${Names.uniqueId(secret)}`, {
+      action: 'lambda:InvokeFunction',
+      functionName: this.rotationFunction.functionArn,
+      principal: 'secretsmanager.amazonaws.com',
+      sourceAccount: Stack.of(this).account,
+      sourceArn: secretArn,
+    });
+  }
+
   private scheduleRotation(
     secret: secretsmanager.ISecret,
     secretArn: string,
     props: FactifyKeyRotationProps,
+    invokePermission: lambda.CfnPermission | undefined,
   ): secretsmanager.CfnRotationSchedule {
     // The L1 resource directly: the L2 (addRotationSchedule) has no cron or window, grants
     // GetRandomPassword on "*", and adds an invoke permission without SourceAccount. Only ScheduleExpression
@@ -369,7 +381,8 @@ export class FactifyKeyRotation extends Construct {
     // Secrets Manager tests the configuration (and may rotate) as soon as the schedule exists: the function must
     // be invocable and allowed to rotate by then (the race aws-cdk PR #26512 fixed for the L2), and a revocation
     // a short grace schedules must find the scheduler role allowed to invoke it.
-    schedule.node.addDependency(this.invokePermission, this.rotationPolicy);
+    if (invokePermission) schedule.node.addDependency(invokePermission);
+    schedule.node.addDependency(this.rotationPolicy);
     if (this.revokeSchedulerRole) schedule.node.addDependency(this.revokeSchedulerRole);
     return schedule;
   }

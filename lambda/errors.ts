@@ -1,3 +1,5 @@
+import { redact } from './sensitive.js';
+
 /**
  * Every failure the rotation function reports. Each error has a stable `code` that operators and tests can
  * branch on, and a message that says what happened and what to do. No message ever contains a key or a
@@ -152,9 +154,58 @@ export class FactifyRequestError extends FactifyError {
   }
 }
 
+/**
+ * Factify's answer was larger than any documented answer can be. Reading stopped at the cap and the
+ * connection was dropped, so a hostile or broken answer cannot exhaust the function's memory.
+ */
+export class FactifyResponseTooLargeError extends FactifyError {
+  constructor(message: string, status: number) {
+    super('FACTIFY_RESPONSE_TOO_LARGE', message, status);
+  }
+}
+
 /** Factify answered, but not in the documented shape. */
 export class FactifyUnexpectedResponseError extends FactifyError {
   constructor(message: string, status?: number) {
     super('FACTIFY_UNEXPECTED_RESPONSE', message, status);
   }
+}
+
+// A message longer than this is cut: an error must not copy a huge value (a 2 MB SecretId) into every log.
+const MAX_REPORTED_MESSAGE = 2_000;
+const READABLE_NAME = /^[A-Za-z_$][\w$.-]{0,99}$/;
+
+/**
+ * The error the handler throws in place of `error`. The Lambda runtime logs every own enumerable property of
+ * a thrown error (and of errors nested in it), so a fresh error is built rather than the original scrubbed:
+ * it has the original's class (for `instanceof`) and readable name, the stable `code` (`UNEXPECTED_ERROR` for
+ * an error that is not a RotationError), the message redacted and clipped, and the original's stack frames.
+ * Nothing else: no `cause`, no field an SDK or Factify error carried (request ids, echoed request bodies).
+ */
+export function reportedError(error: unknown): Error {
+  const original = error instanceof Error ? error : undefined;
+  const name = original && READABLE_NAME.test(original.name) ? original.name : 'Error';
+  const code = original instanceof RotationError ? original.code : 'UNEXPECTED_ERROR';
+  const redacted = redact(original ? original.message : String(error));
+  const message =
+    redacted.length > MAX_REPORTED_MESSAGE ? `${redacted.slice(0, MAX_REPORTED_MESSAGE)}...` : redacted;
+  // Construct Error with the original's class as new.target: the class's prototype without running its
+  // constructor, which would set the fields that must not travel.
+  const target = original?.constructor;
+  const fresh: Error = Reflect.construct(
+    Error,
+    [message],
+    typeof target === 'function' && original instanceof target ? target : Error,
+  );
+  Object.defineProperties(fresh, {
+    name: { value: name, enumerable: true, writable: true, configurable: true },
+    code: { value: code, enumerable: true, writable: true, configurable: true },
+  });
+  const frames = (original?.stack ?? '').split('\n').filter((line) => /^\s+at /.test(line));
+  Object.defineProperty(fresh, 'stack', {
+    value: redact([`${name}: ${message}`, ...frames.slice(0, 50)].join('\n')),
+    writable: true,
+    configurable: true,
+  });
+  return fresh;
 }

@@ -42,9 +42,13 @@ export const REVOKE_ACTION = 'revokeReplacedKey';
 
 export type InvocationEvent = RotationStepEvent | StartRotationEvent | RevokeReplacedKeyEvent | AuditEvent;
 
-// Secrets Manager's documented bounds for ClientRequestToken.
+// Secrets Manager's documented bounds for ClientRequestToken and VersionId, and for SecretId (a name or ARN).
 const TOKEN_MIN = 32;
 const TOKEN_MAX = 64;
+const SECRET_ID_MAX = 2_048;
+// Secrets Manager issues the RotationToken; this bound, far above any token it sends, only keeps a hostile
+// event from carrying megabytes into memory and onto the wire.
+const ROTATION_TOKEN_MAX = 4_096;
 
 /**
  * Turns the raw invocation payload into one of the accepted shapes, or throws InvalidEventError naming the
@@ -59,6 +63,11 @@ export function parseEvent(raw: unknown): InvocationEvent {
   const event = raw as Record<string, unknown>;
   if (event.Action === AUDIT_ACTION) return parseAuditEvent(event);
   const secretId = requireString(event, 'SecretId');
+  if (secretId.length > SECRET_ID_MAX) {
+    throw new InvalidEventError(
+      `SecretId must be at most ${SECRET_ID_MAX} characters, got ${secretId.length}`,
+    );
+  }
   if ('Action' in event) return parseRevokeEvent(event, secretId);
   if (!('Step' in event) && !('ClientRequestToken' in event)) {
     rejectUnknownFields(event, ['SecretId', 'RevokeImmediately']);
@@ -72,16 +81,18 @@ export function parseEvent(raw: unknown): InvocationEvent {
   if (!(STEPS as readonly string[]).includes(step)) {
     throw new InvalidEventError(`unknown Step "${printable(step)}"`);
   }
-  const token = requireString(event, 'ClientRequestToken');
-  if (token.length < TOKEN_MIN || token.length > TOKEN_MAX) {
-    throw new InvalidEventError(
-      `ClientRequestToken must be ${TOKEN_MIN} to ${TOKEN_MAX} characters, got ${token.length}`,
-    );
-  }
+  const token = requireVersionId(event, 'ClientRequestToken');
   rejectUnknownFields(event, ['Step', 'SecretId', 'ClientRequestToken', 'RotationToken']);
   const rotationToken = event.RotationToken;
-  if (rotationToken !== undefined && (typeof rotationToken !== 'string' || rotationToken.length === 0)) {
-    throw new InvalidEventError('RotationToken, when present, must be a non-empty string');
+  if (
+    rotationToken !== undefined &&
+    (typeof rotationToken !== 'string' ||
+      rotationToken.length === 0 ||
+      rotationToken.length > ROTATION_TOKEN_MAX)
+  ) {
+    throw new InvalidEventError(
+      `RotationToken, when present, must be a non-empty string of at most ${ROTATION_TOKEN_MAX} characters`,
+    );
   }
   return {
     kind: 'rotation-step',
@@ -100,7 +111,18 @@ function parseRevokeEvent(event: Record<string, unknown>, secretId: string): Rev
   const apiKeyId = requireString(event, 'ApiKeyId');
   if (!KEY_ID_PATTERN.test(apiKeyId))
     throw new InvalidEventError('ApiKeyId is not a Factify key id (key_...)');
-  return { kind: 'revoke-replaced-key', secretId, versionId: requireString(event, 'VersionId'), apiKeyId };
+  return { kind: 'revoke-replaced-key', secretId, versionId: requireVersionId(event, 'VersionId'), apiKeyId };
+}
+
+// A version id is a ClientRequestToken: 32 to 64 characters, so never `__proto__` or `constructor`.
+function requireVersionId(event: Record<string, unknown>, field: string): string {
+  const value = requireString(event, field);
+  if (value.length < TOKEN_MIN || value.length > TOKEN_MAX) {
+    throw new InvalidEventError(
+      `${field} must be ${TOKEN_MIN} to ${TOKEN_MAX} characters, got ${value.length}`,
+    );
+  }
+  return value;
 }
 
 function rejectUnknownFields(event: Record<string, unknown>, known: readonly string[]): void {

@@ -22,7 +22,7 @@ export async function checkRotationState(
       `Rotation is not enabled for secret ${secret.arn}. Enable rotation on the secret (the stack does) before invoking a rotation step.`,
     );
   }
-  const stages = secret.versions[token];
+  const stages = stagesOf(secret, token);
   if (stages === undefined) {
     throw new RotationStateError(
       `Version ${token} is not a staged version of secret ${secret.arn}: the rotation it belongs to was abandoned ` +
@@ -37,6 +37,14 @@ export async function checkRotationState(
     );
   }
   return { secret, alreadyCurrent: false };
+}
+
+/**
+ * The staging labels of a version, undefined for a version the secret does not have. An own-property
+ * lookup: a version id of `__proto__` or `constructor` must not find Object.prototype's members.
+ */
+export function stagesOf(secret: SecretDescription, versionId: string): readonly string[] | undefined {
+  return Object.hasOwn(secret.versions, versionId) ? secret.versions[versionId] : undefined;
 }
 
 /** The id of the version that holds `stage`, if any. */

@@ -1,13 +1,13 @@
 import type { Context } from 'aws-lambda';
 import type { AuditReport } from './audit.js';
 import { loadConfig } from './config.js';
+import { reportedError } from './errors.js';
 import { type InvocationEvent, parseEvent, type Step } from './event.js';
 import { checkRotationState } from './guard.js';
 import { Logger } from './log.js';
 import { SecretMetrics, secretNameOf } from './metrics.js';
 import type { FactifyKeys, InspectableRevocationScheduler, InspectableSecretStore } from './ports.js';
 import { emergencyToken, revokeReplacedKey } from './revocation.js';
-import { redact } from './sensitive.js';
 import type { StepContext } from './steps/context.js';
 import { createSecret } from './steps/create-secret.js';
 import { finishSecret } from './steps/finish-secret.js';
@@ -148,14 +148,11 @@ export function createHandler(
       metrics?.stepOutcome(true, Date.now() - started);
       return undefined;
     } catch (error) {
-      if (error instanceof Error) {
-        // Defence in depth: whatever the source of the message, it leaves this function scrubbed.
-        error.message = redact(error.message);
-        if (error.stack) error.stack = redact(error.stack);
-      }
-      log.error('Step failed', { outcome: 'failed', durationMs: Date.now() - started, error });
+      // Whatever failed, only its name, code and scrubbed message leave this function (see reportedError).
+      const reported = reportedError(error);
+      log.error('Step failed', { outcome: 'failed', durationMs: Date.now() - started, error: reported });
       metrics?.stepOutcome(false, Date.now() - started);
-      throw error;
+      throw reported;
     } finally {
       metrics?.flush();
     }

@@ -4,9 +4,15 @@ import {
   MalformedSecretValueError,
   RotationStateError,
 } from './errors.js';
-import { findKey, MAX_ACTIVE_KEYS } from './key-management.js';
+import { MAX_ACTIVE_KEYS } from './key-management.js';
 import { isOwnedBy } from './key-naming.js';
-import { orphanedKeys } from './orphans.js';
+import {
+  type HeldVersion,
+  identifyKey,
+  prefixStarts,
+  replacedByRotation,
+  unheldOwnKeys,
+} from './ownership.js';
 import {
   AWSCURRENT,
   AWSPENDING,
@@ -160,30 +166,51 @@ export async function inspectSecret(ctx: InspectionContext, secretId: string): P
   const currentRejected =
     ctx.adminSecretId === undefined && factifyError instanceof FactifyAuthenticationError;
 
+  // Identified by the function's own rule (ownership.ts); a key it cannot tie to a version is "not-found".
+  const held = versions.flatMap((version): HeldVersion[] =>
+    version.value ? [{ versionId: version.versionId, value: version.value }] : [],
+  );
+  const identified = new Map(
+    held.map((version) => [version.versionId, keys ? identifyKey(keys, version, arn, held) : undefined]),
+  );
   const found = new Map(
-    versions.map((version) => [
-      version.versionId,
-      version.value && keys ? findKey(keys, version.value, arn) : undefined,
+    [...identified].map(([versionId, identification]) => [
+      versionId,
+      identification?.resolved ? identification.key : undefined,
     ]),
   );
+  // What a version holds, as far as can be told: the identified key or, for a value the rule cannot
+  // identify (its prefix is shared), the key its apiKeyId names. Only for showing states; what may be
+  // revoked is decided on `found` alone.
+  const shown = (version: ReadVersion): FactifyKey | undefined =>
+    found.get(version.versionId) ??
+    (version.value &&
+      keys?.find((key) => key.id === version.value?.apiKeyId && prefixStarts(key, version.value.apiKey)));
   const keyState = (version: ReadVersion): KeyState => {
     if (version.malformed) return 'not-a-key-secret';
     if (version.value === undefined) return 'no-value';
     if (version === current && currentRejected) return 'rejected';
     if (keys === undefined) return 'unchecked';
-    const key = found.get(version.versionId);
+    const key = shown(version);
     if (key === undefined) return 'not-found';
     if (key.revokedAt !== null) return 'revoked';
     return key.isActive ? 'active' : 'expired';
   };
 
   const currentKey = found.get(current.versionId);
-  const held = [...found.values()].flatMap((key) => (key ? [key.id] : []));
-  const orphans = orphanedKeys(keys ?? [], arn, held).map(toLeftover);
+  const orphans = unheldOwnKeys(keys ?? [], arn, versions)
+    .filter((key) => key.isActive)
+    .map(toLeftover);
   const previous = versions.find((version) => version.stages.includes(AWSPREVIOUS));
   const previousKey = previous && found.get(previous.versionId);
+  // Only a key a rotation replaced awaits revocation; a value changed by hand is not revoked after the fact.
+  const currentIdentification = identified.get(current.versionId);
   const replacedActive =
-    previous && previousKey?.isActive && previousKey.id !== currentKey?.id
+    previous &&
+    previousKey?.isActive &&
+    previousKey.id !== currentKey?.id &&
+    currentIdentification !== undefined &&
+    replacedByRotation(currentIdentification)
       ? { ...toLeftover(previousKey), versionId: previous.versionId }
       : undefined;
   // With a grace period the replaced key stays active on purpose until its schedule runs. A schedule deletes
@@ -253,7 +280,7 @@ export async function inspectSecret(ctx: InspectionContext, secretId: string): P
       createdDate: iso(version.createdDate),
       keyId: version.value?.apiKeyId ?? found.get(version.versionId)?.id ?? null,
       keyState: keyState(version),
-      revokedComment: found.get(version.versionId)?.revokedComment ?? null,
+      revokedComment: shown(version)?.revokedComment ?? null,
       createdByThisSecret: isOwnedBy(found.get(version.versionId)?.name ?? '', arn),
     })),
     pending:

@@ -36,6 +36,16 @@ export function isOwnedBy(keyName: string, secretArn: string): boolean {
   return keyName.startsWith(ownerPrefix(secretArn));
 }
 
+/**
+ * The ClientRequestToken of the rotation of this secret that created the key named `keyName` (which is the
+ * id of the version that stores it), or undefined for a key no rotation of this secret created.
+ */
+export function rotationTokenOf(keyName: string, secretArn: string): string | undefined {
+  if (!isOwnedBy(keyName, secretArn)) return undefined;
+  const token = keyName.slice(ownerPrefix(secretArn).length);
+  return token === '' ? undefined : token;
+}
+
 function ownerPrefix(secretArn: string): string {
   return `${PREFIX}-${secretTag(secretArn)}-`;
 }

@@ -25,13 +25,17 @@ export interface SecretStore {
   describe(secretId: string): Promise<SecretDescription>;
   /** The version's value, or undefined when it has none (the AWSPENDING placeholder before createSecret). */
   getValue(secretId: string, version: VersionSelector): Promise<Sensitive | undefined>;
-  /** PutSecretValue with ClientRequestToken = token and stage AWSPENDING; idempotent for the same value. */
+  /**
+   * PutSecretValue with ClientRequestToken = token and stage AWSPENDING; idempotent for the same value.
+   * 'another-value' when the token's version already holds a different value (ResourceExistsException):
+   * a concurrent attempt of the same rotation stored first.
+   */
   putPendingValue(
     secretId: string,
     token: string,
     value: Sensitive,
     rotationToken?: Sensitive,
-  ): Promise<void>;
+  ): Promise<'stored' | 'another-value'>;
   /** UpdateSecretVersionStage. */
   updateStage(
     secretId: string,
@@ -135,11 +139,19 @@ export interface Organization {
   readonly name: string;
 }
 
+export interface ListKeysOptions {
+  readonly includeRevoked?: boolean;
+  readonly until?: (key: FactifyKey) => boolean;
+}
+
 export interface FactifyKeys {
   /** GET /organization: the organization the key belongs to; proves the key authenticates. */
   getOrganization(auth: Credential): Promise<Organization>;
-  /** GET /api-keys: the organization's keys (admin role required). */
-  listKeys(auth: Credential, options?: { readonly includeRevoked?: boolean }): Promise<FactifyKey[]>;
+  /**
+   * GET /api-keys: the organization's keys (admin role required), every page, however many. With `until`,
+   * no further page is read once a page holds a key it accepts: a search stops when it has found its key.
+   */
+  listKeys(auth: Credential, options?: ListKeysOptions): Promise<FactifyKey[]>;
   /** POST /api-keys. Not idempotent: a failure with unknown outcome throws FactifyOutcomeUnknownError. */
   createKey(auth: Credential, name: string): Promise<CreatedKey>;
   /** DELETE /api-keys/{id} with {"reason": reason}. */

@@ -1,9 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { ConfigurationError, RotationStateError } from './errors.js';
 import { REVOKE_ACTION, type RevokeReplacedKeyEvent } from './event.js';
-import { versionWithStage } from './guard.js';
-import { ensureRevoked, ROTATED_REASON } from './key-management.js';
+import { stagesOf, versionWithStage } from './guard.js';
+import { ensureRevoked, listUntil, ROTATED_REASON } from './key-management.js';
 import { secretTag } from './key-naming.js';
+import { type HeldVersion, identifyKey, protectedKeyIds, proveRevocable } from './ownership.js';
 import { AWSCURRENT, AWSPENDING, type Credential } from './ports.js';
 import { managerCredential, readRequiredVersion, readVersion } from './secret-versions.js';
 import type { SecretContext, StepContext } from './steps/context.js';
@@ -41,9 +42,18 @@ export function revocationScheduleName(secretArn: string, replacedVersionId: str
 export async function revokeOrSchedule(
   ctx: StepContext,
   manager: Credential,
-  replaced: { versionId: string; keyId: string; createdAt?: string | undefined },
+  replaced: {
+    versionId: string;
+    keyId: string;
+    createdAt?: string | undefined;
+    prove: () => Promise<'revocable' | 'revoked-meanwhile'>;
+  },
 ): Promise<void> {
   if (ctx.revokeGraceSeconds === 0 || ctx.token.startsWith(EMERGENCY_TOKEN_PREFIX)) {
+    if ((await replaced.prove()) === 'revoked-meanwhile') {
+      ctx.log.info('The replaced key was revoked meanwhile', { keyId: replaced.keyId });
+      return;
+    }
     const outcome = await ensureRevoked(ctx.factify, manager, replaced.keyId, ROTATED_REASON);
     ctx.log.info('Revoked the replaced key', { keyId: replaced.keyId, outcome });
     if (outcome === 'revoked') recordRevokedAge(ctx, replaced.createdAt);
@@ -79,35 +89,74 @@ export async function revokeOrSchedule(
 }
 
 /**
- * Runs a scheduled revocation. It revokes only a key that the named version of this secret holds, and never
- * the key of AWSCURRENT or AWSPENDING, so the event cannot be turned against a live key or another
- * application's key. Revoking twice is harmless: a revoked key is left alone.
+ * Runs a scheduled revocation. Anyone who may invoke the function can send this event, so it proves
+ * everything again (ownership.ts) and trusts nothing in it: it runs only when a grace period is configured,
+ * revokes only the key that the named version of this secret provably holds, and never the key of AWSCURRENT
+ * or AWSPENDING or the admin key. Revoking twice is harmless: a revoked key is left alone.
  */
 export async function revokeReplacedKey(ctx: SecretContext, event: RevokeReplacedKeyEvent): Promise<void> {
   const arn = ctx.secret.arn;
   const refuse = (why: string): never => {
     throw new RotationStateError(`Refusing to revoke key ${event.apiKeyId} of secret ${arn}: ${why}.`);
   };
-  const stages = ctx.secret.versions[event.versionId] ?? [];
+  if (ctx.revokeGraceSeconds === 0) {
+    refuse(
+      'no grace period is configured (REVOKE_GRACE_SECONDS), so finishSecret revokes replaced keys itself and ' +
+        'schedules nothing; this event did not come from this function',
+    );
+  }
+  const stages = stagesOf(ctx.secret, event.versionId) ?? [];
   if (stages.includes(AWSCURRENT) || stages.includes(AWSPENDING)) {
     refuse(`version ${event.versionId} is ${stages.join(', ')}, not a replaced version`);
   }
-  const replaced = await readVersion(ctx, { versionId: event.versionId });
-  if (replaced?.apiKeyId !== event.apiKeyId) refuse(`version ${event.versionId} does not hold that key`);
-  const current = await readRequiredVersion(ctx, { stage: AWSCURRENT });
-  const pending = versionWithStage(ctx.secret, AWSPENDING)
-    ? await readVersion(ctx, { stage: AWSPENDING })
-    : undefined;
-  if (current.apiKeyId === event.apiKeyId || pending?.apiKeyId === event.apiKeyId) {
-    refuse('it is the AWSCURRENT or AWSPENDING key');
-  }
-  const manager = await managerCredential(ctx, current, `the current key of secret ${arn}`);
-  const outcome = await ensureRevoked(ctx.factify, manager, event.apiKeyId, ROTATED_REASON, {
-    checkFirst: true,
+  const replacedValue = await readVersion(ctx, { versionId: event.versionId });
+  if (replacedValue === undefined) return refuse(`version ${event.versionId} holds no value`);
+  const replaced: HeldVersion = { versionId: event.versionId, value: replacedValue };
+  const currentVersionId = versionWithStage(ctx.secret, AWSCURRENT) ?? '';
+  const current: HeldVersion = {
+    versionId: currentVersionId,
+    value: await readRequiredVersion(ctx, { stage: AWSCURRENT }),
+  };
+  const pendingVersionId = versionWithStage(ctx.secret, AWSPENDING);
+  const pendingValue =
+    pendingVersionId === undefined ? undefined : await readVersion(ctx, { versionId: pendingVersionId });
+  const pending =
+    pendingVersionId === undefined || pendingValue === undefined
+      ? undefined
+      : { versionId: pendingVersionId, value: pendingValue };
+  const versions = [replaced, current, ...(pending ? [pending] : [])];
+
+  const manager = await managerCredential(ctx, current.value, `the current key of secret ${arn}`);
+  const keys = await ctx.factify.listKeys(manager, { includeRevoked: true });
+  const identify = (version: HeldVersion) => identifyKey(keys, version, arn, versions);
+  const replacedId = identify(replaced);
+  const identified = replacedId.resolved
+    ? replacedId
+    : refuse(`version ${event.versionId} does not provably hold it: ${replacedId.problem}`);
+  if (identified.key.id !== event.apiKeyId) refuse(`version ${event.versionId} does not hold that key`);
+  const protectedIds = protectedKeyIds(keys, arn, {
+    live: [identify(current), ...(pending ? [identify(pending)] : [])],
+    ...(ctx.adminSecretId === undefined ? {} : { adminKey: manager.key }),
   });
-  ctx.log.info('Revoked the replaced key after its grace period', { keyId: event.apiKeyId, outcome });
-  if (outcome === 'revoked') recordRevokedAge(ctx, replaced?.createdAt);
-  await (await ctx.scheduler()).deleteSchedule(revocationScheduleName(arn, event.versionId));
+  const scheduler = await ctx.scheduler();
+  const proof =
+    identified.key.revokedAt !== null
+      ? 'revoked-meanwhile'
+      : await proveRevocable(
+          ctx.factify,
+          { identification: identified, value: replaced.value },
+          protectedIds,
+          `version ${event.versionId} of secret ${arn}`,
+          () => listUntil(ctx.factify, manager, event.apiKeyId),
+        );
+  if (proof === 'revoked-meanwhile') {
+    ctx.log.info('The replaced key is already revoked', { keyId: event.apiKeyId });
+  } else {
+    const outcome = await ensureRevoked(ctx.factify, manager, event.apiKeyId, ROTATED_REASON);
+    ctx.log.info('Revoked the replaced key after its grace period', { keyId: event.apiKeyId, outcome });
+    if (outcome === 'revoked') recordRevokedAge(ctx, replaced.value.createdAt ?? identified.key.createdAt);
+  }
+  await scheduler.deleteSchedule(revocationScheduleName(arn, event.versionId));
 }
 
 /** The ReplacedKeyAgeDays metric: how old a key was when it was revoked, from the createdAt it was stored with. */

@@ -4,6 +4,7 @@ import {
   ListSecretsCommand,
   ListSecretVersionIdsCommand,
   PutSecretValueCommand,
+  ResourceExistsException,
   ResourceNotFoundException,
   RotateSecretCommand,
   SecretsManagerClient,
@@ -120,16 +121,22 @@ export class SecretsManagerStore implements InspectableSecretStore {
     token: string,
     value: Sensitive,
     rotationToken?: Sensitive,
-  ): Promise<void> {
-    await this.client.send(
-      new PutSecretValueCommand({
-        SecretId: secretId,
-        ClientRequestToken: token,
-        SecretString: value.reveal(),
-        VersionStages: ['AWSPENDING'],
-        ...(rotationToken === undefined ? {} : { RotationToken: rotationToken.reveal() }),
-      }),
-    );
+  ): Promise<'stored' | 'another-value'> {
+    try {
+      await this.client.send(
+        new PutSecretValueCommand({
+          SecretId: secretId,
+          ClientRequestToken: token,
+          SecretString: value.reveal(),
+          VersionStages: ['AWSPENDING'],
+          ...(rotationToken === undefined ? {} : { RotationToken: rotationToken.reveal() }),
+        }),
+      );
+      return 'stored';
+    } catch (error) {
+      if (error instanceof ResourceExistsException) return 'another-value';
+      throw error;
+    }
   }
 
   async updateStage(

@@ -35,30 +35,61 @@ export class Sensitive {
   }
 }
 
+// An echo of a secret may come back changed: upper- or lower-cased, or JSON-escaped (`ffy\u005f...`, a JSON
+// document quoted inside another). Each character therefore matches itself in any case, after any run of
+// backslashes (up to 8: three levels of quoting, and a bound that keeps matching linear on hostile text), or
+// as a \uXXXX escape. A match takes the whole run of backslashes, so redacting a JSON line keeps it valid JSON.
+const ESCAPES = '\\\\{0,8}';
+const escapedAlnum = 'u00(?:3[0-9]|4[1-9a-f]|5[0-9a]|6[1-9a-f]|7[0-9a])';
+
+function charPattern(codeUnit: number): string {
+  const literal = String.fromCharCode(codeUnit).replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&');
+  return `${ESCAPES}(?:${literal}|u${codeUnit.toString(16).padStart(4, '0')})`;
+}
+
+function literalPattern(text: string): string {
+  let pattern = '';
+  for (let index = 0; index < text.length; index++) pattern += charPattern(text.charCodeAt(index));
+  return pattern;
+}
+
 // Factify key secrets have a recognisable shape (ffy_<env>_<id><random>): scrub any that slip into text.
-const FACTIFY_KEY_PATTERN = /ffy_[A-Za-z]+_[A-Za-z0-9]{8,}/g;
+const FACTIFY_KEY_PATTERN = new RegExp(
+  `${literalPattern('ffy_')}(?:${ESCAPES}(?:[a-z]|${escapedAlnum}))+${charPattern(0x5f)}` +
+    `(?:${ESCAPES}(?:[a-z0-9]|${escapedAlnum})){8,}`,
+  'gi',
+);
 
 // Values seen in this process that must never be printed, such as the RotationToken, which has no shape.
 // Bounded, since a warm Lambda serves many rotations; a few invocations' worth is all that can be in flight.
-const knownSecrets = new Set<string>();
+const knownSecrets = new Map<string, RegExp | undefined>();
 const MAX_KNOWN_SECRETS = 64;
+// Keys and tokens are short. A longer value (a whole secret string, up to 64 KB) is matched only verbatim:
+// a pattern per character would cost every log line dearly, and the keys inside it are matched on their own.
+const MAX_PATTERN_SECRET = 1_024;
 
 function registerForRedaction(value: string): void {
   // Very short values would redact ordinary words; real keys and tokens are far longer.
   if (value.length < 8) return;
+  const pattern =
+    knownSecrets.get(value) ??
+    (value.length <= MAX_PATTERN_SECRET ? new RegExp(literalPattern(value), 'gi') : undefined);
   knownSecrets.delete(value);
-  knownSecrets.add(value);
+  knownSecrets.set(value, pattern);
   if (knownSecrets.size > MAX_KNOWN_SECRETS) {
-    const oldest = knownSecrets.values().next().value;
+    const oldest = knownSecrets.keys().next().value;
     if (oldest !== undefined) knownSecrets.delete(oldest);
   }
 }
 
-/** Removes every known secret and anything shaped like a Factify key from a text about to be printed. */
+/**
+ * Removes every known secret and anything shaped like a Factify key from a text about to be printed, also
+ * when the text echoes them case-changed or JSON-escaped.
+ */
 export function redact(text: string): string {
   let out = text.replace(FACTIFY_KEY_PATTERN, REDACTED);
-  for (const secret of knownSecrets) {
-    if (out.includes(secret)) out = out.split(secret).join(REDACTED);
+  for (const [secret, pattern] of knownSecrets) {
+    out = pattern ? out.replace(pattern, REDACTED) : out.split(secret).join(REDACTED);
   }
   return out;
 }

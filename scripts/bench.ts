@@ -14,13 +14,16 @@ import { type BundleSize, type LoadTimes, measureBundleSize, measureLoadTime } f
 import { measureRotation, type RotationFigures } from './bench/rotation.js';
 import { measureScale, type ScaleFigures } from './bench/scale.js';
 
-/** The budgets of issue #4, documented in the README's Performance section. */
+/**
+ * The budgets of issue #4, documented in the README's Performance section. Issue #10 added one Factify
+ * call: finishSecret lists keys to prove which key the replaced version holds before revoking it.
+ */
 export const BUDGETS = {
   loadRatio: 2.3,
   loadRatioTarget: 2.0,
   peakRssMb: 100,
   secretsManagerCalls: 16,
-  factifyCalls: 6,
+  factifyCalls: 7,
   scaleRatio: 1.25,
 } as const;
 

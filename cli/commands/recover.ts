@@ -1,10 +1,14 @@
+import { RotationStateError } from '../../lambda/errors.js';
+import { versionWithStage } from '../../lambda/guard.js';
 import {
   ABANDONED_REASON,
   ensureRevoked,
   ORPHAN_REASON,
   ROTATED_REASON,
 } from '../../lambda/key-management.js';
-import { AWSCURRENT, AWSPENDING } from '../../lambda/ports.js';
+import { type HeldVersion, identifyKey, protectedKeyIds, proveHeld } from '../../lambda/ownership.js';
+import { AWSCURRENT, AWSPENDING, type Credential } from '../../lambda/ports.js';
+import { parseKeySecret } from '../../lambda/secret-value.js';
 import { confirm } from '../confirm.js';
 import type { CliContext } from '../context.js';
 import { CliError } from '../errors.js';
@@ -18,6 +22,8 @@ interface Revocation {
   readonly keyId: string;
   readonly reason: string;
   readonly why: string;
+  /** The AWSPREVIOUS version whose key this is, for the replaced key: its value must still prove it. */
+  readonly replacedVersionId?: string;
 }
 
 /**
@@ -77,13 +83,28 @@ export async function recover(
     }
   }
 
+  // The plan was made before the prompt, and a rotation may have moved on since (a finishSecret that was
+  // still running, say): every change is made only if the secret is still as planned. --force does not
+  // lift this.
+  const planned = stagesOf(report.versions);
+  const stillAsPlanned = async (change: string, revocation?: Revocation): Promise<boolean> => {
+    const problem = await recheck(ctx, secret.arn, planned, manager, revocation);
+    if (problem === undefined) return true;
+    ctx.print(`Stopped before ${change}: ${problem}`);
+    ctx.print('Nothing more was changed. Run status, then recover again for a new plan.');
+    return false;
+  };
   // Label first: it unblocks rotations, and a key whose revoke then fails is an orphan the next rotation
   // (or another recover) revokes. The other order could leave a pending version holding a dead key.
   if (stray) {
+    if (!(await stillAsPlanned(`removing AWSPENDING from version ${stray.versionId}`))) return EXIT.FAILED;
     await ctx.store.updateStage(secret.arn, AWSPENDING, { removeFromVersionId: stray.versionId });
     ctx.print(`Removed AWSPENDING from version ${stray.versionId}.`);
+    planned.set(stray.versionId, stagesWithout(planned.get(stray.versionId), AWSPENDING));
   }
-  for (const { keyId, reason } of revocations) {
+  for (const revocation of revocations) {
+    const { keyId, reason } = revocation;
+    if (!(await stillAsPlanned(`revoking ${keyId}`, revocation))) return EXIT.FAILED;
     const outcome = await ensureRevoked(ctx.factify, manager, keyId, reason, { checkFirst: true });
     ctx.print(outcome === 'revoked' ? `Revoked ${keyId}.` : `${keyId} was already revoked.`);
   }
@@ -134,7 +155,94 @@ function planRevocations(
       keyId: replaced.keyId,
       reason: ROTATED_REASON,
       why: `the replaced key in AWSPREVIOUS (version ${replaced.versionId}), left active by finishSecret`,
+      ...(replaced.versionId === undefined ? {} : { replacedVersionId: replaced.versionId }),
     });
   }
   return { revocations, notes };
+}
+
+type Stages = Map<string, string>;
+
+function stagesOf(versions: readonly { versionId: string; stages: readonly string[] }[]): Stages {
+  return new Map(versions.map((version) => [version.versionId, [...version.stages].sort().join(',')]));
+}
+
+function stagesWithout(stages: string | undefined, stage: string): string {
+  return (stages ?? '')
+    .split(',')
+    .filter((name) => name !== '' && name !== stage)
+    .join(',');
+}
+
+/**
+ * Reads the secret again just before a change. Undefined when the change may go ahead; otherwise why not:
+ * the labels moved since the plan, or the key to revoke is one AWSCURRENT or AWSPENDING holds now (by the
+ * function's ownership rule), or the replaced key's value no longer proves it holds it.
+ */
+async function recheck(
+  ctx: CliContext,
+  arn: string,
+  planned: Stages,
+  manager: Credential,
+  revocation: Revocation | undefined,
+): Promise<string | undefined> {
+  const now = await ctx.store.describe(arn);
+  const actual = stagesOf(
+    Object.entries(now.versions)
+      .filter(([, stages]) => stages.length > 0)
+      .map(([versionId, stages]) => ({ versionId, stages })),
+  );
+  const plannedLabelled = [...planned].filter(([, stages]) => stages !== '');
+  const changed =
+    plannedLabelled.length !== actual.size ||
+    plannedLabelled.some(([versionId, stages]) => actual.get(versionId) !== stages);
+  if (changed) {
+    return 'the secret changed since the plan was made (its staging labels moved: a rotation may have finished or started)';
+  }
+  if (revocation === undefined) return undefined;
+
+  const read = async (selector: { stage?: string; versionId?: string }) => {
+    const raw = await ctx.store.getValue(arn, selector);
+    return raw === undefined ? undefined : parseKeySecret(raw, `A version of secret ${arn}`);
+  };
+  const versions: HeldVersion[] = [];
+  for (const stage of [AWSCURRENT, AWSPENDING]) {
+    const versionId = versionWithStage(now, stage);
+    const value = versionId === undefined ? undefined : await read({ versionId });
+    if (versionId !== undefined && value !== undefined) versions.push({ versionId, value });
+  }
+  const replacedValue =
+    revocation.replacedVersionId === undefined
+      ? undefined
+      : await read({ versionId: revocation.replacedVersionId });
+  const replaced =
+    revocation.replacedVersionId === undefined || replacedValue === undefined
+      ? undefined
+      : { versionId: revocation.replacedVersionId, value: replacedValue };
+  const keys = await ctx.factify.listKeys(manager, { includeRevoked: true });
+  const all = [...versions, ...(replaced ? [replaced] : [])];
+  const protectedIds = protectedKeyIds(keys, arn, {
+    live: versions.map((version) => identifyKey(keys, version, arn, all)),
+    ...(ctx.adminSecretId === undefined ? {} : { adminKey: manager.key }),
+  });
+  if (protectedIds.has(revocation.keyId)) {
+    return `${revocation.keyId} is (or may be) the key that AWSCURRENT or AWSPENDING holds now, or the admin key`;
+  }
+  if (revocation.replacedVersionId !== undefined) {
+    const identification = replaced && identifyKey(keys, replaced, arn, all);
+    if (replaced === undefined || !identification?.resolved || identification.key.id !== revocation.keyId) {
+      return `version ${revocation.replacedVersionId} no longer provably holds ${revocation.keyId}`;
+    }
+    try {
+      await proveHeld(
+        ctx.factify,
+        { identification, value: replaced.value },
+        `version ${replaced.versionId}`,
+      );
+    } catch (error) {
+      if (error instanceof RotationStateError) return error.message;
+      throw error;
+    }
+  }
+  return undefined;
 }

@@ -10,6 +10,7 @@ import {
   FactifyPermissionError,
   FactifyRateLimitError,
   FactifyRequestError,
+  FactifyResponseTooLargeError,
   FactifyUnavailableError,
 } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -57,6 +58,11 @@ const MAX_TRANSIENT_ATTEMPTS = 4;
 const MAX_RATE_LIMITED_ATTEMPTS = 30;
 const BACKOFF_BASE_MS = 200;
 const BACKOFF_CAP_MS = 5_000;
+/**
+ * The largest answer read. A listing of a few thousand keys is well under it; the function has 256 MB, and
+ * an 80 MB answer read whole took the process to 600 MB.
+ */
+const MAX_RESPONSE_BYTES = 1024 * 1024;
 
 let sharedAgent: Agent | undefined;
 
@@ -111,6 +117,8 @@ export class FactifyHttp {
       try {
         response = await this.#once(op, auth, body, query, Math.min(REQUEST_TIMEOUT_MS, budget));
       } catch (error) {
+        // A too-large answer is not transient: the same request gets the same answer.
+        if (error instanceof FactifyResponseTooLargeError) throw error;
         const sent = !NOT_SENT_CODES.has(errorCode(error));
         const reason = `${errorCode(error) || 'network error'}`;
         if (sent && !op.idempotent) {
@@ -209,7 +217,11 @@ export class FactifyHttp {
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
     });
-    return { status: response.statusCode, headers: response.headers, body: await response.body.text() };
+    return {
+      status: response.statusCode,
+      headers: response.headers,
+      body: await readCapped(op, response.statusCode, response.headers, response.body),
+    };
   }
 
   #exponential(attempt: number): number {
@@ -229,6 +241,32 @@ export class FactifyHttp {
     });
     await this.#sleep(delay);
   }
+}
+
+/** The body as text, read as it streams in; past MAX_RESPONSE_BYTES reading stops and the connection drops. */
+async function readCapped(
+  op: Operation,
+  status: number,
+  headers: HttpResponse['headers'],
+  body: Dispatcher.ResponseData['body'],
+): Promise<string> {
+  const tooLarge = () => {
+    body.destroy();
+    return new FactifyResponseTooLargeError(
+      `Factify answered the request to ${op.description} (HTTP ${status}) with more than 1 MB, far more than ` +
+        'any documented answer; reading stopped. Check FACTIFY_API_URL points at the Factify /v1 API.',
+      status,
+    );
+  };
+  if (Number(headers['content-length']) > MAX_RESPONSE_BYTES) throw tooLarge();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_RESPONSE_BYTES) throw tooLarge();
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 function errorCode(error: unknown): string {

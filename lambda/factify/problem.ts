@@ -15,15 +15,24 @@ export interface Problem {
 }
 
 const MAX_DETAIL = 300;
+const MAX_CODE = 100;
 
+/**
+ * Only the documented fields are read, each clipped and redacted: a raw body is never printed, since it
+ * may echo the request (the bearer key) in any form.
+ */
 export function parseProblem(bodyText: string): Problem {
+  if (bodyText.trim() === '') return { detail: 'no response body' };
+  const undocumented = {
+    detail: `a response body in no documented error format (${Buffer.byteLength(bodyText)} bytes)`,
+  };
   let body: unknown;
   try {
     body = JSON.parse(bodyText);
   } catch {
-    return { detail: bodyText.trim() ? clip(bodyText) : 'no response body' };
+    return undocumented;
   }
-  if (typeof body !== 'object' || body === null) return { detail: clip(bodyText) };
+  if (!isRecord(body)) return undocumented;
   const top = body as Record<string, unknown>;
   const nested = isRecord(top.error) ? top.error : undefined;
   const details = Array.isArray(top.details) && isRecord(top.details[0]) ? top.details[0] : undefined;
@@ -35,12 +44,15 @@ export function parseProblem(bodyText: string): Problem {
     top.code,
     top.type !== 'about:blank' ? top.type : undefined,
   );
-  const detail = firstString(top.detail, nested?.message, top.message, top.title) ?? clip(bodyText);
+  const detail = firstString(top.detail, nested?.message, top.message, top.title);
   const param = firstString(nested?.param, details?.param);
   const retryAfter = [top.retry_after, nested?.retry_after].find((value) => typeof value === 'number');
   return {
-    ...(code === undefined ? {} : { code }),
-    detail: clip(param === undefined ? detail : `${detail} (field: ${param})`),
+    ...(code === undefined ? {} : { code: clip(code, MAX_CODE) }),
+    detail:
+      detail === undefined
+        ? undocumented.detail
+        : clip(`${detail}${param === undefined ? '' : ` (field: ${clip(param, MAX_CODE)})`}`, MAX_DETAIL),
     ...(typeof retryAfter === 'number' && retryAfter >= 0 ? { retryAfterSeconds: retryAfter } : {}),
   };
 }
@@ -53,8 +65,12 @@ function firstString(...values: unknown[]): string | undefined {
   return values.find((value): value is string => typeof value === 'string' && value.trim() !== '');
 }
 
-// The detail ends up in error messages: scrub any key Factify echoes back (e.g. "invalid API key ffy_...").
-function clip(text: string): string {
-  const flat = redact(text).replace(/\s+/g, ' ').trim();
-  return flat.length > MAX_DETAIL ? `${flat.slice(0, MAX_DETAIL)}...` : flat;
+// Fields end up in error messages and logs: scrub any key Factify echoes back (e.g. "invalid API key ffy_..."),
+// keep one line of printable text, and bound it. Redacted before clipping, so no cut can split a key.
+function clip(text: string, max: number): string {
+  const flat = redact(text)
+    .replace(/[\p{Cc}\u2028\u2029]+/gu, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return flat.length > max ? `${flat.slice(0, max)}...` : flat;
 }

@@ -1,12 +1,14 @@
+import { randomUUID } from 'node:crypto';
 import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SecretsManagerStore } from '../../lambda/secrets-manager-store.js';
+import { Sensitive } from '../../lambda/sensitive.js';
 import { type SecretsManagerEmulator, startSecretsManagerEmulator } from '../emulators/secrets-manager.js';
 
 const LAMBDA = 'arn:aws:lambda:us-east-1:123456789012:function:factify-key-rotation';
 
-/** The adapter's reads for the operator CLI, against the emulator through the real SDK. */
-describe('SecretsManagerStore, inspecting a secret', () => {
+/** The adapter against the emulator through the real SDK: the operator CLI's reads, and storing a value. */
+describe('SecretsManagerStore', () => {
   let sm: SecretsManagerEmulator;
   let store: SecretsManagerStore;
   beforeEach(async () => {
@@ -64,5 +66,17 @@ describe('SecretsManagerStore, inspecting a secret', () => {
       { versionId: third, stages: ['AWSCURRENT'], createdDate: expect.any(Date) },
     ]);
     expect(versions.map((version) => version.versionId)).not.toContain(first);
+  });
+
+  it('says so when a concurrent attempt stored another value for the token (ResourceExistsException)', async () => {
+    const { arn } = sm.createSecretDirect('prod/factify', '{}');
+    const token = randomUUID();
+
+    const first = await store.putPendingValue(arn, token, new Sensitive('{"n":1}'));
+    const again = await store.putPendingValue(arn, token, new Sensitive('{"n":1}'));
+    const other = await store.putPendingValue(arn, token, new Sensitive('{"n":2}'));
+
+    expect([first, again, other]).toEqual(['stored', 'stored', 'another-value']);
+    expect((await store.getValue(arn, { versionId: token }))?.reveal()).toBe('{"n":1}');
   });
 });

@@ -27,6 +27,9 @@ describe('the command line', () => {
 
   it.each([
     [['stats', 'x'], 'Unknown command "stats"'],
+    [['constructor', 'x'], 'Unknown command "constructor"'],
+    [['__proto__', 'x'], 'Unknown command "__proto__"'],
+    [['toString', 'x', '--json'], 'Unknown command "toString"'],
     [['status'], 'status needs a secret'],
     [['rotate', 'x', 'y'], 'Unexpected argument "y"'],
     [['status', 'x', '--function', 'f'], 'status takes secrets or --function, not both'],

@@ -74,7 +74,8 @@ export function withGracePeriod(harness: CliHarness): void {
 /** A rotation that fails in createSecret (the organization is at Factify's 5-key limit): AWSPENDING stays, without a value. */
 export async function failRotationInCreateSecret(harness: CliHarness): Promise<string> {
   const { environment, seeded } = harness;
-  for (const n of [1, 2, 3]) environment.factify.seedKey(seeded.orgId, { name: `app-${n}` });
+  for (const n of [1, 2, 3])
+    environment.factify.seedKey(seeded.orgId, { name: `app-${n}`, createdAt: AN_HOUR_AGO() });
   const versionId = await rotateSecret(environment, seeded.arn);
   expect(await environment.secretsManager.waitForRotation(seeded.arn, 30_000)).toMatchObject({
     status: 'failed',

@@ -1,4 +1,4 @@
-import { CancelRotateSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { CancelRotateSecretCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { describe, expect, it } from 'vitest';
 import { retryUntilRotated } from '../support/rotation-environment.js';
 import { expectRotated, keyWorks, rotateSecret } from '../support/seeded-secret.js';
@@ -98,6 +98,30 @@ describe('factify-rotation recover', () => {
       .keys(seeded.orgId, { includeRevoked: true })
       .find((key) => key.id === seeded.initialKey.id);
     expect(replaced?.revoked_comment).toBe('rotated');
+  });
+
+  it('does not revoke the key a change by hand replaced: only a rotation replaces keys it may revoke', async () => {
+    const { environment, seeded } = harness;
+    const versionId = await rotateSecret(environment, seeded.arn);
+    await retryUntilRotated(environment, seeded.arn, 0);
+    const rotated = pendingKeyId(versionId);
+    // Someone puts another key in by hand (put-secret-value): the rotation's key moves to AWSPREVIOUS.
+    const handPut = environment.factify.seedKey(seeded.orgId, {
+      name: 'Production (by hand)',
+      createdAt: new Date(Date.now() - 40 * 60_000),
+    });
+    await environment.secretsManager.client().send(
+      new PutSecretValueCommand({
+        SecretId: seeded.arn,
+        SecretString: JSON.stringify({ apiKey: handPut.key, apiKeyId: handPut.id, team: 'payments' }),
+      }),
+    );
+
+    const { stdout } = await harness.run(['recover', 'prod/factify', '--yes']);
+
+    expect(stdout).not.toContain(`revoke ${rotated}`);
+    expect(environment.factify.deleteCalls(rotated)).toBe(0);
+    expect(await keyWorks(environment, handPut.key)).toBe(true);
   });
 
   it('refuses without --yes when it cannot ask (stdin is not a terminal), and changes nothing', async () => {

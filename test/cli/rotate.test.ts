@@ -1,7 +1,7 @@
 import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { describe, expect, it } from 'vitest';
 import { expectRotated } from '../support/seeded-secret.js';
-import { failRotationInCreateSecret, useCliHarness } from './harness.js';
+import { AN_HOUR_AGO, failRotationInCreateSecret, useCliHarness } from './harness.js';
 
 describe('factify-rotation rotate', () => {
   const harness = useCliHarness();
@@ -41,7 +41,8 @@ describe('factify-rotation rotate', () => {
 
   it('with --wait, says what it can see of a rotation that does not finish, and how to read the log (exit 1)', async () => {
     const { environment, seeded } = harness;
-    for (const n of [1, 2, 3]) environment.factify.seedKey(seeded.orgId, { name: `app-${n}` });
+    for (const n of [1, 2, 3])
+      environment.factify.seedKey(seeded.orgId, { name: `app-${n}`, createdAt: AN_HOUR_AGO() });
 
     const { code, stdout } = await harness.run(['rotate', 'prod/factify', '--wait', '--timeout', '3s']);
 
@@ -57,7 +58,8 @@ describe('factify-rotation rotate', () => {
   it('with --wait, reports a rotation abandoned by a value written meanwhile (exit 1)', async () => {
     const { environment, seeded } = harness;
     // Keep the rotation from finishing (key limit), then write a value as a person would.
-    for (const n of [1, 2, 3]) environment.factify.seedKey(seeded.orgId, { name: `app-${n}` });
+    for (const n of [1, 2, 3])
+      environment.factify.seedKey(seeded.orgId, { name: `app-${n}`, createdAt: AN_HOUR_AGO() });
     const running = harness.run(['rotate', 'prod/factify', '--wait']);
     while (harness.versionsWith('AWSPENDING').length === 0) await new Promise((r) => setTimeout(r, 50));
     await environment.secretsManager.waitForRotation(seeded.arn, 30_000);

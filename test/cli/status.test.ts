@@ -35,6 +35,19 @@ describe('factify-rotation status', () => {
     expect(stdout).toMatch(/Verdict +healthy/);
   });
 
+  it('shows a hand-written current key by its apiKeyId when another key shares its prefix', async () => {
+    const { environment, seeded } = harness;
+    // Made in the same seconds as the secret's key: the rotation would stop with KEY_NOT_RESOLVED.
+    environment.factify.seedKey(seeded.orgId, { name: 'made-alongside' });
+
+    const { code, stdout } = await harness.run(['status', 'prod/factify']);
+
+    expect(stdout).toMatch(
+      new RegExp(`${seeded.initialVersionId} +AWSCURRENT .* ${seeded.initialKey.id} +active`),
+    );
+    expect(code).toBe(0);
+  });
+
   it('prints the report as JSON with --json, for scripts', async () => {
     const { seeded } = harness;
 

@@ -106,6 +106,20 @@ describe('a grace period before the replaced key is revoked', () => {
     await expectRotated(environment, seeded, versionId);
   });
 
+  it('revokes a first value written without apiKeyId when its schedule fires', async () => {
+    const handWritten = seedSecret(environment, { name: 'prod/no-key-id', withoutKeyId: true });
+    const versionId = await rotateSecret(environment, handWritten.arn);
+    await retryUntilRotated(environment, handWritten.arn, 0);
+    const [schedule] = environment.scheduler.schedules();
+    expect(JSON.parse(String(schedule?.target.Input))).toMatchObject({ ApiKeyId: handWritten.initialKey.id });
+
+    const ran = await environment.scheduler.runDue(afterGrace());
+
+    expect(ran.map((run) => run.result)).toEqual(['succeeded']);
+    expect(await keyWorks(environment, handWritten.initialKey.key)).toBe(false);
+    await expectRotated(environment, handWritten, versionId);
+  });
+
   it('refuses a revoke event for the current key', async () => {
     const versionId = await rotateSecret(environment, seeded.arn);
     await retryUntilRotated(environment, seeded.arn, 0);
@@ -140,7 +154,10 @@ describe('a grace period before the replaced key is revoked', () => {
 
   it('rotates again while the previous key awaits its revocation, within the 5-key limit', async () => {
     // A second application's key: with the secret's three (in grace, current, new) the organization is full.
-    environment.factify.seedKey(seeded.orgId, { name: 'app-2' });
+    environment.factify.seedKey(seeded.orgId, {
+      name: 'app-2',
+      createdAt: new Date(Date.now() - 3_600_000),
+    });
     await rotateSecret(environment, seeded.arn);
     await retryUntilRotated(environment, seeded.arn, 0);
     const firstKeyId = JSON.parse(

@@ -90,16 +90,30 @@ describe('a rotation of the built bundle, driven by Secrets Manager', () => {
     await expectRotated(environment, { arn, orgId, initialVersionId, initialKey, otherAppKey }, versionId);
   });
 
-  it('refuses a first value without apiKeyId when its prefix is ambiguous, naming the candidates', async () => {
-    const seeded = seedSecret(environment, { withoutKeyId: true });
+  it.each([
+    ['without apiKeyId', { withoutKeyId: true }],
+    ['even with its apiKeyId', {}],
+  ])(
+    'refuses a hand-written first value %s when its prefix is ambiguous, naming the candidates',
+    async (_case, options) => {
+      const seeded = seedSecret(environment, options);
+      // Another application's key made in the same seconds: Factify shows it with the same prefix.
+      const twin = environment.factify.seedKey(seeded.orgId, { name: 'made-alongside' });
 
-    await rotateSecret(environment, seeded.arn);
-    const outcome = await environment.secretsManager.waitForRotation(seeded.arn, 30_000);
+      await rotateSecret(environment, seeded.arn);
+      const outcome = await environment.secretsManager.waitForRotation(seeded.arn, 30_000);
 
-    expect(outcome).toMatchObject({ status: 'failed', failedStep: 'createSecret' });
-    expect(outcome.errorMessage).toMatch(/no apiKeyId and 2 listed keys match its prefix.*Add "apiKeyId"/);
-    expect(environment.factify.requests.filter((request) => request.method !== 'GET')).toEqual([]);
-  });
+      expect(outcome).toMatchObject({ status: 'failed', failedStep: 'createSecret' });
+      expect(outcome.errorMessage).toContain(
+        `2 keys of the organization show a prefix that starts its apiKey`,
+      );
+      expect(outcome.errorMessage).toContain(`${seeded.initialKey.id}, ${twin.id}`);
+      expect(outcome.errorMessage).toMatch(
+        /KEY_NOT_RESOLVED|Put in the secret a key whose prefix no other key shares/,
+      );
+      expect(environment.factify.requests.filter((request) => request.method !== 'GET')).toEqual([]);
+    },
+  );
 
   it('passes the configuration test (RotateImmediately=false) without creating a key', async () => {
     const seeded = seedSecret(environment);
@@ -132,7 +146,13 @@ describe('a rotation of the built bundle, driven by Secrets Manager', () => {
 
   it('refuses at the 5-key limit without revoking anything, and the secret keeps working', async () => {
     const seeded = seedSecret(environment);
-    const others = [1, 2, 3].map((n) => environment.factify.seedKey(seeded.orgId, { name: `app-${n}` }).id);
+    const others = [1, 2, 3].map(
+      (n) =>
+        environment.factify.seedKey(seeded.orgId, {
+          name: `app-${n}`,
+          createdAt: new Date(Date.now() - 3_600_000),
+        }).id,
+    );
 
     await rotateSecret(environment, seeded.arn);
     const outcome = await environment.secretsManager.waitForRotation(seeded.arn, 30_000);

@@ -1103,3 +1103,30 @@ describe('close()', () => {
     await expect(sim.close()).resolves.toBeUndefined();
   });
 });
+
+describe('pagination of GET /v1/api-keys (listPageSize)', () => {
+  it('pages with an opaque cursor until the last page, and rejects a cursor it never returned', async () => {
+    await start({ listPageSize: 2 });
+    for (const name of ['a', 'b', 'c', 'd']) sim.seedKey(orgId, { name });
+
+    const first = await call<{ api_keys: ApiKeyJson[]; pagination: { next_page_token?: string } }>(
+      'GET',
+      '/api-keys',
+      { key: admin.key },
+    );
+    const seen = first.body.api_keys.map((key) => key.name);
+    let token = first.body.pagination.next_page_token;
+    while (token !== undefined) {
+      const page = await call<{ api_keys: ApiKeyJson[]; pagination: { next_page_token?: string } }>(
+        'GET',
+        `/api-keys?page_token=${token}`,
+        { key: admin.key },
+      );
+      seen.push(...page.body.api_keys.map((key) => key.name));
+      token = page.body.pagination.next_page_token;
+    }
+
+    expect(seen).toEqual(['admin', 'a', 'b', 'c', 'd']);
+    expect((await listKeys(admin.key, '?page_token=!!')).status).toBe(422);
+  });
+});

@@ -4,7 +4,14 @@ import {
   FactifyPermissionError,
   FactifyRequestError,
 } from '../../lambda/errors.js';
-import type { CreatedKey, Credential, FactifyKey, FactifyKeys, Organization } from '../../lambda/ports.js';
+import type {
+  CreatedKey,
+  Credential,
+  FactifyKey,
+  FactifyKeys,
+  ListKeysOptions,
+  Organization,
+} from '../../lambda/ports.js';
 import { Sensitive } from '../../lambda/sensitive.js';
 
 const BASE32 = '0123456789abcdefghjkmnpqrstvwxyz';
@@ -35,9 +42,14 @@ export class FakeFactify implements FactifyKeys {
   /** Adds a key, returning its id and secret. */
   addKey(
     orgId: string,
-    options: { name?: string; admin?: boolean; active?: boolean } = {},
+    options: { name?: string; admin?: boolean; active?: boolean; sharePrefixWith?: string } = {},
   ): { id: string; key: string } {
-    const key = `ffy_test_${randomBytes(24).toString('hex')}`;
+    // Keys made within seconds of each other share their listed prefix (factify-api.md §3).
+    const random = randomBytes(24).toString('hex');
+    const key =
+      options.sharePrefixWith === undefined
+        ? `ffy_test_${random}`
+        : `${options.sharePrefixWith.slice(0, 16)}${random}`;
     const id = typeId('key');
     this.#keys.push({
       id,
@@ -82,7 +94,7 @@ export class FakeFactify implements FactifyKeys {
     return { id: caller.orgId, name: 'Acme' };
   }
 
-  async listKeys(auth: Credential, options: { includeRevoked?: boolean } = {}): Promise<FactifyKey[]> {
+  async listKeys(auth: Credential, options: ListKeysOptions = {}): Promise<FactifyKey[]> {
     const caller = this.#authenticate('listKeys', auth, {}, true);
     return this.#keys
       .filter((key) => key.orgId === caller.orgId && (options.includeRevoked || key.revokedAt === null))

@@ -131,19 +131,19 @@ export class FakeSecretStore implements InspectableSecretStore {
     token: string,
     value: Sensitive,
     rotationToken?: Sensitive,
-  ): Promise<void> {
+  ): Promise<'stored' | 'another-value'> {
     this.#record('putPendingValue');
     if (rotationToken) this.rotationTokens.push(rotationToken.reveal());
     const secret = this.#secret(secretId);
     const existing = secret.versions.get(token);
-    if (existing?.value !== undefined && existing.value !== value.reveal()) {
-      throw new Error('ResourceExistsException: a version with this token already has another value');
-    }
+    // ResourceExistsException: versions are immutable.
+    if (existing?.value !== undefined && existing.value !== value.reveal()) return 'another-value';
     for (const version of secret.versions.values()) version.stages.delete('AWSPENDING');
     secret.versions.set(token, {
       stages: new Set([...(existing?.stages ?? []), 'AWSPENDING']),
       value: value.reveal(),
     });
+    return 'stored';
   }
 
   async updateStage(

@@ -83,11 +83,11 @@ describe('the function', () => {
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 365 });
   });
 
-  it('ships the exact bundle that npm run build wrote, with its source map switched on', () => {
+  it('ships the exact bundle that npm run build wrote, with its source map switched on and its licence notices', () => {
     const code = template.findResources('AWS::Lambda::Function')[logicalId(stack, rotation.rotationFunction)]
       ?.Properties.Code as { S3Key: string };
     const staged = join(App.of(stack)?.outdir ?? '', `asset.${code.S3Key.replace(/\.zip$/, '')}`);
-    for (const file of ['index.mjs', 'index.mjs.map']) {
+    for (const file of ['index.mjs', 'index.mjs.map', 'THIRD-PARTY-LICENSES']) {
       expect(readFileSync(join(staged, file)).equals(readFileSync(join(BUNDLE_DIR, file)))).toBe(true);
     }
     template.hasResourceProperties('AWS::Lambda::Function', {
@@ -134,13 +134,26 @@ describe('the function', () => {
     custom.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
   });
 
-  it('may be invoked by Secrets Manager only on behalf of its own account, and by its audit rule', () => {
-    template.resourceCountIs('AWS::Lambda::Permission', 2);
+  it('may be invoked by Secrets Manager only for its own secrets, on behalf of its own account, and by its audit rule', () => {
+    const { template: two } = build({ secretArns: [SECRET_ARN, OTHER_SECRET_ARN] });
+    const permissions = Object.values(
+      two.findResources('AWS::Lambda::Permission', {
+        Properties: { Principal: 'secretsmanager.amazonaws.com' },
+      }),
+    );
+    two.resourceCountIs('AWS::Lambda::Permission', 3);
+    expect(permissions.map((permission) => permission.Properties)).toEqual(
+      [SECRET_ARN, OTHER_SECRET_ARN].map((arn) => ({
+        Action: 'lambda:InvokeFunction',
+        FunctionName: expect.anything(),
+        Principal: 'secretsmanager.amazonaws.com',
+        SourceAccount: ACCOUNT,
+        SourceArn: arn,
+      })),
+    );
     template.hasResourceProperties('AWS::Lambda::Permission', {
-      Action: 'lambda:InvokeFunction',
       FunctionName: functionArn,
-      Principal: 'secretsmanager.amazonaws.com',
-      SourceAccount: ACCOUNT,
+      SourceArn: SECRET_ARN,
     });
     template.hasResourceProperties('AWS::Lambda::Permission', {
       Action: 'lambda:InvokeFunction',
@@ -192,15 +205,19 @@ describe('the rotation schedule', () => {
     );
   });
 
-  it('is created only after the invoke permission and the rotation policy exist', () => {
-    const { stack, rotation, template } = build();
-    const [schedule] = Object.values(template.findResources('AWS::SecretsManager::RotationSchedule'));
-    expect(schedule?.DependsOn).toEqual(
-      expect.arrayContaining([
-        logicalId(stack, rotation.invokePermission),
-        logicalId(stack, rotation.rotationPolicy),
-      ]),
-    );
+  it("is created only after its secret's invoke permission and the rotation policy exist", () => {
+    const { stack, rotation, template } = build({ secretArns: [SECRET_ARN, OTHER_SECRET_ARN] });
+    const schedules = template.findResources('AWS::SecretsManager::RotationSchedule');
+    rotation.rotationSchedules.forEach((schedule, index) => {
+      const permission = rotation.invokePermissions[index];
+      expect(permission?.sourceArn).toBe(schedule.secretId);
+      expect(schedules[logicalId(stack, schedule)]?.DependsOn).toEqual(
+        expect.arrayContaining([
+          logicalId(stack, permission as IConstruct),
+          logicalId(stack, rotation.rotationPolicy),
+        ]),
+      );
+    });
   });
 
   it('keeps each schedule when the list of secrets is reordered', () => {

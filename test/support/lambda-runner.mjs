@@ -1,8 +1,10 @@
 // A minimal stand-in for the Lambda Node.js runtime: one cold invocation of the built bundle in this
 // process. It gives the handler a context with a deadline and reports the outcome to the parent over IPC,
-// printing a failure the way the Lambda runtime does, so that tests see every line Lambda would log. The
-// report carries the process's peak RSS (KiB) for the benchmark and the Node.js version it ran on.
+// printing a failure the way the Lambda runtime does (every enumerable field of the thrown error), so that
+// tests see every line Lambda would log. The report carries the process's peak RSS (KiB) for the benchmark
+// and the Node.js version it ran on.
 import { pathToFileURL } from 'node:url';
+import { runtimeErrorLog } from './runtime-error-log.mjs';
 
 const { bundle, event, timeoutMs, functionArn, requestId } = JSON.parse(
   process.env.LAMBDA_RUNNER_INVOCATION ?? '{}',
@@ -39,9 +41,8 @@ try {
     errorType: error?.name ?? 'Error',
     errorMessage: error?.message ?? String(error),
     code: error?.code,
+    fields: typeof error === 'object' && error !== null ? Object.keys(error) : [],
   };
-  process.stderr.write(
-    `${JSON.stringify({ ...report, stackTrace: String(error?.stack ?? '').split('\n') })}\n`,
-  );
+  process.stderr.write(`${runtimeErrorLog(error)}\n`);
   process.send({ ok: false, error: report, maxRssKb: maxRssKb(), nodeVersion }, () => process.exit(1));
 }

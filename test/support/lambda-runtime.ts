@@ -11,7 +11,13 @@ const RUNNER = fileURLToPath(new URL('./lambda-runner.mjs', import.meta.url));
 export interface Invocation {
   readonly ok: boolean;
   readonly result?: unknown;
-  readonly error?: { errorType: string; errorMessage: string; code?: string };
+  readonly error?: {
+    errorType: string;
+    errorMessage: string;
+    code?: string;
+    /** The thrown error's own enumerable properties: what the Lambda runtime logs besides. */
+    fields: string[];
+  };
   readonly timedOut?: boolean;
   /** The process died before it could report (killed mid-invocation). */
   readonly killed?: boolean;

@@ -24,8 +24,9 @@ export function seedSecret(
 ): SeededSecret & { adminSecretArn?: string } {
   const { factify, secretsManager } = environment;
   const orgId = factify.createOrganization('Acme').id;
+  // Made by people minutes apart, so each shows its own prefix: a hand-written value is identified by it.
   const initialKey = factify.seedKey(orgId, { name: 'Production', admin: !options.admin });
-  const otherAppKey = factify.seedKey(orgId, { name: 'billing-service' });
+  const otherAppKey = factify.seedKey(orgId, { name: 'billing-service', createdAt: minutesAgo(10) });
   const value = options.withoutKeyId
     ? { apiKey: initialKey.key, team: 'payments' }
     : { apiKey: initialKey.key, apiKeyId: initialKey.id, team: 'payments' };
@@ -37,7 +38,7 @@ export function seedSecret(
     },
   );
   if (!options.admin) return { arn, orgId, initialVersionId: versionId, initialKey, otherAppKey };
-  const adminKey = factify.seedKey(orgId, { name: 'rotation-admin' });
+  const adminKey = factify.seedKey(orgId, { name: 'rotation-admin', createdAt: minutesAgo(20) });
   const admin = secretsManager.createSecretDirect('factify-admin', JSON.stringify({ apiKey: adminKey.key }));
   return {
     arn,
@@ -121,4 +122,8 @@ export async function revokeInDashboard(
   });
   await response.body.dump();
   expect(response.statusCode).toBe(204);
+}
+
+function minutesAgo(minutes: number): Date {
+  return new Date(Date.now() - minutes * 60_000);
 }

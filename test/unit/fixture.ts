@@ -53,6 +53,8 @@ export interface Rotation {
   arn: string;
   currentVersionId: string;
   currentKey: { id: string; key: string };
+  /** The admin key, with `admin`. */
+  adminKey?: { id: string; key: string };
   token: string;
   sleeps: number[];
   run(step: Step, token?: string): Promise<unknown>;
@@ -87,8 +89,9 @@ export function startRotation(
   };
   const { arn, versionId } = store.addSecret('prod/factify', value);
   const known = [currentKey.key, ROTATION_TOKEN];
+  let admin: { id: string; key: string } | undefined;
   if (options.admin) {
-    const admin = factify.addKey(orgId, { name: 'rotation-admin' });
+    admin = factify.addKey(orgId, { name: 'rotation-admin' });
     const { arn: adminArn } = store.addSecret('factify-admin', { apiKey: admin.key });
     known.push(admin.key);
     vi.stubEnv('FACTIFY_ADMIN_SECRET_ID', adminArn);
@@ -129,6 +132,7 @@ export function startRotation(
     arn,
     currentVersionId: versionId,
     currentKey,
+    ...(admin === undefined ? {} : { adminKey: admin }),
     token,
     sleeps,
     run,

@@ -1,11 +1,19 @@
+import { inspect } from 'node:util';
 import { describe, expect, it, vi } from 'vitest';
-import { ConfigurationError, InvalidEventError, RotationStateError } from '../../lambda/errors.js';
+import {
+  ConfigurationError,
+  InvalidEventError,
+  KeyLimitError,
+  RotationStateError,
+} from '../../lambda/errors.js';
+import { checkRotationState } from '../../lambda/guard.js';
 import { createHandler } from '../../lambda/handler.js';
 import { FakeFactify } from '../fakes/factify-keys.js';
 import { FakeScheduler } from '../fakes/scheduler.js';
 import { FakeSecretStore } from '../fakes/secret-store.js';
 import { expectNoSecrets } from '../support/no-secrets.js';
-import { captureLogs, startRotation } from './fixture.js';
+import { runtimeErrorLog } from '../support/runtime-error-log.mjs';
+import { captureLogs, ROTATION_TOKEN, startRotation } from './fixture.js';
 
 function bareHandler() {
   // The real clock, for the handler and the fake Factify alike.
@@ -25,7 +33,7 @@ function bareHandler() {
 describe('handler', () => {
   const logs = captureLogs();
 
-  it.each([
+  it.each<[string, unknown]>([
     ['null', null],
     ['a string', 'createSecret'],
     ['an array', []],
@@ -42,6 +50,32 @@ describe('handler', () => {
       'a non-string RotationToken',
       { Step: 'createSecret', SecretId: 'arn', ClientRequestToken: 'a'.repeat(36), RotationToken: 5 },
     ],
+    ['a SecretId of 2,049 characters', { SecretId: 'a'.repeat(2_049) }],
+    [
+      'a 2 MB SecretId in a rotation step',
+      { Step: 'createSecret', SecretId: 'a'.repeat(2_000_000), ClientRequestToken: 'a'.repeat(36) },
+    ],
+    [
+      'a 1 MB RotationToken',
+      {
+        Step: 'createSecret',
+        SecretId: 'arn',
+        ClientRequestToken: 'a'.repeat(36),
+        RotationToken: 'r'.repeat(1_000_000),
+      },
+    ],
+    ...['__proto__', 'constructor', 'toString', 'x'.repeat(65)].map(
+      (versionId) =>
+        [
+          `a scheduled revocation of version ${versionId.slice(0, 12)}`,
+          {
+            Action: 'revokeReplacedKey',
+            SecretId: 'arn',
+            VersionId: versionId,
+            ApiKeyId: 'key_01h2xcejqtf2nbrexx3vqjhp41',
+          },
+        ] as [string, unknown],
+    ),
   ])('rejects %s with the accepted shapes before any call', async (_name, event) => {
     const { store, factify, handler } = bareHandler();
 
@@ -51,7 +85,25 @@ describe('handler', () => {
     await expect(failure).rejects.toThrow(/Accepted shapes: .*"Step".*\{"SecretId"/);
     expect(store.calls).toEqual([]);
     expect(factify.calls).toEqual([]);
+    // No huge value is copied into the error or the log.
+    const message = await failure.then(
+      () => '',
+      (error: Error) => error.message,
+    );
+    expect(message.length).toBeLessThan(1_000);
+    expect(logs.text().length).toBeLessThan(2_000);
   });
+
+  it.each(['__proto__', 'constructor', 'hasOwnProperty'])(
+    'answers a lookup of version %s with a typed error, not a TypeError',
+    async (versionId) => {
+      const rotation = startRotation();
+
+      await expect(checkRotationState(rotation.store, rotation.arn, versionId)).rejects.toBeInstanceOf(
+        RotationStateError,
+      );
+    },
+  );
 
   it('starts a rotation through Secrets Manager for {"SecretId": ...} and returns the new version id', async () => {
     const { store, handler } = bareHandler();
@@ -140,5 +192,73 @@ describe('handler', () => {
       error: { code: 'FACTIFY_FORBIDDEN' },
     });
     expectNoSecrets(logs.text(), rotation.secrets());
+  });
+
+  describe('a thrown error carries nothing but its name, code and scrubbed message', () => {
+    // An AWS SDK error as the SDK builds it from a response body that echoes the request: the body's fields
+    // become enumerable properties, next to $metadata; the original error is its cause.
+    function sdkError(echo: string): Error {
+      const error = new Error(`Request rejected: ${echo}`, { cause: new Error(`inner ${echo}`) });
+      return Object.assign(error, {
+        name: 'ResourceExistsException',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 400, requestId: 'r-1', attempts: 1 },
+        Message: `You can't modify an existing version: ${echo}`,
+        SecretString: echo,
+        $response: { body: `{"SecretString":"${echo}"}` },
+      });
+    }
+
+    const forms: [string, (value: string) => string][] = [
+      ['verbatim', (value) => value],
+      ['JSON-escaped', (value) => value.replaceAll('_', '\\u005f').replaceAll('-', '\\u002d')],
+      ['upper-cased', (value) => value.toUpperCase()],
+    ];
+
+    it.each([
+      ...forms.map(([how, form]) => [`the RotationToken ${how}`, () => form(ROTATION_TOKEN)] as const),
+      ...forms.map(([how, form]) => [`the new key ${how}`, (key: string) => form(key)] as const),
+    ])('when Secrets Manager echoes %s in an error', async (_case, echo) => {
+      const rotation = startRotation();
+      // The request PutSecretValue rejects holds the new key: the error echoes it.
+      rotation.store.putPendingValue = async (_arn, _token, value) => {
+        throw sdkError(echo(JSON.parse(value.reveal()).apiKey as string));
+      };
+
+      const error = (await rotation.run('createSecret').catch((caught: unknown) => caught)) as Error;
+
+      expect(error).toBeInstanceOf(Error);
+      expect(error.name).toBe('ResourceExistsException');
+      expect(Object.keys(error).sort()).toEqual(['code', 'name']);
+      expect(error).toMatchObject({ code: 'UNEXPECTED_ERROR' });
+      expect(error.cause).toBeUndefined();
+      const printed = [runtimeErrorLog(error), inspect(error, { depth: 10, showHidden: true }), logs.text()];
+      expectNoSecrets(printed.join('\n'), rotation.secrets());
+    });
+
+    it('keeps the class, name and code of a rotation error, without its other fields', async () => {
+      const rotation = startRotation();
+      for (let index = 0; index < 4; index++)
+        rotation.factify.addKey(rotation.orgId, { name: `other-${index}` });
+
+      const error = (await rotation.run('createSecret').catch((caught: unknown) => caught)) as Error;
+
+      expect(error).toBeInstanceOf(KeyLimitError);
+      expect(error.name).toBe('KeyLimitError');
+      expect(Object.keys(error).sort()).toEqual(['code', 'name']);
+      expect(error).toMatchObject({ code: 'KEY_LIMIT_REACHED' });
+      expect(error.message).toMatch(/already has 5 active API keys/);
+      expect(runtimeErrorLog(error)).toContain('"errorType":"KeyLimitError"');
+    });
+
+    it('clips a huge message', async () => {
+      const rotation = startRotation();
+      rotation.store.failNext('describe', new Error('x'.repeat(3_000_000)));
+
+      const error = (await rotation.run('createSecret').catch((caught: unknown) => caught)) as Error;
+
+      expect(error.message.length).toBeLessThan(2_100);
+      expect(logs.text().length).toBeLessThan(20_000);
+    });
   });
 });

@@ -121,7 +121,7 @@ describe('the grace period before a replaced key is revoked', () => {
       ApiKeyId: String(current?.apiKeyId),
     });
 
-    await expect(failure).rejects.toThrow(/AWSCURRENT or AWSPENDING key/);
+    await expect(failure).rejects.toThrow(/key of AWSCURRENT or AWSPENDING/);
   });
 
   it('keeps a key in its grace period out of the next rotation’s cleanup, within the 5-key limit', async () => {

@@ -10,6 +10,10 @@ export interface ErrorFault {
   /** Defaults to the status the emulated service gives the type: see each emulator's failNext. */
   status?: number;
   message?: string;
+  /** Further members of the error body, which the SDK copies onto the error as fields. */
+  fields?: Record<string, unknown>;
+  /** The error body also echoes the whole request (member `Request`), as a careless service might. */
+  echoRequest?: boolean;
   times?: number;
 }
 
@@ -110,7 +114,8 @@ export class LoopbackServer<Call> {
       const fault = this.#takeFault(operation);
       if (fault && 'type' in fault) {
         const status = fault.status ?? this.protocol.faultStatus(fault.type);
-        throw new ServiceError(fault.type, fault.message ?? `Injected ${fault.type}`, status);
+        const fields = { ...fault.fields, ...(fault.echoRequest ? { Request: echo(body) } : {}) };
+        throw new ServiceError(fault.type, fault.message ?? `Injected ${fault.type}`, status, fields);
       }
       fault?.onHeld?.();
       if (fault && !(await this.#hang(fault.hangMs))) return;
@@ -154,6 +159,14 @@ export class LoopbackServer<Call> {
         ...headers,
       })
       .end(JSON.stringify(body));
+  }
+}
+
+function echo(body: string): unknown {
+  try {
+    return JSON.parse(body);
+  } catch {
+    return body;
   }
 }
 

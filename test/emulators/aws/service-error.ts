@@ -7,6 +7,8 @@ export class ServiceError extends Error {
     readonly type: string,
     message: string,
     readonly status = 400,
+    /** Further members of the error body, e.g. a service echoing part of the request. */
+    readonly fields: Readonly<Record<string, unknown>> = {},
   ) {
     super(message);
     this.name = type;

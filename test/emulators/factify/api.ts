@@ -82,7 +82,30 @@ export class FactifyApi {
       throw this.#invalid('include_revoked', 'invalid_field_value', 'include_revoked must be true or false.');
     }
     const keys = this.store.keysOf(caller.orgId, includeRevoked === 'true');
-    return { status: 200, json: { api_keys: keys.map((key) => this.store.toJson(key)) } };
+    const size = this.settings.listPageSize;
+    if (size === null) return { status: 200, json: { api_keys: keys.map((key) => this.store.toJson(key)) } };
+    // An opaque cursor, as the pagination guide describes: here, the offset of the next page.
+    const token = query.get('page_token');
+    const decoded = token === null ? '0' : Buffer.from(token, 'base64url').toString();
+    const offset = Number(decoded);
+    if (!/^\d+$/.test(decoded) || offset > keys.length) {
+      throw this.#invalid(
+        'page_token',
+        'invalid_page_token',
+        'page_token is not a cursor this API returned.',
+      );
+    }
+    const next = offset + size;
+    return {
+      status: 200,
+      json: {
+        api_keys: keys.slice(offset, next).map((key) => this.store.toJson(key)),
+        pagination:
+          next < keys.length
+            ? { has_more: true, next_page_token: Buffer.from(String(next)).toString('base64url') }
+            : { has_more: false },
+      },
+    };
   }
 
   #createKey({ caller, body }: OperationRequest): Reply {

@@ -47,6 +47,11 @@ export interface FactifySimulatorOptions {
   retryAfterHeader?: boolean;
   /** Milliseconds since the epoch: drives timestamps, expiry, propagation and rate windows. @default Date.now */
   clock?: () => number;
+  /**
+   * Keys per page of `GET /v1/api-keys`, with the pagination guide's opaque `page_token` and
+   * `pagination.next_page_token` (the /v1 list page documents none). @default null (one page, unpaginated)
+   */
+  listPageSize?: number | null;
 }
 
 export type Settings = Required<Omit<FactifySimulatorOptions, 'rateLimits'>> & {
@@ -72,6 +77,7 @@ export function resolveSettings(options: FactifySimulatorOptions = {}): Settings
     rateLimitScope: options.rateLimitScope ?? 'per-key',
     retryAfterHeader: options.retryAfterHeader ?? false,
     clock: options.clock ?? Date.now,
+    listPageSize: options.listPageSize ?? null,
   };
   assertValid('Invalid Factify simulator options', [
     ...checkStatus('createLimitStatus', settings.createLimitStatus),
@@ -79,6 +85,10 @@ export function resolveSettings(options: FactifySimulatorOptions = {}): Settings
     ...checkPropagation(settings.propagationDelay),
     ...checkRateLimit('rateLimits.read', settings.rateLimits.read),
     ...checkRateLimit('rateLimits.write', settings.rateLimits.write),
+    ...(settings.listPageSize === null ||
+    (Number.isInteger(settings.listPageSize) && settings.listPageSize > 0)
+      ? []
+      : [`listPageSize must be a positive integer, got ${settings.listPageSize}`]),
   ]);
   return settings;
 }

@@ -25,6 +25,11 @@ export interface SeedKeyOptions {
   admin?: boolean;
   /** May lie in the past, to seed an expired key. @default never expires */
   expiresAt?: Date;
+  /**
+   * When the key was made: its id, secret and prefix are drawn for that moment, so keys seeded a minute
+   * apart show different prefixes, as keys made by a person would. @default now
+   */
+  createdAt?: Date;
 }
 
 /** A seeded key with its secret, as `POST /v1/api-keys` would have returned it. */
@@ -120,7 +125,10 @@ class Simulator implements FactifySimulator {
     return { id, name };
   }
 
-  seedKey(orgId: string, { name = 'seeded', admin = true, expiresAt }: SeedKeyOptions = {}): SeededKey {
+  seedKey(
+    orgId: string,
+    { name = 'seeded', admin = true, expiresAt, createdAt }: SeedKeyOptions = {},
+  ): SeededKey {
     this.#organization(orgId);
     if (this.store.atKeyLimit(orgId)) {
       throw new Error(
@@ -132,6 +140,7 @@ class Simulator implements FactifySimulator {
       admin,
       expiresAt: expiresAt?.getTime() ?? null,
       propagation: null,
+      ...(createdAt === undefined ? {} : { createdAt: createdAt.getTime() }),
     });
     return { id: key.id, key: secret, prefix: key.prefix };
   }

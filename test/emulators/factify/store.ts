@@ -50,6 +50,8 @@ export interface NewKey {
   admin: boolean;
   expiresAt: number | null;
   propagation: PropagationDelay | null;
+  /** When it was created, for a seeded key; the clock's now otherwise. */
+  createdAt?: number;
 }
 
 export class Store {
@@ -104,7 +106,7 @@ export class Store {
 
   /** Creates a key; the caller enforces the active-key limit. Returns the secret, which is not kept on the key. */
   issueKey(orgId: string, spec: NewKey): { key: StoredKey; secret: string } {
-    const now = this.settings.clock();
+    const now = spec.createdAt ?? this.settings.clock();
     const secret = newSecret(now);
     const { propagation } = spec;
     const key: StoredKey = {

@@ -39,7 +39,7 @@ export class AwsJsonProtocol implements Protocol<CallRecord> {
   }
 
   encodeError(error: ServiceError) {
-    return { body: { __type: error.type, message: error.message } };
+    return { body: { ...error.fields, __type: error.type, message: error.message } };
   }
 
   /** Authenticates the request (any SigV4 signature will do) and finds its operation. */

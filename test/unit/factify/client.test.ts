@@ -57,6 +57,23 @@ describe('FactifyClient', () => {
   }
 
   describe('getOrganization', () => {
+    it.each([
+      ['a malformed id', { id: 'org_1', name: 'Acme' }],
+      ['a key id', { id: KEY_ID, name: 'Acme' }],
+      ['a 100 KB name', { id: ORG_ID, name: 'n'.repeat(100_000) }],
+    ])('rejects an organization with %s', async (_case, body) => {
+      // Prepare
+      h.factify
+        .intercept({ path: '/v1/organization', method: 'GET' })
+        .reply(200, JSON.stringify(body), { headers: JSON_HEADERS });
+
+      // Act
+      const error = await rejection(client.getOrganization(CREDENTIAL));
+
+      // Assess
+      expect(error).toBeInstanceOf(FactifyUnexpectedResponseError);
+    });
+
     it('reads GET /v1/organization and returns its id and name', async () => {
       // Prepare
       h.factify
@@ -128,6 +145,38 @@ describe('FactifyClient', () => {
   });
 
   describe('listKeys', () => {
+    it.each([
+      ['a malformed id', { id: 'key_1' }],
+      ['a path in the id', { id: 'key_01jd4h5x7k9m2n3p4q5r6s7t8v/../x' }],
+      ['a malformed org_id', { org_id: 'org_../x' }],
+      ['a 100 KB name', { name: 'n'.repeat(100_000) }],
+      ['a revoked_at that is no time', { revoked_at: 'yesterday' }],
+      ['a created_at that is no time', { created_at: 'y'.repeat(100) }],
+      ['a key named __proto__ with a constructor field', { name: '__proto__', constructor: 'x' }],
+    ])('rejects a listed key with %s as FactifyUnexpectedResponseError', async (_case, override) => {
+      // Prepare
+      const item = { ...keyJson(), ...override };
+      h.factify
+        .intercept({ path: LIST_PATH, method: 'GET' })
+        .reply(200, JSON.stringify({ api_keys: [item] }), { headers: JSON_HEADERS });
+
+      // Act
+      const outcome = client.listKeys(CREDENTIAL).then(
+        (keys) => keys,
+        (error: unknown) => error,
+      );
+
+      // Assess
+      const result = await outcome;
+      if ((override as Record<string, unknown>).name === '__proto__') {
+        // A hostile name is data, not a lookup: listed as it is, nothing polluted.
+        expect(result).toMatchObject([{ id: KEY_ID, name: '__proto__' }]);
+        expect(({} as Record<string, unknown>).constructor).toBe(Object);
+      } else {
+        expect(result).toBeInstanceOf(FactifyUnexpectedResponseError);
+      }
+    });
+
     it('reads GET /v1/api-keys without a query and maps each key', async () => {
       // Prepare
       const revoked = keyJson({
@@ -243,7 +292,50 @@ describe('FactifyClient', () => {
       expect(h.requests()).toHaveLength(1);
     });
 
-    it('stops following a cursor that never ends after 20 pages', async () => {
+    it('follows every page of years of history: no page count turns into a failure', async () => {
+      // Prepare: a rotation every 4 hours for three years leaves ~6,600 revoked keys, 66 pages of 100.
+      const PAGES = 66;
+      for (let page = 1; page <= PAGES; page++) {
+        h.factify.intercept({ path: LIST_PATH, method: 'GET' }).reply(
+          200,
+          JSON.stringify({
+            api_keys: [keyJson({ id: page === PAGES ? THIRD_KEY_ID : OTHER_KEY_ID })],
+            pagination: page === PAGES ? {} : { next_page_token: `cursor-${page}` },
+          }),
+        );
+      }
+
+      // Act
+      const keys = await client.listKeys(CREDENTIAL, { includeRevoked: true });
+
+      // Assess
+      expect(keys).toHaveLength(PAGES);
+      expect(keys.at(-1)?.id).toBe(THIRD_KEY_ID);
+      expect(h.requests()).toHaveLength(PAGES);
+    });
+
+    it('stops reading pages once a search found what it looked for', async () => {
+      // Prepare
+      h.factify
+        .intercept({ path: LIST_PATH, method: 'GET' })
+        .reply(200, JSON.stringify({ api_keys: [keyJson()], pagination: { next_page_token: 'p2' } }));
+      h.factify.intercept({ path: LIST_PATH, method: 'GET' }).reply(
+        200,
+        JSON.stringify({
+          api_keys: [keyJson({ id: OTHER_KEY_ID })],
+          pagination: { next_page_token: 'p3' },
+        }),
+      );
+
+      // Act
+      const keys = await client.listKeys(CREDENTIAL, { until: (key) => key.id === OTHER_KEY_ID });
+
+      // Assess
+      expect(keys.map((key) => key.id)).toEqual([KEY_ID, OTHER_KEY_ID]);
+      expect(h.requests()).toHaveLength(2);
+    });
+
+    it('refuses a cursor it has already followed, which would never end', async () => {
       // Prepare
       h.factify
         .intercept({ path: LIST_PATH, method: 'GET' })
@@ -255,8 +347,8 @@ describe('FactifyClient', () => {
 
       // Assess
       expect(error).toBeInstanceOf(FactifyUnexpectedResponseError);
-      expect((error as Error).message).toContain('more than 20 pages');
-      expect(h.requests()).toHaveLength(20);
+      expect((error as Error).message).toContain('a page cursor it had already returned');
+      expect(h.requests()).toHaveLength(2);
     });
 
     it('retries a page that failed with a 5xx and keeps its cursor', async () => {
@@ -393,6 +485,18 @@ describe('FactifyClient', () => {
       ['with a key but no id', JSON.stringify(keyJson({ key: NEW_KEY, id: undefined }))],
       ['with a key but no is_active', JSON.stringify(keyJson({ key: NEW_KEY, is_active: undefined }))],
       ['wrapped as in v1beta', JSON.stringify({ api_key: keyJson(), secret: NEW_KEY })],
+      ['with a malformed id', JSON.stringify(keyJson({ key: NEW_KEY, id: 'key_../../admin' }))],
+      ['with an id of another type', JSON.stringify(keyJson({ key: NEW_KEY, id: ORG_ID }))],
+      ['with an id in capitals', JSON.stringify(keyJson({ key: NEW_KEY, id: KEY_ID.toUpperCase() }))],
+      ['with a malformed org_id', JSON.stringify(keyJson({ key: NEW_KEY, org_id: 'org_1' }))],
+      ['with a 100 KB key', JSON.stringify(keyJson({ key: `ffy_test_${'a'.repeat(100_000)}` }))],
+      ['with a 100 KB name', JSON.stringify(keyJson({ key: NEW_KEY, name: 'n'.repeat(100_000) }))],
+      ['with a 100 KB prefix', JSON.stringify(keyJson({ key: NEW_KEY, prefix: 'p'.repeat(100_000) }))],
+      [
+        'with a created_at that is no time',
+        JSON.stringify(keyJson({ key: NEW_KEY, created_at: 'x'.repeat(60_000) })),
+      ],
+      ['with a numeric created_at', JSON.stringify(keyJson({ key: NEW_KEY, created_at: 5 }))],
     ])(
       'rejects a 201 body %s with FactifyUnexpectedResponseError, without quoting it',
       async (_case, body) => {

@@ -1,6 +1,6 @@
 import { type Interceptable, MockAgent, type MockCallHistoryLog } from 'undici';
 import { vi } from 'vitest';
-import { FactifyHttp } from '../../../lambda/factify/http.js';
+import { FactifyHttp, type Operation } from '../../../lambda/factify/http.js';
 import { Logger } from '../../../lambda/log.js';
 import type { Credential } from '../../../lambda/ports.js';
 import { Sensitive } from '../../../lambda/sensitive.js';
@@ -14,6 +14,36 @@ export const NEW_KEY = 'ffy_test_rzx237b68vhczbfwe91r5z6d6xCI5uVj02pQPPGXOek82Ee
 
 export const KEY_ID = 'key_01jd4h5x7k9m2n3p4q5r6s7t8v';
 export const ORG_ID = 'org_01jd4h5x7k9m2n3p4q5r6s7t8w';
+
+/** The operations the client sends, as FactifyHttp takes them. */
+export const LIST: Operation = {
+  method: 'GET',
+  path: '/api-keys',
+  description: 'list API keys (GET /v1/api-keys)',
+  needsAdmin: true,
+  idempotent: true,
+};
+export const ORGANIZATION: Operation = {
+  method: 'GET',
+  path: '/organization',
+  description: 'read its organization (GET /v1/organization)',
+  needsAdmin: false,
+  idempotent: true,
+};
+export const CREATE: Operation = {
+  method: 'POST',
+  path: '/api-keys',
+  description: 'create an API key (POST /v1/api-keys)',
+  needsAdmin: true,
+  idempotent: false,
+};
+export const REVOKE: Operation = {
+  method: 'DELETE',
+  path: `/api-keys/${KEY_ID}`,
+  description: `revoke API key ${KEY_ID} (DELETE /v1/api-keys/${KEY_ID})`,
+  needsAdmin: true,
+  idempotent: true,
+};
 
 export const CREDENTIAL: Credential = {
   key: new Sensitive(CURRENT_KEY),

@@ -175,7 +175,7 @@ describe('parseProblem', () => {
   });
 
   describe('bodies in no documented format', () => {
-    it('uses plain text as the detail, on one line', () => {
+    it('never prints a body in no documented format, only its size', () => {
       // Prepare
       const body = '<html>\n  <body>502 Bad Gateway</body>\n</html>\n';
 
@@ -183,7 +183,9 @@ describe('parseProblem', () => {
       const problem = parseProblem(body);
 
       // Assess
-      expect(problem).toEqual({ detail: '<html> <body>502 Bad Gateway</body> </html>' });
+      expect(problem).toEqual({
+        detail: `a response body in no documented error format (${body.length} bytes)`,
+      });
     });
 
     it.each(['', '   \n'])('says there was no body for %j', (body) => {
@@ -200,12 +202,14 @@ describe('parseProblem', () => {
       ['JSON null', 'null'],
       ['a JSON array', '[1,2]'],
       ['an object without known fields', '{"status":500}'],
-    ])('shows %s as it is', (_case, body) => {
+    ])('never prints %s, only its size', (_case, body) => {
       // Act
       const problem = parseProblem(body);
 
       // Assess
-      expect(problem).toEqual({ detail: body });
+      expect(problem).toEqual({
+        detail: `a response body in no documented error format (${body.length} bytes)`,
+      });
     });
 
     it('clips a long detail to 300 characters', () => {
@@ -227,14 +231,61 @@ describe('parseProblem', () => {
         'a guide-format message',
         JSON.stringify({ error: { code: 'invalid_api_key', message: CURRENT_KEY } }),
       ],
-      ['a plain-text body', `invalid token: Bearer ${CURRENT_KEY}`],
+      [
+        'a JSON-escaped echo in a problem detail',
+        `{"detail": "Unknown API key ${CURRENT_KEY.replaceAll('_', '\\\\u005f')}"}`,
+      ],
+      ['an upper-cased echo', JSON.stringify({ detail: `Unknown API key ${CURRENT_KEY.toUpperCase()}` })],
+      [
+        'the field name of a guide-format error',
+        JSON.stringify({ error: { message: 'bad', param: CURRENT_KEY } }),
+      ],
     ])('never returns a key that Factify echoed in %s', (_case, body) => {
       // Act
       const problem = parseProblem(body);
 
       // Assess
-      expectNoSecrets(problem.detail, [CURRENT_KEY]);
+      expectNoSecrets(JSON.stringify(problem), [CURRENT_KEY]);
       expect(problem.detail).toContain('[redacted]');
+    });
+
+    it.each([
+      ['a plain-text body', `invalid token: Bearer ${CURRENT_KEY}`],
+      [
+        'a JSON body with no known field',
+        JSON.stringify({ echo: { authorization: `Bearer ${CURRENT_KEY}` } }),
+      ],
+    ])('never prints %s, so cannot print a key in it', (_case, body) => {
+      // Act
+      const problem = parseProblem(body);
+
+      // Assess
+      expectNoSecrets(JSON.stringify(problem), [CURRENT_KEY]);
+      expect(problem.detail).toMatch(/^a response body in no documented error format \(\d+ bytes\)$/);
+    });
+
+    it.each([
+      ['a ConnectRPC code', { code: `invalid_api_key:${CURRENT_KEY}`, message: 'no' }],
+      ['a ConnectRPC reason', { code: 'unauthenticated', message: 'no', details: [{ reason: CURRENT_KEY }] }],
+      ['a guide-format code', { error: { code: CURRENT_KEY.toUpperCase(), message: 'no' } }],
+      ['a problem type', { type: `https://x/${CURRENT_KEY.replaceAll('_', '\\u005f')}`, detail: 'no' }],
+    ])('redacts a key echoed in %s, and clips it', (_case, body) => {
+      // Act
+      const problem = parseProblem(JSON.stringify(body));
+
+      // Assess
+      expectNoSecrets(JSON.stringify(problem), [CURRENT_KEY]);
+      expect(problem.code).toContain('[redacted]');
+    });
+
+    it('clips a huge code and removes its control characters', () => {
+      // Act
+      const problem = parseProblem(
+        JSON.stringify({ code: `\u001b[31m${'x'.repeat(10_000)}`, message: 'no' }),
+      );
+
+      // Assess
+      expect(problem.code).toBe(`[31m${'x'.repeat(96)}...`);
     });
   });
 });

@@ -2,11 +2,14 @@ import { describe, expect, it } from 'vitest';
 import {
   FactifyOutcomeUnknownError,
   FactifyPermissionError,
+  FactifyUnavailableError,
   KeyLimitError,
   KeyResolutionError,
   MalformedSecretValueError,
+  OrganizationMismatchError,
   RotationStateError,
 } from '../../../lambda/errors.js';
+import { STEPS } from '../../../lambda/event.js';
 import { keyNameFor } from '../../../lambda/key-naming.js';
 import { expectNoSecrets } from '../../support/no-secrets.js';
 import { captureLogs, pendingKey, ROTATION_TOKEN, startRotation } from '../fixture.js';
@@ -36,14 +39,15 @@ describe('createSecret', () => {
     expect(rotation.factify.key(rotation.currentKey.id)?.isActive).toBe(true);
   });
 
-  it('does nothing when the pending version already holds a key', async () => {
+  it('creates and revokes nothing when the pending version already holds a key', async () => {
     const rotation = startRotation();
     await rotation.run('createSecret');
     const before = rotation.factify.calls.length;
 
     await rotation.run('createSecret');
 
-    expect(rotation.factify.calls.length).toBe(before);
+    const writes = rotation.factify.calls.slice(before).filter((call) => call.method !== 'listKeys');
+    expect(writes).toEqual([]);
     expect(rotation.factify.activeKeys(rotation.orgId)).toHaveLength(2);
   });
 
@@ -111,7 +115,9 @@ describe('createSecret', () => {
     // With an admin key, since an unknown key could not even list keys in self-rotation.
     const rotation = startRotation({ admin: true, value: () => ({ apiKey: `ffy_test_${'z'.repeat(60)}` }) });
 
-    await expect(rotation.run('createSecret')).rejects.toThrow(/no listed keys match its prefix.*apiKeyId/);
+    await expect(rotation.run('createSecret')).rejects.toThrow(
+      /no key of the organization \(active or revoked\) shows a prefix that starts its apiKey.*"apiKeyId"/,
+    );
     expect(rotation.factify.calls.filter((call) => call.method === 'createKey')).toHaveLength(0);
   });
 
@@ -167,15 +173,14 @@ describe('createSecret', () => {
 
   it('finishes revoking the previously replaced key when an earlier finishSecret never could', async () => {
     const rotation = startRotation();
-    const stranded = rotation.factify.addKey(rotation.orgId, { name: 'Production (old)' });
-    rotation.store.setVersion(rotation.arn, 'previous-version-0000000000000000000', ['AWSPREVIOUS'], {
-      apiKey: stranded.key,
-      apiKeyId: stranded.id,
-    });
+    rotation.factify.failNext('revokeKey', new FactifyUnavailableError('Factify is down'));
+    for (const step of STEPS.slice(0, 3)) await rotation.run(step);
+    await expect(rotation.run('finishSecret')).rejects.toBeInstanceOf(FactifyUnavailableError);
+    expect(rotation.factify.key(rotation.currentKey.id)?.isActive).toBe(true);
 
-    await rotation.run('createSecret');
+    await rotation.run('createSecret', rotation.store.addPendingPlaceholder(rotation.arn));
 
-    expect(rotation.factify.key(stranded.id)?.revokedComment).toBe('rotated');
+    expect(rotation.factify.key(rotation.currentKey.id)?.revokedComment).toBe('rotated');
   });
 
   it('refuses a token too long to fit in a key name before calling Factify', async () => {
@@ -192,5 +197,100 @@ describe('createSecret', () => {
     await rotation.rotate();
 
     expectNoSecrets(logs.text(), rotation.secrets());
+  });
+
+  describe('refuses, before the key is created, a value a new version could not hold', () => {
+    const deep = (levels: number) => `${'['.repeat(levels)}${']'.repeat(levels)}`;
+    const writes = (rotation: ReturnType<typeof startRotation>) =>
+      rotation.factify.calls.filter((call) => call.method === 'createKey' || call.method === 'revokeKey');
+
+    it.each([
+      [
+        'a carried field nested 10,000 levels deep',
+        (key: string, id: string) => `{"apiKey":"${key}","apiKeyId":"${id}","deep":${deep(10_000)}}`,
+        /nested/,
+      ],
+      [
+        'a carried field nested 65 levels deep',
+        (key: string, id: string) => `{"apiKey":"${key}","apiKeyId":"${id}","deep":${deep(65)}}`,
+        /nested/,
+      ],
+      [
+        'carried fields of 70 KB',
+        (key: string, id: string) => JSON.stringify({ apiKey: key, apiKeyId: id, notes: 'n'.repeat(70_000) }),
+        /64 KB/,
+      ],
+      [
+        'carried fields that fit alone but not with a new key',
+        (key: string, id: string) => JSON.stringify({ apiKey: key, apiKeyId: id, notes: 'n'.repeat(65_000) }),
+        /64 KB/,
+      ],
+      [
+        'multi-byte carried fields of 64 KB in UTF-8',
+        (key: string, id: string) =>
+          JSON.stringify({ apiKey: key, apiKeyId: id, notes: '\u00e9'.repeat(33_000) }),
+        /64 KB/,
+      ],
+    ])('%s', async (_case, value, message) => {
+      const rotation = startRotation({ value: (key) => value(key.key, key.id) });
+
+      const failure = rotation.run('createSecret');
+
+      await expect(failure).rejects.toBeInstanceOf(MalformedSecretValueError);
+      await expect(failure).rejects.toThrow(message);
+      expect(writes(rotation)).toEqual([]);
+      expect(rotation.store.valueOf(rotation.arn, rotation.token)).toBeUndefined();
+    });
+
+    it('carries fields of 60 KB, nested 64 levels deep', async () => {
+      const nested = JSON.parse(deep(63));
+      const rotation = startRotation({
+        value: (key) => ({ apiKey: key.key, apiKeyId: key.id, notes: 'n'.repeat(60_000), nested }),
+      });
+
+      await rotation.run('createSecret');
+
+      expect(pendingKey(rotation)).toMatchObject({ notes: 'n'.repeat(60_000), nested });
+    });
+
+    it('carries a field named __proto__ as data', async () => {
+      const rotation = startRotation({
+        value: (key) => `{"apiKey":"${key.key}","apiKeyId":"${key.id}","__proto__":{"polluted":true}}`,
+      });
+
+      await rotation.run('createSecret');
+
+      const stored = rotation.store.valueOf(rotation.arn, rotation.token) as Record<string, unknown>;
+      expect(Object.hasOwn(stored, '__proto__')).toBe(true);
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    });
+
+    it('a recorded organizationId of another organization', async () => {
+      const rotation = startRotation({
+        value: (key) => ({
+          apiKey: key.key,
+          apiKeyId: key.id,
+          organizationId: 'org_01h2xcejqtf2nbrexx3vqjhp41',
+        }),
+      });
+
+      const failure = rotation.run('createSecret');
+
+      await expect(failure).rejects.toBeInstanceOf(OrganizationMismatchError);
+      await expect(failure).rejects.toThrow(/organizationId org_01h2xcejqtf2nbrexx3vqjhp41/);
+      expect(writes(rotation)).toEqual([]);
+    });
+
+    it.each([
+      ['malformed', 'org_1'],
+      ['not a string', 42],
+    ])('a recorded organizationId that is %s', async (_case, organizationId) => {
+      const rotation = startRotation({
+        value: (key) => ({ apiKey: key.key, apiKeyId: key.id, organizationId }),
+      });
+
+      await expect(rotation.run('createSecret')).rejects.toBeInstanceOf(MalformedSecretValueError);
+      expect(writes(rotation)).toEqual([]);
+    });
   });
 });

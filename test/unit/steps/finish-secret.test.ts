@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FactifyRequestError, FactifyUnavailableError } from '../../../lambda/errors.js';
+import { Sensitive } from '../../../lambda/sensitive.js';
 import { captureLogs, pendingKey, startRotation } from '../fixture.js';
 
 describe('finishSecret', () => {
@@ -78,5 +79,19 @@ describe('finishSecret', () => {
     await rotation.rotate();
 
     expect(rotation.factify.key(rotation.currentKey.id)?.revokedComment).toBe('rotated');
+  });
+
+  it('puts the replaced version back as AWSCURRENT when the new key was revoked during its promotion', async () => {
+    // An operator's recover, acting on a plan made while this rotation looked stuck, revoked the new key.
+    const rotation = startRotation();
+    for (const step of ['createSecret', 'setSecret', 'testSecret'] as const) await rotation.run(step);
+    const fresh = pendingKey(rotation).apiKeyId;
+    const admin = { key: new Sensitive(rotation.currentKey.key), label: 'an operator' };
+    await rotation.factify.revokeKey(admin, fresh, 'rotation-abandoned');
+
+    await expect(rotation.run('finishSecret')).rejects.toThrow(/was revoked while it was being promoted/);
+
+    expect(rotation.store.stages(rotation.arn)[rotation.currentVersionId]).toEqual(['AWSCURRENT']);
+    expect(rotation.factify.key(rotation.currentKey.id)?.isActive).toBe(true);
   });
 });

@@ -44,16 +44,16 @@ describe('setSecret', () => {
   });
 
   it('refuses a pending key recorded in another organization than the current key', async () => {
-    const rotation = startRotation({
-      value: (key) => ({
-        apiKey: key.key,
-        apiKeyId: key.id,
-        organizationId: 'org_00000000000000000000000000',
-        team: 'payments',
-      }),
-    });
+    const rotation = startRotation();
     await rotation.run('createSecret');
     expect(pendingKey(rotation).apiKeyId).toBeDefined();
+    // createSecret refuses such a current value itself; here it changes between the two steps.
+    rotation.store.setVersion(rotation.arn, rotation.currentVersionId, ['AWSCURRENT'], {
+      apiKey: rotation.currentKey.key,
+      apiKeyId: rotation.currentKey.id,
+      organizationId: 'org_00000000000000000000000000',
+      team: 'payments',
+    });
 
     await expect(rotation.run('setSecret')).rejects.toBeInstanceOf(OrganizationMismatchError);
   });

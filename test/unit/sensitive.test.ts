@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { redact, Sensitive } from '../../lambda/sensitive.js';
+
+const KEY = `ffy_prod_01kdx2z2ab${'Q7w'.repeat(20)}`;
+const ROTATION_TOKEN = 'Rotation_Token-3b8e1f0a+/Secret=Value';
+
+// How a service can echo a value back: JSON-escaped (fully or just the underscore), case-changed, both,
+// or escaped twice (a JSON document quoted inside another).
+const escapeAll = (text: string) =>
+  [...text].map((char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`).join('');
+const echoes = (value: string): [string, string][] => [
+  ['verbatim', value],
+  ['upper-cased', value.toUpperCase()],
+  ['lower-cased', value.toLowerCase()],
+  ['with the underscores JSON-escaped', value.replaceAll('_', '\\u005f')],
+  ['with the underscores JSON-escaped in capitals', value.replaceAll('_', '\\u005F')],
+  ['with every character JSON-escaped', escapeAll(value)],
+  ['JSON-escaped twice', value.replaceAll('_', '\\\\u005f')],
+  ['JSON-quoted', JSON.stringify(value).slice(1, -1)],
+  ['upper-cased and JSON-escaped', value.toUpperCase().replaceAll('_', '\\u005F')],
+];
+
+describe('redact', () => {
+  new Sensitive(KEY);
+  new Sensitive(ROTATION_TOKEN);
+
+  it.each(echoes(KEY))('removes a key echoed %s', (_how, echo) => {
+    const out = redact(`Factify said: invalid key "${echo}" (request 42)`);
+
+    expect(out).toBe('Factify said: invalid key "[redacted]" (request 42)');
+  });
+
+  it.each(echoes(`ffy_test_${'Zx9'.repeat(25)}`))(
+    'removes an unregistered Factify-shaped key echoed %s',
+    (_how, echo) => {
+      expect(redact(`echo: ${echo}.`)).toBe('echo: [redacted].');
+    },
+  );
+
+  it.each(echoes(ROTATION_TOKEN))('removes the RotationToken echoed %s', (_how, echo) => {
+    expect(redact(`{"Message":"bad token ${echo}"}`)).toBe('{"Message":"bad token [redacted]"}');
+  });
+
+  it('leaves ordinary text alone', () => {
+    const text =
+      'Factify answered HTTP 401 to list API keys (GET /v1/api-keys) for key_01h2xcejqtf2nbrexx3vqjhp41';
+
+    expect(redact(text)).toBe(text);
+  });
+});
+
+describe('long values', () => {
+  it('redacts a long value (a whole secret string) verbatim', () => {
+    const value = `{"apiKey":"x","notes":"${'n'.repeat(5_000)}"}`;
+    new Sensitive(value);
+
+    expect(redact(`echo ${value} end`)).toBe('echo [redacted] end');
+  });
+});
