@@ -1,8 +1,9 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, Names, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -115,6 +116,55 @@ export interface FactifyKeyRotationProps {
   readonly alertEmail?: string;
 
   /**
+   * An existing SNS topic for the alerts, in the stack's region, instead of a new encrypted one. A topic defined
+   * in the same CDK app gets the policy statements that let the rule and the alarms publish; for an imported
+   * topic, allow `events.amazonaws.com` (source: `rotationFailedRule`) and `cloudwatch.amazonaws.com` (source:
+   * the alarms) to publish yourself, and, if a customer-managed key encrypts it, to use that key.
+   * @default - a new topic encrypted with a new KMS key
+   */
+  readonly alertTopic?: sns.ITopic;
+
+  /**
+   * Runs the function in this VPC. It then needs HTTPS (TCP 443) egress to Factify (`factifyApiUrl`), usually
+   * through a NAT gateway, and to Secrets Manager and, with a grace period, EventBridge Scheduler, through
+   * interface VPC endpoints or the NAT gateway.
+   * @default - the function runs outside any VPC
+   */
+  readonly vpc?: ec2.IVpc;
+
+  /**
+   * Where in `vpc` the function runs. Public subnets are refused: a function there has no public IP address.
+   * @default - the VPC's private subnets with egress, else its isolated subnets
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+
+  /**
+   * The function's security groups in `vpc`; they must allow HTTPS out to Factify and the AWS endpoints.
+   * @default - a new security group that allows only HTTPS (TCP 443) out and nothing in
+   */
+  readonly securityGroups?: readonly ec2.ISecurityGroup[];
+
+  /**
+   * Caps how many instances of the function run at once, and reserves them. Secrets Manager's documentation
+   * warns that fewer than 10 can throttle rotation; a throttled step fails and Secrets Manager retries it.
+   * @default - no reservation: the account's unreserved concurrency
+   */
+  readonly reservedConcurrentExecutions?: number;
+
+  /**
+   * The function's name (1 to 64 letters, digits, hyphens and underscores), e.g. to follow a naming rule.
+   * @default - a name CloudFormation generates
+   */
+  readonly functionName?: string;
+
+  /**
+   * A permissions boundary for every IAM role the construct creates (the function's role and, with a grace
+   * period, the scheduler role).
+   * @default - no permissions boundary
+   */
+  readonly permissionsBoundary?: iam.IManagedPolicy;
+
+  /**
    * The CloudWatch namespace of the function's metrics (`METRICS_NAMESPACE`), which the alarms and the dashboard
    * read.
    * @default 'FactifyKeyRotation'
@@ -153,10 +203,10 @@ export class FactifyKeyRotation extends Construct {
   readonly invokePermissions: readonly lambda.CfnPermission[];
   /** One rotation schedule per secret, in the order of `props.secrets`. */
   readonly rotationSchedules: readonly secretsmanager.CfnRotationSchedule[];
-  /** Encrypts the alert topic. */
-  readonly alertKey: kms.Key;
+  /** Encrypts the alert topic the construct creates; absent with `props.alertTopic`. */
+  readonly alertKey?: kms.Key;
   /** Receives every alert: rotation failures, function errors, undeliverable failure events. */
-  readonly alertTopic: sns.Topic;
+  readonly alertTopic: sns.ITopic;
   /** Forwards Secrets Manager's RotationFailed and TestRotationFailed events for the secrets to the topic. */
   readonly rotationFailedRule: events.Rule;
   /** Fires when the function reports an error (a failed step, a timeout, a bad manual invocation). */
@@ -184,6 +234,7 @@ export class FactifyKeyRotation extends Construct {
     this.logGroup.grantWrite(this.role);
     const graceSeconds = props.revokeGracePeriod?.toSeconds() ?? 0;
     if (graceSeconds > 0) this.revokeSchedulerRole = createRevokeSchedulerRole(this, 'RevokeSchedulerRole');
+    const network = props.vpc && this.networkAccess(props.vpc, props);
     this.rotationFunction = new lambda.Function(this, 'Function', {
       description: 'Rotates Factify API keys held in Secrets Manager',
       runtime: lambda.Runtime.NODEJS_24_X,
@@ -194,6 +245,11 @@ export class FactifyKeyRotation extends Construct {
       role: this.role,
       timeout: props.timeout ?? Duration.seconds(90),
       memorySize: props.memorySize ?? 256,
+      functionName: props.functionName,
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      vpc: props.vpc,
+      vpcSubnets: props.vpcSubnets,
+      securityGroups: network?.securityGroups,
       loggingFormat: lambda.LoggingFormat.JSON,
       applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
       systemLogLevelV2: lambda.SystemLogLevel.INFO,
@@ -212,6 +268,8 @@ export class FactifyKeyRotation extends Construct {
         NODE_OPTIONS: '--enable-source-maps',
       },
     });
+    // Lambda checks at creation that the role may create the function's network interfaces.
+    if (network) this.rotationFunction.node.addDependency(network.policy);
 
     this.rotationPolicy = this.createRotationPolicy(secretArns, adminSecretArn, props.encryptionKey);
     if (this.revokeSchedulerRole) allowInvoke(this.revokeSchedulerRole, this.rotationFunction.functionArn);
@@ -222,18 +280,22 @@ export class FactifyKeyRotation extends Construct {
       this.scheduleRotation(secret, secretArns[index] as string, props, this.invokePermissions[index]),
     );
 
-    this.alertKey = new kms.Key(this, 'AlertKey', {
-      description: 'Encrypts the Factify key rotation alert topic',
-      enableKeyRotation: true,
-      // SNS keeps no messages at rest, so nothing needs the key once the stack is gone.
-      removalPolicy: RemovalPolicy.DESTROY,
-      pendingWindow: Duration.days(7),
-    });
-    this.alertTopic = new sns.Topic(this, 'AlertTopic', {
-      displayName: 'Factify key rotation alerts',
-      masterKey: this.alertKey,
-      enforceSSL: true,
-    });
+    if (props.alertTopic) {
+      this.alertTopic = props.alertTopic;
+    } else {
+      this.alertKey = new kms.Key(this, 'AlertKey', {
+        description: 'Encrypts the Factify key rotation alert topic',
+        enableKeyRotation: true,
+        // SNS keeps no messages at rest, so nothing needs the key once the stack is gone.
+        removalPolicy: RemovalPolicy.DESTROY,
+        pendingWindow: Duration.days(7),
+      });
+      this.alertTopic = new sns.Topic(this, 'AlertTopic', {
+        displayName: 'Factify key rotation alerts',
+        masterKey: this.alertKey,
+        enforceSSL: true,
+      });
+    }
     if (props.alertEmail)
       this.alertTopic.addSubscription(new subscriptions.EmailSubscription(props.alertEmail));
     this.rotationFailedRule = this.forwardRotationFailures(secretArns);
@@ -264,6 +326,54 @@ export class FactifyKeyRotation extends Construct {
       schedulesRevocations: this.revokeSchedulerRole !== undefined,
     });
     this.allowPublishers();
+    if (props.permissionsBoundary) iam.PermissionsBoundary.of(this).apply(props.permissionsBoundary);
+  }
+
+  /**
+   * The function's security groups (by default one that allows only HTTPS out) and the policy that lets Lambda
+   * manage its network interfaces: the statement AWSLambdaVPCAccessExecutionRole holds, without the managed
+   * policy cdk-nag refuses.
+   */
+  private networkAccess(
+    vpc: ec2.IVpc,
+    props: FactifyKeyRotationProps,
+  ): { securityGroups: ec2.ISecurityGroup[]; policy: iam.Policy } {
+    let securityGroups = props.securityGroups && [...props.securityGroups];
+    if (!securityGroups) {
+      const group = new ec2.SecurityGroup(this, 'SecurityGroup', {
+        vpc,
+        description: 'Factify key rotation function: HTTPS out to Factify, Secrets Manager and Scheduler',
+        allowAllOutbound: false,
+      });
+      group.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to Factify and the AWS APIs');
+      securityGroups = [group];
+    }
+    const policy = new iam.Policy(this, 'NetworkInterfacePolicy', {
+      roles: [this.role],
+      statements: [
+        new iam.PolicyStatement({
+          sid: 'ManageTheFunctionsNetworkInterfaces',
+          actions: [
+            'ec2:CreateNetworkInterface',
+            'ec2:DescribeNetworkInterfaces',
+            'ec2:DescribeSubnets',
+            'ec2:DeleteNetworkInterface',
+            'ec2:AssignPrivateIpAddresses',
+            'ec2:UnassignPrivateIpAddresses',
+          ],
+          resources: ['*'],
+        }),
+      ],
+    });
+    Validations.of(policy).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'Lambda creates, describes and deletes the network interfaces of a function in a VPC with its role; ' +
+        'EC2 does not scope the Describe actions to a resource, and the interfaces do not exist before the ' +
+        'function. The same statement as the AWS managed policy AWSLambdaVPCAccessExecutionRole, in a policy ' +
+        'of its own so that this acknowledgement covers nothing else.',
+    });
+    return { securityGroups, policy };
   }
 
   /**
@@ -444,7 +554,7 @@ export class FactifyKeyRotation extends Construct {
     // Publishing to an encrypted topic needs the publisher to use its key. No source conditions here: EventBridge
     // does not send them to KMS, and a denied call would drop the alert silently. The key encrypts only this
     // topic, whose policy above decides who may publish.
-    this.alertKey.addToResourcePolicy(
+    this.alertKey?.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'AlertPublishersEncrypt',
         principals: [

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { type Duration, Stack, Token } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import {
@@ -102,10 +103,76 @@ export function propsProblems(
   if (props.alertEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(props.alertEmail)) {
     problems.push(`alertEmail: "${props.alertEmail}" is not an email address.`);
   }
+  problems.push(...platformProblems(props, stack));
   if (!existsSync(bundleFile)) {
     problems.push(`the function bundle ${bundleFile} is missing: run \`npm run build\` first.`);
   }
   return problems;
+}
+
+/** The options a platform team sets on every function: network, concurrency, name, alert topic. */
+function platformProblems(props: FactifyKeyRotationProps, stack: Stack): string[] {
+  const problems: string[] = [];
+  if (props.vpc) {
+    if (props.securityGroups?.length === 0) {
+      problems.push(
+        'securityGroups: give at least one security group, or leave it out for one that allows only HTTPS out.',
+      );
+    }
+    problems.push(...subnetProblems(props.vpc, props.vpcSubnets));
+  } else {
+    for (const key of ['vpcSubnets', 'securityGroups'] as const) {
+      if (props[key] !== undefined)
+        problems.push(`${key}: it places the function in a VPC, so give vpc too.`);
+    }
+  }
+  const concurrency = props.reservedConcurrentExecutions;
+  if (
+    concurrency !== undefined &&
+    !Token.isUnresolved(concurrency) &&
+    !(Number.isInteger(concurrency) && concurrency >= 1)
+  ) {
+    problems.push(
+      `reservedConcurrentExecutions: give a whole number of at least 1 (0 would stop every rotation), got ${concurrency}.`,
+    );
+  }
+  const name = props.functionName;
+  if (name !== undefined && !Token.isUnresolved(name) && !/^[A-Za-z0-9_-]{1,64}$/.test(name)) {
+    problems.push(
+      `functionName: "${name}" is not a Lambda function name: 1 to 64 letters, digits, hyphens and underscores.`,
+    );
+  }
+  const topicRegion = props.alertTopic?.env.region;
+  if (
+    topicRegion !== undefined &&
+    !Token.isUnresolved(topicRegion) &&
+    !Token.isUnresolved(stack.region) &&
+    topicRegion !== stack.region
+  ) {
+    problems.push(
+      `alertTopic: the topic is in region ${topicRegion} but the alarms are in ${stack.region}: CloudWatch ` +
+        'alarms notify topics of their own region only.',
+    );
+  }
+  return problems;
+}
+
+/** The function needs subnets to run in, and a public one gives it no route out (it gets no public IP address). */
+function subnetProblems(vpc: ec2.IVpc, selection: ec2.SubnetSelection | undefined): string[] {
+  let selected: ec2.SelectedSubnets;
+  try {
+    selected = vpc.selectSubnets(selection);
+  } catch (error) {
+    return [`vpcSubnets: ${(error as Error).message}`];
+  }
+  if (selected.hasPublic) {
+    return [
+      'vpcSubnets: the selection includes public subnets, where the function gets no public IP address and so ' +
+        'no route to Factify: choose private subnets with a NAT gateway (SubnetType.PRIVATE_WITH_EGRESS).',
+    ];
+  }
+  if (selected.subnetIds.length === 0) return ['vpcSubnets: the selection holds no subnet of the VPC.'];
+  return [];
 }
 
 /** The function can only reach secrets and keys in its own account and region. */

@@ -24,7 +24,8 @@ export class KeyRotationSchedule {
 
   /**
    * At the times a Secrets Manager cron expression names, e.g. `cron(0 4 ? * SUN *)` (Sundays, 04:00 UTC).
-   * Its minutes field must be `0` (windows open on the hour) and its year field `*`.
+   * Secrets Manager's rules, checked at synth: minutes `0` (windows open on the hour), year `*`, `?` in exactly
+   * one of day-of-month and day-of-week, values in range, and rotations at least four hours apart.
    */
   static cron(expression: string): KeyRotationSchedule {
     return new KeyRotationSchedule({ kind: 'cron', expression: expression.trim() });
@@ -71,13 +72,24 @@ export class KeyRotationSchedule {
         ? [`rotationWindow: ${windowHours}h would overlap the next window of ${this.expressionString}.`]
         : [];
     }
-    const startHour = Number(cronFields(this.spec.expression)[1]);
-    return Number.isInteger(startHour) && startHour + windowHours > 24
-      ? [
-          `rotationWindow: a window opening at ${startHour}:00 UTC lasts at most ${24 - startHour}h ` +
-            `(it must not run into the next UTC day), got ${windowHours}h.`,
-        ]
-      : [];
+    // Valid, so its hours field parses; each window must close before the next opens and by midnight UTC.
+    const hours = parseField(cronFields(this.spec.expression)[1] ?? '', HOURS) as number[];
+    const lastHour = hours.at(-1) ?? 0;
+    const gap = shortestGap(hours, false);
+    const problems: string[] = [];
+    if (lastHour + windowHours > 24) {
+      problems.push(
+        `rotationWindow: a window opening at ${lastHour}:00 UTC lasts at most ${24 - lastHour}h ` +
+          `(it must not run into the next UTC day), got ${windowHours}h.`,
+      );
+    }
+    if (gap !== undefined && windowHours > gap.hours) {
+      problems.push(
+        `rotationWindow: ${windowHours}h would overlap the next window of ${this.spec.expression} ` +
+          `(${gap.from}:00 and ${gap.to}:00 UTC are ${gap.hours}h apart).`,
+      );
+    }
+    return problems;
   }
 }
 
@@ -103,16 +115,137 @@ function cronProblems(expression: string): string[] {
         'cron(<minutes> <hours> <day-of-month> <month> <day-of-week> <year>), e.g. cron(0 4 ? * SUN *).',
     ];
   }
+  const [minutes, hours, dayOfMonth, month, dayOfWeek, year] = fields;
   const problems: string[] = [];
-  if (fields[0] !== '0') {
+  const field = (name: string, text: string | undefined, rule: FieldRule): number[] | undefined => {
+    const parsed = parseField(text ?? '', rule);
+    if (typeof parsed === 'string') {
+      problems.push(`rotationSchedule: the ${name} field of "${expression}" ${parsed}`);
+      return undefined;
+    }
+    return parsed;
+  };
+  if (minutes !== '0') {
     problems.push(
       `rotationSchedule: the minutes field of "${expression}" must be 0: rotation windows open on the hour.`,
     );
   }
-  if (fields[5] !== '*') {
+  const hourSet = field('hours', hours, HOURS);
+  if (dayOfMonth === '?' && dayOfWeek === '?') {
+    problems.push(
+      `rotationSchedule: "${expression}" has ? in both day-of-month and day-of-week: name the days in one of ` +
+        'them, e.g. cron(0 4 * * ? *) (every day) or cron(0 4 ? * SUN *).',
+    );
+  } else if (dayOfMonth !== '?' && dayOfWeek !== '?') {
+    problems.push(
+      `rotationSchedule: "${expression}" sets both day-of-month and day-of-week: Secrets Manager needs ? in ` +
+        'one of them, e.g. cron(0 4 1 * ? *) (the 1st of each month) or cron(0 4 ? * SUN *).',
+    );
+  }
+  const days = dayOfMonth === '?' ? undefined : field('day-of-month', dayOfMonth, DAY_OF_MONTH);
+  field('month', month, MONTH);
+  const weekdays = dayOfWeek === '?' ? undefined : field('day-of-week', dayOfWeek, DAY_OF_WEEK);
+  if (year !== '*') {
     problems.push(`rotationSchedule: the year field of "${expression}" must be *.`);
   }
+  if (hourSet && problems.length === 0) {
+    const consecutiveDays = hasConsecutive(days, 31, false) || hasConsecutive(weekdays, 7, true);
+    const gap = shortestGap(hourSet, consecutiveDays);
+    if (gap !== undefined && gap.hours < MIN_INTERVAL_HOURS) {
+      problems.push(
+        `rotationSchedule: "${expression}" rotates ${gap.hours} hours apart (${gap.from}:00 and ${gap.to}:00 UTC): ` +
+          'Secrets Manager rotates at most every 4 hours.',
+      );
+    }
+  }
   return problems;
+}
+
+interface FieldRule {
+  readonly min: number;
+  readonly max: number;
+  /** Names accepted for the values min, min + 1, ... (JAN-DEC, SUN-SAT). */
+  readonly names?: readonly string[];
+  /** Special forms Secrets Manager accepts in this field (L, W, #) whose days a set of numbers cannot hold. */
+  readonly special?: RegExp;
+  readonly allowed: string;
+}
+
+const HOURS: FieldRule = { min: 0, max: 23, allowed: '0-23 with , - * /' };
+const DAY_OF_MONTH: FieldRule = {
+  min: 1,
+  max: 31,
+  special: /^(L|LW|L-\d{1,2}|\d{1,2}W)$/,
+  allowed: '1-31, L or W with , - * ? /',
+};
+const MONTH: FieldRule = {
+  min: 1,
+  max: 12,
+  names: ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'],
+  allowed: '1-12 or JAN-DEC with , - * /',
+};
+const DAY_OF_WEEK: FieldRule = {
+  min: 1,
+  max: 7,
+  names: ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'],
+  special: /^(L|([1-7]|SUN|MON|TUE|WED|THU|FRI|SAT)(L|#[1-5]))$/,
+  allowed: '1-7 or SUN-SAT, L or # with , - * ? /',
+};
+
+/**
+ * The values a cron field selects, or what is wrong with it. A field with L, W or # selects days that depend on
+ * the month: it yields no numbers, so nothing is concluded from them.
+ */
+function parseField(text: string, rule: FieldRule): number[] | string {
+  const values = new Set<number>();
+  const value = (token: string): number | undefined => {
+    const named = rule.names?.indexOf(token.toUpperCase()) ?? -1;
+    if (named >= 0) return rule.min + named;
+    if (!/^\d{1,2}$/.test(token)) return undefined;
+    const number = Number(token);
+    return number >= rule.min && number <= rule.max ? number : undefined;
+  };
+  const invalid = (item: string) => `has "${item}": it takes ${rule.allowed}.`;
+  for (const item of text.split(',')) {
+    if (rule.special?.test(item.toUpperCase())) continue;
+    const match = /^(\*|[^-/]+)(?:-([^/]+))?(?:\/(\d{1,2}))?$/.exec(item);
+    if (!match) return invalid(item);
+    const [, start = '', end, step] = match;
+    const first = start === '*' ? rule.min : value(start);
+    const last = start === '*' ? rule.max : end === undefined ? (step ? rule.max : first) : value(end);
+    const increment = step === undefined ? 1 : Number(step);
+    if (first === undefined || last === undefined || increment < 1 || (start === '*' && end !== undefined)) {
+      return invalid(item);
+    }
+    if (last < first) return `has "${item}", a range that ends before it starts.`;
+    for (let n = first; n <= last; n += increment) values.add(n);
+  }
+  return [...values].sort((a, b) => a - b);
+}
+
+/** Whether the selected days include two in a row (`cyclic`: the last value is followed by the first). */
+function hasConsecutive(values: readonly number[] | undefined, max: number, cyclic: boolean): boolean {
+  if (!values) return false;
+  const set = new Set(values);
+  return values.some((day) => set.has(day + 1) || (cyclic && day === max && set.has(1)));
+}
+
+/** The shortest time between two rotations at `hours` of a day, across midnight if two days run in a row. */
+function shortestGap(
+  hours: readonly number[],
+  consecutiveDays: boolean,
+): { hours: number; from: number; to: number } | undefined {
+  const pairs = hours.slice(1).map((to, index) => ({ from: hours[index] as number, to }));
+  const first = hours[0];
+  const last = hours.at(-1);
+  if (consecutiveDays && first !== undefined && last !== undefined)
+    pairs.push({ from: last, to: first + 24 });
+  return pairs
+    .map(({ from, to }) => ({ hours: to - from, from, to: to % 24 }))
+    .reduce<{ hours: number; from: number; to: number } | undefined>(
+      (shortest, gap) => (shortest === undefined || gap.hours < shortest.hours ? gap : shortest),
+      undefined,
+    );
 }
 
 function cronFields(expression: string): string[] {

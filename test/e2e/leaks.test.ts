@@ -32,11 +32,11 @@ describe('errors leak nothing, end to end', () => {
     ['upper-cased', shouted],
   ])('a Secrets Manager error echoing the key %s', async (_how, echo) => {
     environment.secretsManager.failNext('PutSecretValue', {
-      type: 'ResourceExistsException',
+      type: 'EncryptionFailure',
       times: 5,
       // Copied by the SDK onto the error as an enumerable field.
       fields: { RequestEcho: { SecretString: `{"apiKey":"${echo(seeded.initialKey.key)}"}` } },
-      message: `You can't modify an existing version: {"SecretString": "{\\"apiKey\\": \\"${echo(seeded.initialKey.key)}\\"}"}`,
+      message: `Failed to encrypt the secret: {"SecretString": "{\\"apiKey\\": \\"${echo(seeded.initialKey.key)}\\"}"}`,
     });
 
     await rotateSecret(environment, seeded.arn);
@@ -44,7 +44,7 @@ describe('errors leak nothing, end to end', () => {
 
     expectNoSecrets(environment.output(), [...secrets(), ...rotationTokens()]);
     const failed = environment.invocations.find((invocation) => !invocation.ok);
-    expect(failed?.error).toMatchObject({ errorType: 'ResourceExistsException', code: 'UNEXPECTED_ERROR' });
+    expect(failed?.error).toMatchObject({ errorType: 'EncryptionFailure', code: 'UNEXPECTED_ERROR' });
     expect(failed?.error?.fields.sort()).toEqual(['code', 'name']);
   });
 
@@ -80,7 +80,7 @@ describe('errors leak nothing, end to end', () => {
     environment = await startRotationEnvironment({ onStep: (event) => tokens.push(event.RotationToken) });
     seeded = seedSecret(environment);
     environment.secretsManager.failNext('PutSecretValue', {
-      type: 'ResourceExistsException',
+      type: 'EncryptionFailure',
       times: 5,
       echoRequest: true,
     });
@@ -95,7 +95,10 @@ describe('errors leak nothing, end to end', () => {
   });
 
   it('names the error class in the bundle: KeyLimitError, not a minified name', async () => {
-    for (const name of ['a', 'b', 'c']) environment.factify.seedKey(seeded.orgId, { name });
+    // Other applications' keys, made an hour before the secret's: each shows its own prefix.
+    for (const name of ['a', 'b', 'c']) {
+      environment.factify.seedKey(seeded.orgId, { name, createdAt: new Date(Date.now() - 3_600_000) });
+    }
 
     await rotateSecret(environment, seeded.arn);
     await environment.secretsManager.waitForRotation(seeded.arn);

@@ -10,6 +10,7 @@
 import { SchedulerClient, type SchedulerClientConfig } from '@aws-sdk/client-scheduler';
 import { LoopbackEmulator } from './aws/emulator.js';
 import { type Fault, LoopbackServer } from './aws/loopback-server.js';
+import type { CallInterceptor } from './interception.js';
 import { schedulerOperations } from './scheduler/operations.js';
 import {
   type AsyncInvokeConfig,
@@ -93,6 +94,8 @@ export interface SchedulerEmulator {
    * else 400.
    */
   failNext(operation: string, fault: Fault): void;
+  /** Sees every request from now on, before any fault, and may crash its caller mid-call. */
+  intercept(interceptor: CallInterceptor | undefined): void;
   /**
    * Schedules whose Target.Arn is `targetArn` fire through `invoker`. For a Lambda function ARN the invoker
    * is one run of the function (throwing is a function error), and `config` is the function's

@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { SecretsManagerClient, type SecretsManagerClientConfig } from '@aws-sdk/client-secrets-manager';
 import { LoopbackEmulator } from './aws/emulator.js';
 import { type Fault, LoopbackServer } from './aws/loopback-server.js';
+import type { CallInterceptor } from './interception.js';
 import { secretsManagerOperations } from './secrets-manager/operations.js';
 import {
   RotationEngine,
@@ -100,6 +101,8 @@ export interface SecretsManagerEmulator {
    * InternalServiceError and InternalFailure, 503 for ServiceUnavailable, else 400.
    */
   failNext(operation: string, fault: Fault): void;
+  /** Sees every request from now on, before any fault, and may crash its caller mid-call. */
+  intercept(interceptor: CallInterceptor | undefined): void;
   /**
    * Resolves with the outcome of the rotation RotateSecret (or retryRotation) last started on the
    * secret, once it has finished; immediately if it already has. Rejects after `timeoutMs`.

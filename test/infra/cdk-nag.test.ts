@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { App, Duration, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FactifyKeyRotation, type FactifyKeyRotationProps } from '../../infra/factify-key-rotation.js';
@@ -11,6 +12,7 @@ import {
   ACCOUNT,
   ADMIN_SECRET_ARN,
   importSecret,
+  importVpc,
   KMS_KEY_ARN,
   newStack,
   OTHER_SECRET_ARN,
@@ -107,6 +109,44 @@ describe('AwsSolutions checks', () => {
     expect(violations.map((violation) => violation.ruleName)).toEqual([
       `AwsSolutions-IAM5[Resource::arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule/default/*]`,
     ]);
+  });
+
+  it("pass with every platform team's setting, acknowledging only the network interface and schedule wildcards and the failure queue without a DLQ", () => {
+    const stack = newStack();
+    const app = App.of(stack) as App;
+    new FactifyKeyRotation(stack, 'Rotation', {
+      secrets: [importSecret(stack, SECRET_ARN)],
+      revokeGracePeriod: Duration.hours(1),
+      vpc: importVpc(stack),
+      alertTopic: sns.Topic.fromTopicArn(stack, 'Topic', `arn:aws:sns:${REGION}:${ACCOUNT}:platform-alerts`),
+      reservedConcurrentExecutions: 20,
+      functionName: 'team-factify-rotation',
+      permissionsBoundary: iam.ManagedPolicy.fromManagedPolicyName(stack, 'Boundary', 'platform-boundary'),
+    });
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+
+    const assembly = app.synth();
+    const report = JSON.parse(readFileSync(join(assembly.directory, 'validation-report.json'), 'utf8'));
+    expect(report.pluginReports).toEqual([]);
+    expect(new AwsSolutionsChecks().validateScope(app)).toEqual({ success: true, violations: [] });
+    expect(acknowledgements(app).map(({ path, id }) => ({ path, id }))).toEqual([
+      { path: 'Test/Rotation/NetworkInterfacePolicy', id: 'AwsSolutions-IAM5[Resource::*]' },
+      { path: 'Test/Rotation/RotationPolicy', id: SCHEDULE_WILDCARD },
+      { path: FAILURE_QUEUE_WITHOUT_DLQ.path, id: FAILURE_QUEUE_WITHOUT_DLQ.id },
+    ]);
+  });
+
+  it('still report a "*" resource anywhere but in the network interface policy', () => {
+    const stack = newStack();
+    const rotation = new FactifyKeyRotation(stack, 'Rotation', {
+      secrets: [importSecret(stack, SECRET_ARN)],
+      vpc: importVpc(stack),
+    });
+    rotation.rotationPolicy.addStatements(
+      new iam.PolicyStatement({ actions: ['secretsmanager:ListSecrets'], resources: ['*'] }),
+    );
+    const { violations } = new AwsSolutionsChecks().validateScope(App.of(stack) as App);
+    expect(violations.map((violation) => violation.ruleName)).toEqual(['AwsSolutions-IAM5[Resource::*]']);
   });
 
   it('pass for an environment-agnostic stack, whose ARN is made of pseudo parameters', () => {

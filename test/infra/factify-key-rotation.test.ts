@@ -544,7 +544,7 @@ describe('alerting', () => {
 
   it('sends alerts to a topic encrypted with a rotating key that the rule and the alarms may use', () => {
     template.hasResourceProperties('AWS::SNS::Topic', {
-      KmsMasterKeyId: { 'Fn::GetAtt': [logicalId(stack, rotation.alertKey), 'Arn'] },
+      KmsMasterKeyId: { 'Fn::GetAtt': [logicalId(stack, rotation.alertKey as kms.Key), 'Arn'] },
     });
     template.hasResourceProperties('AWS::KMS::Key', {
       EnableKeyRotation: true,

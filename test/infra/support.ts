@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { App, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -53,4 +54,16 @@ export function importSecret(stack: Stack, arn: string): secretsmanager.ISecret 
     arn.slice(arn.indexOf(':secret:') + 8).replaceAll('/', '|'),
     arn,
   );
+}
+
+/** An existing VPC with two private and two public subnets, as a platform team hands it over. */
+export function importVpc(stack: Stack): ec2.IVpc {
+  return ec2.Vpc.fromVpcAttributes(stack, 'Vpc', {
+    vpcId: 'vpc-0a1b2c3d',
+    availabilityZones: [`${REGION}a`, `${REGION}b`],
+    privateSubnetIds: ['subnet-private1', 'subnet-private2'],
+    privateSubnetRouteTableIds: ['rtb-private1', 'rtb-private2'],
+    publicSubnetIds: ['subnet-public1', 'subnet-public2'],
+    publicSubnetRouteTableIds: ['rtb-public', 'rtb-public'],
+  });
 }

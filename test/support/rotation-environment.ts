@@ -19,8 +19,8 @@ export interface RotationEnvironment {
   readonly env: Record<string, string>;
   /** Every invocation so far, with everything it printed. */
   readonly invocations: Invocation[];
-  /** The invocation running now, so a fault hook can kill it mid-call. */
-  running(): RunningInvocation | undefined;
+  /** The invocation running now, with its event, so a fault hook can kill it mid-call. */
+  running(): (RunningInvocation & { readonly event: unknown }) | undefined;
   /** Invokes the built bundle once, as Lambda would. */
   invoke(event: unknown, extraEnv?: Record<string, string>): Promise<Invocation>;
   /** Everything the function printed, for leak checks. */
@@ -53,10 +53,10 @@ export async function startRotationEnvironment(
     ...options.env,
   };
   const invocations: Invocation[] = [];
-  let current: RunningInvocation | undefined;
+  let current: (RunningInvocation & { readonly event: unknown }) | undefined;
 
   const invoke = async (event: unknown, extraEnv: Record<string, string> = {}) => {
-    current = invokeBundle(event, { ...env, ...extraEnv }, FUNCTION_ARN);
+    current = { ...invokeBundle(event, { ...env, ...extraEnv }, FUNCTION_ARN), event };
     const invocation = await current.done;
     current = undefined;
     invocations.push(invocation);

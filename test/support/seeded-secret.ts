@@ -88,15 +88,17 @@ export async function expectRotated(
 
   const value = JSON.parse(String(current?.value)) as { apiKey: string; apiKeyId: string; team: string };
   expect(value.team).toBe('payments');
-  expect(await keyWorks(environment, value.apiKey)).toBe(true);
+  expect(await keyWorks(environment, value.apiKey), 'the AWSCURRENT key authenticates').toBe(true);
 
-  expect(factify.revocations(seeded.initialKey.id)).toBe(1);
+  expect(factify.revocations(seeded.initialKey.id), 'the replaced key is revoked').toBe(1);
   const all = factify.keys(seeded.orgId, { includeRevoked: true });
   expect(all.find((key) => key.id === seeded.initialKey.id)?.revoked_comment).toBe('rotated');
   const active = factify.keys(seeded.orgId).filter((key) => key.is_active);
   const expected = [value.apiKeyId, seeded.otherAppKey.id, ...(seeded.adminKey ? [seeded.adminKey.id] : [])];
-  expect(active.map((key) => key.id).sort()).toEqual(expected.sort());
-  expect(factify.deleteCalls(seeded.otherAppKey.id)).toBe(0);
+  expect(active.map((key) => key.id).sort(), 'the active keys: current, other application, admin').toEqual(
+    expected.sort(),
+  );
+  expect(factify.deleteCalls(seeded.otherAppKey.id), 'revoke requests for the other application').toBe(0);
   expect(factify.violations).toEqual([]);
   expectNoSecretsPrinted(environment, [
     seeded.initialKey.key,

@@ -1,3 +1,4 @@
+import type { CallInterceptor } from '../interception.js';
 import type { Fault, LoopbackServer } from './loopback-server.js';
 
 /** Where an SDK client reaches an emulator, with credentials it accepts. */
@@ -30,6 +31,11 @@ export abstract class LoopbackEmulator<Call> {
 
   failNext(operation: string, fault: Fault): void {
     this.server.failNext(operation, fault);
+  }
+
+  /** Sees every request from now on, and may crash its caller mid-call (see CallInterceptor). */
+  intercept(interceptor: CallInterceptor | undefined): void {
+    this.server.interceptor = interceptor;
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { CallInterceptor, InFlightCrash } from '../interception.js';
 import { ServiceError } from './service-error.js';
 
 /** Fails the next `times` (default 1) calls of an operation with an AWS error. */
@@ -40,6 +41,8 @@ export interface Route<Call> {
 
 /** What sets one AWS protocol apart: how a request finds its operation and how an answer is encoded. */
 export interface Protocol<Call> {
+  /** The service's name as interceptors see it, e.g. 'secretsmanager'. */
+  readonly service: string;
   /** The operations it serves, so that failNext refuses a fault nothing would ever take. */
   readonly operations: { has(operation: string): boolean };
   /** The `content-type` of every response. */
@@ -65,6 +68,7 @@ export class LoopbackServer<Call> {
   readonly #faults = new Map<string, { fault: Fault; remaining: number }[]>();
   /** Resolvers of pending hangs, so close() can end them without processing their requests. */
   readonly #hangs = new Map<NodeJS.Timeout, (completed: boolean) => void>();
+  interceptor: CallInterceptor | undefined;
 
   constructor(private readonly protocol: Protocol<Call>) {}
 
@@ -110,6 +114,8 @@ export class LoopbackServer<Call> {
     try {
       const body = await readBody(request);
       const { operation, call, run } = this.protocol.route(request, body);
+      const crash = this.interceptor?.({ service: this.protocol.service, operation });
+      if (crash) return await this.#crashInFlight(crash, call, run, response);
       this.calls.push(call);
       const fault = this.#takeFault(operation);
       if (fault && 'type' in fault) {
@@ -128,6 +134,26 @@ export class LoopbackServer<Call> {
       const { headers = {}, body } = this.protocol.encodeError(failure);
       this.#send(response, failure.status, headers, body);
     }
+  }
+
+  /** The caller dies with the request in flight: applied first or never, and answered never. */
+  async #crashInFlight(
+    crash: InFlightCrash,
+    call: Call,
+    run: Route<Call>['run'],
+    response: ServerResponse,
+  ): Promise<void> {
+    if (crash.applied) {
+      this.calls.push(call);
+      try {
+        run();
+      } catch (error) {
+        // A refused request changes nothing: its answer is lost like any other.
+        if (!(error instanceof ServiceError)) throw error;
+      }
+    }
+    await crash.crash();
+    response.destroy();
   }
 
   #takeFault(operation: string): Fault | undefined {

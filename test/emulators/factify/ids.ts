@@ -8,6 +8,13 @@ const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 /** The documented path pattern of `DELETE /v1/api-keys/{api_key_id}`. */
 export const API_KEY_ID = /^key_[0-9a-hjkmnp-tv-z]{26}$/;
 
+/** Any id this simulator issues, as a path segment: what an operation's name shows as `{id}`. */
+const TYPE_ID_SEGMENT = /(?<=\/)[a-z]+_[0-9a-hjkmnp-tv-z]{26}(?=\/|$)/g;
+
+/** A request's operation, named without its ids: `DELETE /v1/api-keys/{id}`. */
+export const operationName = (method: string, path: string): string =>
+  `${method} ${path.replace(TYPE_ID_SEGMENT, '{id}')}`;
+
 /** Environment segment of the secrets this simulator issues: it models the sandbox (`ffy_test_`). */
 const SECRET_ENV = 'test';
 

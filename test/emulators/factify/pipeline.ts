@@ -1,10 +1,11 @@
 // One HTTP request through the simulator: faults, authentication, rate limiting, the operation, the answer.
 import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
+import type { CallInterceptor, InFlightCrash } from '../interception.js';
 import type { FactifyApi, Reply, RequestBody } from './api.js';
 import { type Authentication, authenticate, bearerSecret } from './auth.js';
 import { ApiError, renderError } from './errors.js';
 import type { AfterApplyFault, FaultKind, FaultQueue, FaultResponse, ImmediateFault } from './faults.js';
-import { newRequestId } from './ids.js';
+import { newRequestId, operationName } from './ids.js';
 import type { Settings } from './options.js';
 import type { RateLimiter } from './rate-limit.js';
 import type { Store } from './store.js';
@@ -68,6 +69,11 @@ const INJECTED_CODES: Record<number, string> = {
 };
 
 export class Pipeline {
+  /** See FactifySimulator.intercept. */
+  interceptor: CallInterceptor | undefined;
+  /** Requests to be applied and then answered by their caller's death instead of a response. */
+  readonly #crashes = new WeakMap<ServerResponse, InFlightCrash>();
+
   constructor(private readonly parts: PipelineParts) {}
 
   /** The `node:http` request listener. */
@@ -79,6 +85,16 @@ export class Pipeline {
       query: url.search.slice(1),
       status: null,
     };
+    const crash = this.interceptor?.({
+      service: 'factify',
+      operation: operationName(entry.method, url.pathname),
+    });
+    if (crash !== undefined && !crash.applied) {
+      // Lost on the way: the simulator never sees it, so it is neither logged nor counted.
+      this.#crash(crash, response);
+      return;
+    }
+    if (crash !== undefined) this.#crashes.set(response, crash);
     this.#handle(request, response, url, entry).catch((error: unknown) => {
       this.parts.records.internalErrors.push(error);
       if (response.headersSent) {
@@ -243,7 +259,21 @@ export class Pipeline {
     };
   }
 
+  #crash(crash: InFlightCrash, response: ServerResponse): void {
+    crash.crash().then(
+      () => response.destroy(),
+      (error: unknown) => this.parts.records.internalErrors.push(error),
+    );
+  }
+
   #send(response: ServerResponse, entry: LoggedRequest, answer: Answer): void {
+    const crash = this.#crashes.get(response);
+    if (crash !== undefined) {
+      // Applied, and its answer dies with the caller.
+      this.parts.records.requests.push(entry);
+      this.#crash(crash, response);
+      return;
+    }
     entry.status = answer.status;
     this.parts.records.requests.push(entry);
     const length =

@@ -1,6 +1,7 @@
 // The test-facing simulator: a loopback HTTP server plus the state and controls tests assert on.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { CallInterceptor } from '../interception.js';
 import { FactifyApi } from './api.js';
 import { type Fault, FaultQueue } from './faults.js';
 import {
@@ -64,6 +65,11 @@ export interface FactifySimulator {
   inject(fault: Fault): void;
   /** Disarms every fault not yet used up. */
   clearFaults(): void;
+  /**
+   * Sees every request from now on, before anything else, and may crash its caller mid-call: a lost
+   * request is neither applied nor logged; an applied one is logged without a status.
+   */
+  intercept(interceptor: CallInterceptor | undefined): void;
   /** Grants or withdraws the organization admin role. @throws for an unknown key */
   setKeyAdmin(keyId: string, admin: boolean): void;
   /** See `FactifySimulatorOptions.revokeAlreadyRevokedStatus`. */
@@ -95,7 +101,7 @@ export async function startFactifySimulator(options?: FactifySimulatorOptions): 
     server.once('error', reject);
     server.listen(0, '127.0.0.1', resolve);
   });
-  return new Simulator(server, settings, store, faults, records);
+  return new Simulator(server, settings, store, faults, records, pipeline);
 }
 
 class Simulator implements FactifySimulator {
@@ -108,6 +114,7 @@ class Simulator implements FactifySimulator {
     private readonly store: Store,
     private readonly faults: FaultQueue,
     private readonly records: Records,
+    private readonly pipeline: Pipeline,
   ) {
     this.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
   }
@@ -170,6 +177,10 @@ class Simulator implements FactifySimulator {
 
   clearFaults(): void {
     this.faults.clear();
+  }
+
+  intercept(interceptor: CallInterceptor | undefined): void {
+    this.pipeline.interceptor = interceptor;
   }
 
   setKeyAdmin(keyId: string, admin: boolean): void {

@@ -19,6 +19,7 @@ const SCHEDULES = '/schedules';
  * `X-Amzn-ErrorType` and carries the modeled `Message` in the body.
  */
 export class RestJsonProtocol implements Protocol<CallRecord> {
+  readonly service = 'scheduler';
   readonly contentType = 'application/json';
   readonly internalErrorType = 'InternalServerException';
 

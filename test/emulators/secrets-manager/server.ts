@@ -23,6 +23,7 @@ const SERVER_ERROR_STATUS: Readonly<Record<string, number>> = {
  * and `message` in the body.
  */
 export class AwsJsonProtocol implements Protocol<CallRecord> {
+  readonly service = 'secretsmanager';
   readonly contentType = 'application/x-amz-json-1.1';
   readonly internalErrorType = 'InternalServiceError';
 

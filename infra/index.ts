@@ -1,0 +1,7 @@
+// The package's public API: what `import ... from 'factify-key-rotation'` gives a CDK app.
+export {
+  FactifyKeyRotation,
+  FactifyKeyRotationConfigError,
+  type FactifyKeyRotationProps,
+} from './factify-key-rotation.js';
+export { KeyRotationSchedule } from './rotation-schedule.js';
