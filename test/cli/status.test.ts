@@ -114,7 +114,13 @@ describe('factify-rotation status', () => {
 
   it('reports a rotation pending for longer as stuck (exit 5), with the log command and recover', async () => {
     const versionId = await failRotationInTestSecret(harness);
-    harness.environment.secretsManager.backdateVersion(harness.seeded.arn, versionId, AN_HOUR_AGO());
+    // 59.5 minutes old: the CLI rounds the age up to whole minutes, so it reads 60 (and suggests 65 minutes of
+    // log) however long, up to 30 s, its process takes to start on a loaded machine. A full hour went to 61.
+    harness.environment.secretsManager.backdateVersion(
+      harness.seeded.arn,
+      versionId,
+      new Date(AN_HOUR_AGO().getTime() + 30_000),
+    );
 
     const { code, stdout } = await harness.run(['status', 'prod/factify']);
 

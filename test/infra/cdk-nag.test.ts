@@ -111,7 +111,7 @@ describe('AwsSolutions checks', () => {
     ]);
   });
 
-  it("pass with every platform team's setting, acknowledging only the network interface and schedule wildcards and the failure queue without a DLQ", () => {
+  it("pass with every platform team's setting, acknowledging only the network interface and schedule wildcards and the failure queue", () => {
     const stack = newStack();
     const app = App.of(stack) as App;
     new FactifyKeyRotation(stack, 'Rotation', {

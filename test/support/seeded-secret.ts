@@ -111,6 +111,10 @@ export function expectNoSecretsPrinted(environment: RotationEnvironment, secrets
   expectNoSecrets(environment.output(), secrets);
 }
 
+function minutesAgo(minutes: number): Date {
+  return new Date(Date.now() - minutes * 60_000);
+}
+
 /** Revokes a key the way the Factify dashboard would, with another admin key of the organization. */
 export async function revokeInDashboard(
   environment: RotationEnvironment,
@@ -124,8 +128,4 @@ export async function revokeInDashboard(
   });
   await response.body.dump();
   expect(response.statusCode).toBe(204);
-}
-
-function minutesAgo(minutes: number): Date {
-  return new Date(Date.now() - minutes * 60_000);
 }
