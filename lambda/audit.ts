@@ -1,14 +1,17 @@
 import { mapConcurrently } from './concurrency.js';
+import { reportedError } from './errors.js';
 import { type InspectionContext, inspectSecret, type SecretInspection } from './inspection.js';
 import type { Logger } from './log.js';
 import { SecretMetrics, secretNameOf } from './metrics.js';
-import { redact } from './sensitive.js';
 import type { FindingCode } from './verdict.js';
 
 /** One audited secret: its inspection, or why it could not be checked. */
 export type AuditedSecret =
   | ({ readonly secretId: string } & SecretInspection)
-  | { readonly secretId: string; readonly error: { readonly name: string; readonly message: string } };
+  | {
+      readonly secretId: string;
+      readonly error: { readonly name: string; readonly code: string; readonly message: string };
+    };
 
 /** What the audit returns: ids, dates, states and findings, never a key. */
 export interface AuditReport {
@@ -77,9 +80,11 @@ async function auditOne(ctx: AuditContext, secretId: string): Promise<AuditedSec
     publish(ctx, report);
     return { secretId, ...report };
   } catch (error) {
-    log.error('Audit could not check the secret', { finding: 'not-checked', error });
-    const { name, message } = error instanceof Error ? error : new Error(String(error));
-    return { secretId, error: { name, message: redact(message) } };
+    // Only the name, code and scrubbed message, as the handler reports its own failures.
+    const reported = reportedError(error);
+    log.error('Audit could not check the secret', { finding: 'not-checked', error: reported });
+    const { code } = reported as Error & { code: string };
+    return { secretId, error: { name: reported.name, code, message: reported.message } };
   }
 }
 

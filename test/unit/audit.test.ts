@@ -43,7 +43,11 @@ describe('the audit action', () => {
     expect(report.summary).toEqual({ audited: 2, healthy: 1, withFindings: 0, notChecked: 1 });
     expect(report.secrets[0]).toEqual({
       secretId: 'prod/missing',
-      error: { name: 'Error', message: expect.stringContaining('no secret prod/missing') },
+      error: {
+        name: 'Error',
+        code: 'UNEXPECTED_ERROR',
+        message: expect.stringContaining('no secret prod/missing'),
+      },
     });
     expect(report.secrets[1]).toMatchObject({ secretId: rotation.arn, verdict: 'healthy', findings: [] });
     expect(new Set(rotation.store.calls)).toEqual(new Set(['describe', 'listVersions', 'getValue']));
@@ -84,8 +88,8 @@ describe('metrics of a rotation', () => {
     const perSecret = emfLines(logs.lines()).filter((line) => !('Step' in line));
     expect(perSecret.map((line) => line.StepSucceeded)).toEqual([1, 1, 1, 1, 1, 1, 1, 1]);
     expect(perSecret.filter((line) => line.RotationsCompleted === 1)).toHaveLength(2);
-    // The first key was stored by hand without createdAt: its age is Factify's, made as the test began. The
-    // second was stored by createSecret, 30 days before it was replaced.
+    // The first key, stored by hand without createdAt: its age from Factify's listing (the fixture's clock);
+    // the second key was stored by createSecret 30 days earlier.
     expect(
       perSecret.flatMap((line) => ('ReplacedKeyAgeDays' in line ? [line.ReplacedKeyAgeDays] : [])),
     ).toEqual([0, 30]);
