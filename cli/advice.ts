@@ -88,6 +88,26 @@ export function adviseOn(facts: Facts): { explanation: string; nextSteps: string
         ],
       };
     }
+    case 'rotation-disabled':
+      return {
+        explanation:
+          facts.rotation.enabled && facts.rotation.function !== null
+            ? 'Rotation is on but has no schedule, so Secrets Manager never starts one: the key is never replaced.'
+            : 'Rotation is turned off for this secret (by hand, or because a deployment replaced its rotation ' +
+              'schedule and deleted the old one): its key is never replaced.',
+        nextSteps: [
+          'Redeploy the stack that rotates it (npx cdk deploy), which turns rotation back on with its schedule, then:',
+          cli('status'),
+        ],
+      };
+    case 'rotation-overdue':
+      return {
+        explanation:
+          `The AWSCURRENT version is ${facts.rotation.daysSinceRotation} days old: by its schedule ` +
+          `${facts.rotation.schedule} it should have been replaced by ${facts.rotation.rotateBy}. Rotations are ` +
+          "not running (the function is not invoked) or every attempt fails (see the function's log).",
+        nextSteps: [`${cli('rotate')} --wait   # rotates now and shows which step fails, if one does`],
+      };
     case 'unknown':
       return {
         explanation: `Factify could not be checked, so the keys' state is unknown: ${facts.factify.error}`,

@@ -6,13 +6,17 @@ export const USAGE = `Usage: factify-rotation <command> <secret-id> [options]
 See and fix the rotation of an AWS Secrets Manager secret that holds a Factify API key.
 
 Commands:
-  status <secret-id>    rotation settings, each version and its key at Factify, leftover keys, a verdict
+  status <secret-id>... rotation settings, each version and its key at Factify, leftover keys, findings
+                        and a verdict, for each secret named (the same checks as the daily audit)
+  status --function <name-or-arn>
+                        the same for every secret that this rotation function rotates (the stack's)
   rotate <secret-id>    start a rotation through Secrets Manager
   recover <secret-id>   fix a stuck rotation: take AWSPENDING off the stray version and revoke
                         the keys this secret's rotations left active (asks for confirmation)
 
 Options:
-  --json                  status: print the report as JSON
+  --json                  status: print the report as JSON (with several secrets: {"secrets": [...]})
+  --function <name|arn>   status: every secret whose rotation function this is (needs secretsmanager:ListSecrets)
   --wait                  rotate: follow the rotation until it is promoted or fails
   --timeout <duration>    rotate --wait: how long to follow it, e.g. 90s or 15m (default 10m)
   -y, --yes               recover: do not ask for confirmation
@@ -22,9 +26,10 @@ Options:
                           else the secret's own AWSCURRENT key)
   -h, --help              show this help
 
-Exit codes of status (and of recover, for the state it leaves):
+Exit codes of status (and of recover, for the state it leaves); with several secrets, the most urgent:
   0 healthy, 3 rotation in progress, 4 orphans present, 5 stuck, 6 current key not active,
-  1 failed or Factify could not be checked, 2 wrong command line.
+  7 rotation disabled, unscheduled or overdue, 1 failed or Factify could not be checked,
+  2 wrong command line.
 
 AWS credentials and region come from the standard AWS environment (AWS_PROFILE, AWS_REGION, ...).
 FACTIFY_API_URL and FACTIFY_ADMIN_SECRET_ID are read as the rotation function reads them.
@@ -38,12 +43,21 @@ interface Common {
 
 export type Command =
   | { readonly name: 'help' }
-  | (Common & { readonly name: 'status'; readonly json: boolean })
+  | {
+      readonly name: 'status';
+      /** The secrets named, or none with `functionName`. */
+      readonly secretIds: readonly string[];
+      /** --function: every secret this rotation function rotates. */
+      readonly functionName?: string;
+      readonly adminSecretId?: string;
+      readonly json: boolean;
+    }
   | (Common & { readonly name: 'rotate'; readonly wait: boolean; readonly timeoutMs: number })
   | (Common & { readonly name: 'recover'; readonly yes: boolean; readonly force: boolean });
 
 const OPTIONS = {
   json: { type: 'boolean' },
+  function: { type: 'string' },
   wait: { type: 'boolean' },
   timeout: { type: 'string' },
   yes: { type: 'boolean', short: 'y' },
@@ -54,7 +68,7 @@ const OPTIONS = {
 
 /** Which options each command accepts, besides --admin-secret-id and --help. */
 const COMMAND_OPTIONS: Record<string, readonly (keyof typeof OPTIONS)[]> = {
-  status: ['json'],
+  status: ['json', 'function'],
   rotate: ['wait', 'timeout'],
   recover: ['yes', 'force'],
 };
@@ -73,31 +87,46 @@ export function parseCommandLine(argv: readonly string[]): Command {
   const { values, positionals } = parsed;
   if (values.help || positionals.length === 0) return { name: 'help' };
 
-  const [name, secretId, ...extra] = positionals;
+  const [name, ...secretIds] = positionals;
+  const [secretId, ...extra] = secretIds;
   // Own properties only: "constructor" or "__proto__" must be unknown commands, not Object.prototype's.
   const allowed =
     name !== undefined && Object.hasOwn(COMMAND_OPTIONS, name) ? COMMAND_OPTIONS[name] : undefined;
   if (name === undefined || allowed === undefined) {
     throw new UsageError(`Unknown command "${name}". Commands: status, rotate, recover.`);
   }
-  if (secretId === undefined || secretId.trim() === '') {
-    throw new UsageError(`${name} needs a secret: factify-rotation ${name} <secret-id (ARN or name)>.`);
-  }
-  if (extra.length > 0) throw new UsageError(`Unexpected argument "${extra[0]}".`);
   for (const option of Object.keys(values) as (keyof typeof OPTIONS)[]) {
     if (option !== 'admin-secret-id' && option !== 'help' && !allowed.includes(option)) {
       throw new UsageError(`${name} does not take --${option}.`);
     }
   }
+  const adminSecretId = values['admin-secret-id']?.trim();
+  const functionName = values.function?.trim();
+  if (name === 'status' && functionName !== undefined) {
+    if (functionName === '')
+      throw new UsageError('--function needs the name or ARN of the rotation function.');
+    if (secretIds.length > 0) throw new UsageError('status takes secrets or --function, not both.');
+    return {
+      name,
+      secretIds: [],
+      functionName,
+      json: values.json === true,
+      ...(adminSecretId ? { adminSecretId } : {}),
+    };
+  }
+  if (secretId === undefined || secretIds.some((id) => id.trim() === '')) {
+    throw new UsageError(`${name} needs a secret: factify-rotation ${name} <secret-id (ARN or name)>.`);
+  }
+  if (name === 'status') {
+    return { name, secretIds, json: values.json === true, ...(adminSecretId ? { adminSecretId } : {}) };
+  }
+  if (extra.length > 0) throw new UsageError(`Unexpected argument "${extra[0]}".`);
   if (values.timeout !== undefined && !values.wait) {
     throw new UsageError('--timeout applies to rotate --wait only.');
   }
 
-  const adminSecretId = values['admin-secret-id']?.trim();
   const common: Common = { secretId, ...(adminSecretId ? { adminSecretId } : {}) };
   switch (name) {
-    case 'status':
-      return { ...common, name, json: values.json === true };
     case 'rotate':
       return {
         ...common,

@@ -13,4 +13,6 @@ export const EXIT = {
   ORPHANS_PRESENT: 4,
   STUCK: 5,
   CURRENT_KEY_NOT_ACTIVE: 6,
+  /** Rotation is disabled or unscheduled, or the current key is older than its schedule allows. */
+  ROTATION_OVERDUE: 7,
 } as const;

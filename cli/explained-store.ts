@@ -30,6 +30,10 @@ export class ExplainedSecretStore implements InspectableSecretStore {
     return this.#call('ListSecretVersionIds', secretId, () => this.inner.listVersions(secretId));
   }
 
+  listSecretsRotatedBy(functionArn: string): Promise<string[]> {
+    return this.#call('ListSecrets', '*', () => this.inner.listSecretsRotatedBy(functionArn));
+  }
+
   getValue(secretId: string, version: VersionSelector): Promise<Sensitive | undefined> {
     return this.#call('GetSecretValue', secretId, () => this.inner.getValue(secretId, version));
   }

@@ -30,7 +30,7 @@ export async function main(argv: readonly string[], io: CliIo, env: NodeJS.Proce
     const ctx = await createContext(command, io, env);
     switch (command.name) {
       case 'status':
-        return await status(ctx, command.secretId, command);
+        return await status(ctx, command);
       case 'rotate':
         return await rotate(ctx, command.secretId, command);
       case 'recover':

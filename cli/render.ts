@@ -29,6 +29,12 @@ export function renderStatus(report: StatusReport): string {
     ...(rotation.function ? [`function ${rotation.function}`] : []),
     `last rotated ${rotation.lastRotatedDate ? formatDate(rotation.lastRotatedDate) : 'never'}, ` +
       `next ${rotation.nextRotationDate ? formatDate(rotation.nextRotationDate) : 'not scheduled'}`,
+    ...(rotation.daysSinceRotation === null
+      ? []
+      : [
+          `current version ${rotation.daysSinceRotation} days old` +
+            (rotation.rotateBy ? `, to be replaced by ${formatDate(rotation.rotateBy)}` : ''),
+        ]),
   );
   field(
     'Keys',
@@ -70,11 +76,39 @@ export function renderStatus(report: StatusReport): string {
     );
   }
 
+  if (report.findings.length > 0) {
+    lines.push('', 'Findings');
+    for (const finding of report.findings) {
+      lines.push(
+        ...wrap(`${finding.code}: ${finding.message}`, WRAP_AT - 4).map(
+          (line, index) => `${index === 0 ? '  - ' : '    '}${line}`,
+        ),
+      );
+    }
+  }
+
   lines.push('');
   field('Verdict', report.verdict);
   field('', ...wrap(report.explanation, WRAP_AT - LABEL_WIDTH));
   if (report.nextSteps.length > 0) field('Next', ...report.nextSteps);
   return lines.join('\n');
+}
+
+/** One line per secret: its verdict and findings, or why it could not be inspected. */
+export function renderSummary(
+  secretIds: readonly string[],
+  results: readonly (StatusReport | { secretId: string; error: string })[],
+): string {
+  const rows = results.map((result, index) =>
+    'error' in result
+      ? [secretIds[index] ?? result.secretId, 'not checked', result.error]
+      : [
+          result.secret.name,
+          result.verdict,
+          result.findings.map((finding) => finding.code).join(', ') || '-',
+        ],
+  );
+  return ['Summary', ...table(['SECRET', 'VERDICT', 'FINDINGS'], rows).map((row) => `  ${row}`)].join('\n');
 }
 
 function leftovers(title: string, keys: readonly LeftoverKey[]): string[] {

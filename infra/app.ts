@@ -46,6 +46,14 @@ try {
     description: 'Subscribe here to receive rotation alerts',
     value: rotation.alertTopic.topicArn,
   });
+  new CfnOutput(stack, 'DashboardName', {
+    description: 'The CloudWatch dashboard of the rotations and the daily audit',
+    value: rotation.monitoring.dashboard.dashboardName,
+  });
+  new CfnOutput(stack, 'FailedInvocationsQueueUrl', {
+    description: 'Scheduled revocations and audits that failed every retry (an alarm fires when one is here)',
+    value: rotation.monitoring.failureQueue.queueUrl,
+  });
   // Synth fails on any unacknowledged AwsSolutions error; test/infra/cdk-nag.test.ts also rejects warnings.
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
 } catch (error) {

@@ -13,6 +13,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import { DEFAULT_METRICS_NAMESPACE, RotationMonitoring } from './monitoring.js';
 import { DEFAULT_FACTIFY_API_URL, FactifyKeyRotationConfigError, propsProblems } from './props-validation.js';
 import {
   acknowledgeScheduleWildcard,
@@ -162,6 +163,13 @@ export interface FactifyKeyRotationProps {
    * @default - no permissions boundary
    */
   readonly permissionsBoundary?: iam.IManagedPolicy;
+
+  /**
+   * The CloudWatch namespace of the function's metrics (`METRICS_NAMESPACE`), which the alarms and the dashboard
+   * read.
+   * @default 'FactifyKeyRotation'
+   */
+  readonly metricsNamespace?: string;
 }
 
 /**
@@ -205,6 +213,8 @@ export class FactifyKeyRotation extends Construct {
   readonly errorsAlarm: cloudwatch.Alarm;
   /** Fires when EventBridge cannot deliver a rotation-failure event to the topic. */
   readonly alertDeliveryAlarm: cloudwatch.Alarm;
+  /** The daily audit, its alarms, the on-failure queue of asynchronous invocations, the dashboard. */
+  readonly monitoring: RotationMonitoring;
 
   constructor(scope: Construct, id: string, props: FactifyKeyRotationProps) {
     super(scope, id);
@@ -253,6 +263,7 @@ export class FactifyKeyRotation extends Construct {
               REVOKE_SCHEDULER_ROLE_ARN: this.revokeSchedulerRole.roleArn,
             }
           : {}),
+        METRICS_NAMESPACE: props.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE,
         // Stack traces point into the TypeScript sources through the bundled source map.
         NODE_OPTIONS: '--enable-source-maps',
       },
@@ -302,6 +313,18 @@ export class FactifyKeyRotation extends Construct {
       }),
       'EventBridge could not deliver a Factify key rotation failure to the alert topic.',
     );
+    this.monitoring = new RotationMonitoring(this, 'Monitoring', {
+      rotationFunction: this.rotationFunction,
+      rotationPolicy: this.rotationPolicy,
+      secrets: props.secrets.map((secret, index) => ({
+        arn: secretArns[index] as string,
+        name: secret.secretName,
+      })),
+      alertTopic: this.alertTopic,
+      metricsNamespace: props.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE,
+      scheduleExpression: (props.rotationSchedule ?? DEFAULT_ROTATION_SCHEDULE).expressionString,
+      schedulesRevocations: this.revokeSchedulerRole !== undefined,
+    });
     this.allowPublishers();
     if (props.permissionsBoundary) iam.PermissionsBoundary.of(this).apply(props.permissionsBoundary);
   }

@@ -82,7 +82,8 @@ export function acknowledgeScheduleWildcard(policy: iam.Policy): void {
       'The function creates one revocation schedule per replaced secret version at run time, named ' +
       `${REVOKE_SCHEDULE_PREFIX}<secret tag>-<version id>, so the names are unknown at deploy time; the name ` +
       `prefix in the ${REVOKE_SCHEDULE_GROUP} group of this account and region is the narrowest scope IAM can ` +
-      'express. The actions are only CreateSchedule and DeleteSchedule, and a schedule can do no more than the ' +
+      'express. The actions are only CreateSchedule and DeleteSchedule (and GetSchedule, for the daily audit), ' +
+      'and a schedule can do no more than the ' +
       "role it is given: iam:PassRole is limited to this construct's scheduler role, passed to EventBridge " +
       'Scheduler only, and that role may only invoke this function, whose revoke event refuses any key that ' +
       'AWSCURRENT or AWSPENDING of its secrets holds.',

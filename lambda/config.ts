@@ -1,4 +1,5 @@
 import { ConfigurationError } from './errors.js';
+import { DEFAULT_METRICS_NAMESPACE } from './metrics.js';
 
 export const DEFAULT_FACTIFY_API_URL = 'https://api.factify.com/v1';
 
@@ -11,6 +12,8 @@ export interface Config {
   readonly revokeGraceSeconds: number;
   /** The role EventBridge Scheduler assumes to invoke the function; required when the grace is not 0. */
   readonly schedulerRoleArn?: string;
+  /** The CloudWatch namespace of the function's embedded metrics (METRICS_NAMESPACE). */
+  readonly metricsNamespace: string;
 }
 
 // EventBridge Scheduler's at() runs any time ahead; a year bounds what a typo can do (and is Factify's
@@ -43,7 +46,19 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     ...(adminSecretId ? { adminSecretId } : {}),
     revokeGraceSeconds,
     ...(schedulerRoleArn ? { schedulerRoleArn } : {}),
+    metricsNamespace: parseNamespace(env.METRICS_NAMESPACE?.trim() || DEFAULT_METRICS_NAMESPACE),
   };
+}
+
+// CloudWatch namespaces: 1 to 255 ASCII characters, not starting with a colon (nor AWS/, reserved for AWS).
+function parseNamespace(value: string): string {
+  if (!/^[\x20-\x7e]{1,255}$/.test(value) || value.startsWith(':') || value.startsWith('AWS/')) {
+    throw new ConfigurationError(
+      `METRICS_NAMESPACE must be a CloudWatch namespace (1 to 255 printable ASCII characters, not starting with ":" ` +
+        `or "AWS/"), got "${value.slice(0, 40).replace(/[^\x20-\x7e]/g, '?')}".`,
+    );
+  }
+  return value;
 }
 
 function parseGrace(value: string): number {

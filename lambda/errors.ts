@@ -24,8 +24,9 @@ export class InvalidEventError extends RotationError {
         '{"Step": "createSecret"|"setSecret"|"testSecret"|"finishSecret", "SecretId": "<arn>", ' +
         '"ClientRequestToken": "<version id>", "RotationToken"?: "<token>"}; {"SecretId": "<arn or name>"} ' +
         'to start a rotation by hand, with "RevokeImmediately": true to revoke the old key at once (leaked key); ' +
-        'or the scheduled revocation {"Action": "revokeReplacedKey", "SecretId": "<arn>", ' +
-        '"VersionId": "<replaced version id>", "ApiKeyId": "key_..."}.',
+        'the scheduled revocation {"Action": "revokeReplacedKey", "SecretId": "<arn>", ' +
+        '"VersionId": "<replaced version id>", "ApiKeyId": "key_..."}; ' +
+        'or the daily audit {"Action": "audit", "SecretIds": ["<arn>", ...]} (at most 100).',
     );
   }
 }

@@ -1,3 +1,4 @@
+import { AUDIT_ACTION, type AuditEvent, parseAuditEvent } from './audit-event.js';
 import { InvalidEventError } from './errors.js';
 import { KEY_ID_PATTERN } from './secret-value.js';
 import { Sensitive } from './sensitive.js';
@@ -39,7 +40,7 @@ export interface RevokeReplacedKeyEvent {
 
 export const REVOKE_ACTION = 'revokeReplacedKey';
 
-export type InvocationEvent = RotationStepEvent | StartRotationEvent | RevokeReplacedKeyEvent;
+export type InvocationEvent = RotationStepEvent | StartRotationEvent | RevokeReplacedKeyEvent | AuditEvent;
 
 // Secrets Manager's documented bounds for ClientRequestToken and VersionId, and for SecretId (a name or ARN).
 const TOKEN_MIN = 32;
@@ -60,6 +61,7 @@ export function parseEvent(raw: unknown): InvocationEvent {
     );
   }
   const event = raw as Record<string, unknown>;
+  if (event.Action === AUDIT_ACTION) return parseAuditEvent(event);
   const secretId = requireString(event, 'SecretId');
   if (secretId.length > SECRET_ID_MAX) {
     throw new InvalidEventError(

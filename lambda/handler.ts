@@ -1,10 +1,12 @@
 import type { Context } from 'aws-lambda';
+import type { AuditReport } from './audit.js';
 import { loadConfig } from './config.js';
 import { reportedError } from './errors.js';
 import { type InvocationEvent, parseEvent, type Step } from './event.js';
 import { checkRotationState } from './guard.js';
 import { Logger } from './log.js';
-import type { FactifyKeys, RevocationScheduler, SecretStore } from './ports.js';
+import { SecretMetrics, secretNameOf } from './metrics.js';
+import type { FactifyKeys, InspectableRevocationScheduler, InspectableSecretStore } from './ports.js';
 import { emergencyToken, revokeReplacedKey } from './revocation.js';
 import type { StepContext } from './steps/context.js';
 import { createSecret } from './steps/create-secret.js';
@@ -21,9 +23,15 @@ const STEP_HANDLERS: Record<Step, (ctx: StepContext) => Promise<void>> = {
 
 /** What the handler needs from the outside world; the tests substitute fakes. */
 export interface Dependencies {
-  readonly store: SecretStore;
-  factify(options: { baseUrl: string; remainingMs: () => number; log: Logger }): FactifyKeys;
-  readonly scheduler: () => Promise<RevocationScheduler>;
+  readonly store: InspectableSecretStore;
+  factify(options: {
+    baseUrl: string;
+    remainingMs: () => number;
+    log: Logger;
+    onRateLimited?: () => void;
+    onRetry?: () => void;
+  }): FactifyKeys;
+  readonly scheduler: () => Promise<InspectableRevocationScheduler>;
   readonly sleep: (ms: number) => Promise<void>;
   readonly now: () => Date;
 }
@@ -50,16 +58,52 @@ export function createHandler(
   return async function handler(
     event: unknown,
     context?: Partial<Context>,
-  ): Promise<{ VersionId: string } | undefined> {
+  ): Promise<{ VersionId: string } | AuditReport | undefined> {
     const started = Date.now();
     const remainingMs = () =>
       context?.getRemainingTimeInMillis?.() ?? NO_CONTEXT_REMAINING_MS - (Date.now() - started);
     let log = new Logger({ requestId: context?.awsRequestId });
+    // Every invocation about one secret publishes its outcome; the audit publishes per secret itself.
+    let metrics: SecretMetrics | undefined;
     try {
       const parsed = parseEvent(event);
-      log = log.child(logKeys(parsed));
+      const keys = logKeys(parsed);
+      log = log.child(keys);
       const config = loadConfig(process.env);
+      if (parsed.kind !== 'audit') {
+        metrics = new SecretMetrics(secretNameOf(parsed.secretId), config.metricsNamespace).forStep(
+          String(keys.step),
+        );
+      }
       const deps = await dependencies();
+      const factify = deps.factify({
+        baseUrl: config.factifyApiUrl,
+        remainingMs,
+        log,
+        onRateLimited: () => metrics?.count('FactifyThrottles'),
+        onRetry: () => metrics?.count('FactifyRetries'),
+      });
+
+      if (parsed.kind === 'audit') {
+        const { runAudit } = await import('./audit.js');
+        return await runAudit(
+          {
+            store: deps.store,
+            factify,
+            ...(config.adminSecretId === undefined ? {} : { adminSecretId: config.adminSecretId }),
+            // Without a grace period no revocation is ever scheduled (and the role may not read schedules).
+            ...(config.revokeGraceSeconds === 0
+              ? {}
+              : {
+                  scheduledRevocationAt: async (name: string) => (await deps.scheduler()).scheduledAt(name),
+                }),
+            now: deps.now,
+            log,
+            metricsNamespace: config.metricsNamespace,
+          },
+          parsed.secretIds,
+        );
+      }
 
       if (parsed.kind === 'start-rotation') {
         const token = parsed.revokeImmediately ? emergencyToken() : undefined;
@@ -69,18 +113,20 @@ export function createHandler(
           revokeImmediately: parsed.revokeImmediately,
           outcome: 'started',
         });
+        metrics?.stepOutcome(true, Date.now() - started);
         return { VersionId: versionId };
       }
 
       const base = {
         store: deps.store,
-        factify: deps.factify({ baseUrl: config.factifyApiUrl, remainingMs, log }),
+        factify,
         scheduler: deps.scheduler,
         ...(config.adminSecretId === undefined ? {} : { adminSecretId: config.adminSecretId }),
         revokeGraceSeconds: config.revokeGraceSeconds,
         ...(config.schedulerRoleArn === undefined ? {} : { schedulerRoleArn: config.schedulerRoleArn }),
         ...(context?.invokedFunctionArn === undefined ? {} : { functionArn: context.invokedFunctionArn }),
         log,
+        ...(metrics === undefined ? {} : { metrics }),
         remainingMs,
         sleep: deps.sleep,
         now: deps.now,
@@ -96,14 +142,19 @@ export function createHandler(
           ...(parsed.rotationToken === undefined ? {} : { rotationToken: parsed.rotationToken }),
           alreadyCurrent: state.alreadyCurrent,
         });
+        if (parsed.step === 'finishSecret') metrics?.count('RotationsCompleted');
       }
       log.info('Step succeeded', { outcome: 'succeeded', durationMs: Date.now() - started });
+      metrics?.stepOutcome(true, Date.now() - started);
       return undefined;
     } catch (error) {
       // Whatever failed, only its name, code and scrubbed message leave this function (see reportedError).
       const reported = reportedError(error);
       log.error('Step failed', { outcome: 'failed', durationMs: Date.now() - started, error: reported });
+      metrics?.stepOutcome(false, Date.now() - started);
       throw reported;
+    } finally {
+      metrics?.flush();
     }
   };
 }
@@ -116,5 +167,7 @@ function logKeys(event: InvocationEvent): Record<string, unknown> {
       return { secretId: event.secretId, step: 'startRotation' };
     case 'revoke-replaced-key':
       return { secretId: event.secretId, step: 'revokeReplacedKey', versionId: event.versionId };
+    case 'audit':
+      return { step: 'audit', secretCount: event.secretIds.length };
   }
 }

@@ -1,7 +1,7 @@
 import { FactifyClient } from './factify/client.js';
 import { FactifyHttp } from './factify/http.js';
 import type { Dependencies } from './handler.js';
-import type { RevocationScheduler } from './ports.js';
+import type { InspectableRevocationScheduler } from './ports.js';
 import { SecretsManagerStore } from './secrets-manager-store.js';
 
 // The SDK reads these when a client is created. Lambda never changes them within a container, but a process
@@ -17,7 +17,7 @@ const SDK_ENVIRONMENT = [
 
 // One SDK client each per container: their connections are reused across invocations.
 let clients:
-  | { environment: string; store: SecretsManagerStore; scheduler?: Promise<RevocationScheduler> }
+  | { environment: string; store: SecretsManagerStore; scheduler?: Promise<InspectableRevocationScheduler> }
   | undefined;
 
 /** The handler's dependencies in Lambda: Secrets Manager through the AWS SDK, Factify through undici. */

@@ -42,7 +42,12 @@ export function revocationScheduleName(secretArn: string, replacedVersionId: str
 export async function revokeOrSchedule(
   ctx: StepContext,
   manager: Credential,
-  replaced: { versionId: string; keyId: string; prove: () => Promise<'revocable' | 'revoked-meanwhile'> },
+  replaced: {
+    versionId: string;
+    keyId: string;
+    createdAt?: string | undefined;
+    prove: () => Promise<'revocable' | 'revoked-meanwhile'>;
+  },
 ): Promise<void> {
   if (ctx.revokeGraceSeconds === 0 || ctx.token.startsWith(EMERGENCY_TOKEN_PREFIX)) {
     if ((await replaced.prove()) === 'revoked-meanwhile') {
@@ -51,6 +56,7 @@ export async function revokeOrSchedule(
     }
     const outcome = await ensureRevoked(ctx.factify, manager, replaced.keyId, ROTATED_REASON);
     ctx.log.info('Revoked the replaced key', { keyId: replaced.keyId, outcome });
+    if (outcome === 'revoked') recordRevokedAge(ctx, replaced.createdAt);
     return;
   }
   if (ctx.functionArn === undefined || ctx.schedulerRoleArn === undefined) {
@@ -148,6 +154,16 @@ export async function revokeReplacedKey(ctx: SecretContext, event: RevokeReplace
   } else {
     const outcome = await ensureRevoked(ctx.factify, manager, event.apiKeyId, ROTATED_REASON);
     ctx.log.info('Revoked the replaced key after its grace period', { keyId: event.apiKeyId, outcome });
+    if (outcome === 'revoked') recordRevokedAge(ctx, replaced.value.createdAt ?? identified.key.createdAt);
   }
   await scheduler.deleteSchedule(revocationScheduleName(arn, event.versionId));
+}
+
+/** The ReplacedKeyAgeDays metric: how old a key was when it was revoked, from the createdAt it was stored with. */
+function recordRevokedAge(ctx: SecretContext, createdAt: string | undefined): void {
+  const created = createdAt === undefined ? Number.NaN : Date.parse(createdAt);
+  ctx.metrics?.set(
+    'ReplacedKeyAgeDays',
+    Math.round(((ctx.now().getTime() - created) / 86_400_000) * 100) / 100,
+  );
 }

@@ -1,6 +1,7 @@
 import {
   DescribeSecretCommand,
   GetSecretValueCommand,
+  ListSecretsCommand,
   ListSecretVersionIdsCommand,
   PutSecretValueCommand,
   ResourceExistsException,
@@ -84,6 +85,20 @@ export class SecretsManagerStore implements InspectableSecretStore {
     return versions;
   }
 
+  async listSecretsRotatedBy(functionArn: string): Promise<string[]> {
+    const arns: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const out = await this.client.send(new ListSecretsCommand({ NextToken: nextToken }));
+      for (const secret of out.SecretList ?? []) {
+        if (secret.ARN !== undefined && sameFunction(secret.RotationLambdaARN, functionArn))
+          arns.push(secret.ARN);
+      }
+      nextToken = out.NextToken;
+    } while (nextToken !== undefined);
+    return arns;
+  }
+
   async getValue(secretId: string, version: VersionSelector): Promise<Sensitive | undefined> {
     try {
       const out = await this.client.send(
@@ -148,4 +163,12 @@ export class SecretsManagerStore implements InspectableSecretStore {
     }
     return out.VersionId;
   }
+}
+
+// A rotation function is named by its unqualified ARN, or by its name alone.
+function sameFunction(rotationLambdaArn: string | undefined, wanted: string): boolean {
+  if (rotationLambdaArn === undefined) return false;
+  return wanted.startsWith('arn:')
+    ? rotationLambdaArn === wanted
+    : rotationLambdaArn.split(':function:')[1]?.split(':')[0] === wanted;
 }

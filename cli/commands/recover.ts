@@ -59,6 +59,8 @@ export async function recover(
 
   const stray = verdict === 'stuck' || verdict === 'rotation-in-progress' ? report.pending : null;
   const { revocations, notes } = planRevocations(report, stray?.versionId);
+  // Rotation disabled or overdue, with nothing left behind: nothing recover can change.
+  if (!stray && revocations.length === 0) return refuse(`recover cannot fix this (${verdict}):`);
   ctx.print(`recover will, for ${secret.arn}:`);
   if (stray) {
     ctx.print(

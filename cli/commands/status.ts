@@ -1,11 +1,64 @@
+import { mapConcurrently } from '../../lambda/concurrency.js';
+import { mostUrgent, type Verdict } from '../../lambda/verdict.js';
+import type { Command } from '../args.js';
 import type { CliContext } from '../context.js';
-import { inspectSecret } from '../inspect.js';
-import { renderStatus } from '../render.js';
+import { CliError } from '../errors.js';
+import { inspectSecret, type StatusReport } from '../inspect.js';
+import { renderStatus, renderSummary } from '../render.js';
 import { VERDICT_EXIT_CODES } from '../verdict.js';
 
-/** `status <secret-id> [--json]`: prints the report; exits with the verdict's code. */
-export async function status(ctx: CliContext, secretId: string, options: { json: boolean }): Promise<number> {
-  const { report } = await inspectSecret(ctx, secretId);
-  ctx.print(options.json ? JSON.stringify(report, null, 2) : renderStatus(report));
-  return VERDICT_EXIT_CODES[report.verdict];
+type StatusCommand = Extract<Command, { name: 'status' }>;
+
+/** A secret of several that could not be inspected, and why. */
+export interface StatusFailure {
+  readonly secretId: string;
+  readonly error: string;
+}
+
+// Like the audit: a few secrets at a time.
+const CONCURRENCY = 4;
+
+/**
+ * `status <secret-id>... [--json]` or `status --function <name|arn>`: prints each secret's report and exits
+ * with the most urgent verdict's code. One secret alone fails as before; among several, a secret that
+ * cannot be inspected is reported and counts as `unknown`, and the others are still inspected.
+ */
+export async function status(ctx: CliContext, command: StatusCommand): Promise<number> {
+  const secretIds =
+    command.functionName === undefined
+      ? command.secretIds
+      : await ctx.store.listSecretsRotatedBy(command.functionName);
+  if (secretIds.length === 0) {
+    throw new CliError(
+      `No secret in region ${ctx.region} has ${command.functionName} as its rotation function. Check the name ` +
+        '(the stack output RotationFunctionName) and AWS_REGION.',
+    );
+  }
+  if (secretIds.length === 1 && command.functionName === undefined) {
+    const { report } = await inspectSecret(ctx, secretIds[0] as string);
+    ctx.print(command.json ? JSON.stringify(report, null, 2) : renderStatus(report));
+    return VERDICT_EXIT_CODES[report.verdict];
+  }
+
+  const results = await mapConcurrently(secretIds, CONCURRENCY, async (secretId) => {
+    try {
+      return (await inspectSecret(ctx, secretId)).report;
+    } catch (error) {
+      if (!(error instanceof Error)) throw error;
+      return { secretId, error: error.message } satisfies StatusFailure;
+    }
+  });
+  const reports = results.filter((result): result is StatusReport => !('error' in result));
+  const failures = results.filter((result): result is StatusFailure => 'error' in result);
+  const verdict = mostUrgent([
+    ...reports.map((report) => report.verdict),
+    ...failures.map((): Verdict => 'unknown'),
+  ]);
+  if (command.json) {
+    ctx.print(JSON.stringify({ verdict, secrets: results }, null, 2));
+  } else {
+    for (const report of reports) ctx.print(`${renderStatus(report)}\n`);
+    ctx.print(renderSummary(secretIds, results));
+  }
+  return VERDICT_EXIT_CODES[verdict];
 }

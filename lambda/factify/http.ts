@@ -44,6 +44,9 @@ export interface FactifyHttpOptions {
   readonly dispatcher?: Dispatcher;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly random?: () => number;
+  /** For the metrics: told of every 429 answer, and of every retry (after a 429, a 5xx or a network error). */
+  readonly onRateLimited?: () => void;
+  readonly onRetry?: () => void;
 }
 
 // Timeouts sized to fit several attempts inside a rotation step, and always cut to the time left.
@@ -142,6 +145,7 @@ export class FactifyHttp {
       const problem = parseProblem(response.body);
       if (status === 429) {
         rateLimited++;
+        this.#options.onRateLimited?.();
         // Wait for the window to reset, then spread over the start of the next one (see ./rate-limit.ts).
         const waitMs =
           rateLimitDelayMs(problem.retryAfterSeconds, response) ?? this.#exponential(rateLimited);
@@ -160,6 +164,7 @@ export class FactifyHttp {
             waitMs,
           );
         }
+        this.#options.onRetry?.();
         this.#options.log.info('Factify rate limit reached; waiting', {
           operation: op.path,
           waitMs: Math.round(jittered),
@@ -228,6 +233,7 @@ export class FactifyHttp {
       this.#exponential(attempt),
       Math.max(0, this.#options.remainingMs() - SAFETY_MARGIN_MS * 2),
     );
+    this.#options.onRetry?.();
     this.#options.log.warn('Transient Factify failure; retrying', {
       operation: `${op.method} ${op.path}`,
       reason,

@@ -1,4 +1,5 @@
 import type { Logger } from '../log.js';
+import type { SecretMetrics } from '../metrics.js';
 import type { FactifyKeys, RevocationScheduler, SecretDescription, SecretStore } from '../ports.js';
 import type { Sensitive } from '../sensitive.js';
 
@@ -17,6 +18,8 @@ export interface SecretContext {
   /** This function's ARN, the target of revocation schedules. */
   readonly functionArn?: string;
   readonly log: Logger;
+  /** The invocation's metrics for this secret (embedded in the log). */
+  readonly metrics?: SecretMetrics;
   /** Milliseconds left before the Lambda times out. */
   readonly remainingMs: () => number;
   readonly sleep: (ms: number) => Promise<void>;

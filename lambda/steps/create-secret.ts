@@ -143,6 +143,13 @@ export async function createSecret(ctx: StepContext): Promise<void> {
     ctx.log.warn('Another attempt of this rotation stored its key first; revoked the key this one created', {
       keyId: created.id,
     });
+    if ((await readVersion(ctx, { versionId: ctx.token })) === undefined) {
+      throw new RotationStateError(
+        `Secrets Manager refused the new value of version ${ctx.token} of secret ${arn} as another value for that ` +
+          'version (ResourceExistsException), yet the version holds none. The key created for it was revoked; ' +
+          'Secrets Manager retries the rotation.',
+      );
+    }
     return;
   }
   ctx.log.info('Created the replacement key and stored it as AWSPENDING', {

@@ -79,6 +79,7 @@ export async function finishSecret(ctx: StepContext): Promise<void> {
   await revokeOrSchedule(ctx, manager, {
     versionId: replacedVersionId,
     keyId: key.id,
+    createdAt: replaced.value.createdAt ?? key.createdAt,
     prove: () =>
       proveRevocable(
         ctx.factify,

@@ -4,7 +4,12 @@ import { UsageError } from '../../cli/errors.js';
 
 describe('the command line', () => {
   it.each([
-    [['status', 'prod/factify'], { name: 'status', secretId: 'prod/factify', json: false }],
+    [['status', 'prod/factify'], { name: 'status', secretIds: ['prod/factify'], json: false }],
+    [['status', 'a', 'b', '--json'], { name: 'status', secretIds: ['a', 'b'], json: true }],
+    [
+      ['status', '--function', 'factify-key-rotation'],
+      { name: 'status', secretIds: [], functionName: 'factify-key-rotation' },
+    ],
     [
       ['status', 'x', '--json', '--admin-secret-id', 'admin'],
       { name: 'status', json: true, adminSecretId: 'admin' },
@@ -26,7 +31,10 @@ describe('the command line', () => {
     [['__proto__', 'x'], 'Unknown command "__proto__"'],
     [['toString', 'x', '--json'], 'Unknown command "toString"'],
     [['status'], 'status needs a secret'],
-    [['status', 'x', 'y'], 'Unexpected argument "y"'],
+    [['rotate', 'x', 'y'], 'Unexpected argument "y"'],
+    [['status', 'x', '--function', 'f'], 'status takes secrets or --function, not both'],
+    [['status', '--function', ' '], '--function needs the name or ARN'],
+    [['rotate', 'x', '--function', 'f'], 'rotate does not take --function'],
     [['status', 'x', '--wait'], 'status does not take --wait'],
     [['recover', 'x', '--json'], 'recover does not take --json'],
     [['rotate', 'x', '--timeout', '5m'], '--timeout applies to rotate --wait only'],

@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import { request } from 'undici';
 import { afterEach, beforeEach, expect } from 'vitest';
 import { keyNameFor } from '../../lambda/key-naming.js';
 import { type CliRun, runCli } from '../support/cli-runner.js';
 import { expectNoSecrets } from '../support/no-secrets.js';
 import { type RotationEnvironment, startRotationEnvironment } from '../support/rotation-environment.js';
-import { rotateSecret, type SeededSecret, seedSecret } from '../support/seeded-secret.js';
+import { revokeInDashboard, rotateSecret, type SeededSecret, seedSecret } from '../support/seeded-secret.js';
 
 /** Older than the 15 minutes after which a pending rotation counts as stuck. */
 export const AN_HOUR_AGO = () => new Date(Date.now() - 3_600_000);
@@ -140,12 +139,6 @@ export function seedOrphan(harness: CliHarness): string {
 }
 
 /** Revokes a key the way the Factify dashboard would, with another admin key of the organization. */
-export async function revokeAtFactify(harness: CliHarness, keyId: string, adminKey: string): Promise<void> {
-  const response = await request(`${harness.environment.factify.url}/api-keys/${keyId}`, {
-    method: 'DELETE',
-    headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ reason: 'revoked in the dashboard' }),
-  });
-  await response.body.dump();
-  expect(response.statusCode).toBe(204);
+export function revokeAtFactify(harness: CliHarness, keyId: string, adminKey: string): Promise<void> {
+  return revokeInDashboard(harness.environment, keyId, adminKey);
 }

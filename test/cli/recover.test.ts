@@ -1,4 +1,4 @@
-import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { CancelRotateSecretCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { describe, expect, it } from 'vitest';
 import { retryUntilRotated } from '../support/rotation-environment.js';
 import { expectRotated, keyWorks, rotateSecret } from '../support/seeded-secret.js';
@@ -182,5 +182,18 @@ describe('factify-rotation recover', () => {
     expect(
       harness.environment.secretsManager.calls.filter((call) => WRITES.includes(call.operation)),
     ).toEqual([]);
+  });
+
+  it('cannot turn rotation back on, and says so without asking (exit 7)', async () => {
+    const { environment, seeded } = harness;
+    await environment.secretsManager.client().send(new CancelRotateSecretCommand({ SecretId: seeded.arn }));
+    environment.secretsManager.resetCalls();
+
+    const { code, stdout } = await harness.run(['recover', 'prod/factify']);
+
+    expect(code).toBe(7);
+    expect(stdout).toContain('recover cannot fix this (rotation-disabled):');
+    expect(stdout).toContain('npx cdk deploy');
+    expect(environment.secretsManager.calls.filter((call) => WRITES.includes(call.operation))).toEqual([]);
   });
 });

@@ -1,4 +1,7 @@
+import { randomUUID } from 'node:crypto';
+import { CancelRotateSecretCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { describe, expect, it } from 'vitest';
+import { keyNameFor } from '../../lambda/key-naming.js';
 import { retryUntilRotated } from '../support/rotation-environment.js';
 import { rotateSecret, seedSecret } from '../support/seeded-secret.js';
 import {
@@ -61,6 +64,9 @@ describe('factify-rotation status', () => {
         window: null,
         lastRotatedDate: null,
         nextRotationDate: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+        daysSinceRotation: 0,
+        // 30 days, then the rest of the UTC day the rotation is due (a whole day at most), then an hour.
+        rotateBy: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       },
       keyManager: { kind: 'self' },
       factify: { organizationId: seeded.orgId, activeKeys: 2, activeKeyLimit: 5, error: null },
@@ -80,9 +86,13 @@ describe('factify-rotation status', () => {
       awaitingRevocation: [],
       scheduledRevocations: [],
       verdict: 'healthy',
+      findings: [],
       explanation: expect.any(String),
       nextSteps: [],
     });
+    const report = JSON.parse(stdout);
+    const created = Date.parse(report.versions[0].createdDate);
+    expect(Date.parse(report.rotation.rotateBy) - created).toBe((30 + 1) * 86_400_000 + 3_600_000);
   });
 
   it('reports a rotation pending for less than 15 minutes as in progress (exit 3)', async () => {
@@ -211,6 +221,38 @@ describe('factify-rotation status', () => {
     });
   });
 
+  it('reports a current version older than its schedule allows as overdue (exit 7)', async () => {
+    const { environment, seeded } = harness;
+    environment.secretsManager.backdateVersion(
+      seeded.arn,
+      seeded.initialVersionId,
+      new Date(Date.now() - 32 * 86_400_000),
+    );
+
+    const { code, stdout } = await harness.run(['status', 'prod/factify']);
+
+    expect(code).toBe(7);
+    expect(stdout).toMatch(/current version 32 days old, to be replaced by/);
+    expect(stdout).toMatch(/rotation-overdue: The AWSCURRENT version is 32 days old; by rate\(30 days\)/);
+    expect(stdout).toMatch(/Verdict +rotation-overdue/);
+    expect(stdout).toContain('npx factify-rotation rotate prod/factify --wait');
+  });
+
+  it('reports rotation turned off as disabled (exit 7), however young the key', async () => {
+    const { environment, seeded } = harness;
+    await environment.secretsManager.client().send(new CancelRotateSecretCommand({ SecretId: seeded.arn }));
+
+    const { code, stdout } = await harness.run(['status', 'prod/factify', '--json']);
+
+    expect(code).toBe(7);
+    expect(JSON.parse(stdout)).toMatchObject({
+      rotation: { enabled: false },
+      verdict: 'rotation-disabled',
+      findings: [{ code: 'rotation-disabled' }],
+      nextSteps: [expect.stringContaining('npx cdk deploy'), 'npx factify-rotation status prod/factify'],
+    });
+  });
+
   it('says Factify could not be checked (exit 1) when the managing key may not list keys', async () => {
     const { environment, seeded } = harness;
     environment.factify.setKeyAdmin(seeded.initialKey.id, false);
@@ -222,5 +264,84 @@ describe('factify-rotation status', () => {
     expect(report.verdict).toBe('unknown');
     expect(report.factify.error).toMatch(/lacks the organization admin role/);
     expect(report.versions[0].keyState).toBe('unchecked');
+  });
+});
+
+describe('factify-rotation status with several secrets', () => {
+  const harness = useCliHarness();
+
+  it('reports each secret with the same verdicts, and exits with the most urgent code', async () => {
+    const { environment } = harness;
+    const stuck = seedSecret(environment, { name: 'prod/stuck-one' });
+    const orphanOwner = seedSecret(environment, { name: 'prod/with-orphan' });
+    environment.factify.seedKey(orphanOwner.orgId, {
+      name: keyNameFor(orphanOwner.arn, randomUUID()),
+      admin: false,
+    });
+    const stray = randomUUID();
+    await environment.secretsManager.client().send(
+      new PutSecretValueCommand({
+        SecretId: stuck.arn,
+        ClientRequestToken: stray,
+        SecretString: JSON.stringify({ apiKey: stuck.otherAppKey.key, apiKeyId: stuck.otherAppKey.id }),
+        VersionStages: ['AWSPENDING'],
+      }),
+    );
+    environment.secretsManager.backdateVersion(stuck.arn, stray, AN_HOUR_AGO());
+
+    const text = await harness.run([
+      'status',
+      'prod/factify',
+      'prod/with-orphan',
+      'prod/stuck-one',
+      'prod/none',
+    ]);
+    const json = await harness.run([
+      'status',
+      'prod/factify',
+      'prod/with-orphan',
+      'prod/stuck-one',
+      'prod/none',
+      '--json',
+    ]);
+
+    // The most urgent of healthy (0), orphans (4), stuck (5) and one that cannot be checked (1): stuck.
+    expect(text.code).toBe(5);
+    expect(json.code).toBe(5);
+    expect(text.stdout).toMatch(/Summary\n +SECRET +VERDICT +FINDINGS\n/);
+    expect(text.stdout).toMatch(/prod\/factify +healthy +-/);
+    expect(text.stdout).toMatch(/prod\/with-orphan +orphans-present +orphaned-keys/);
+    expect(text.stdout).toMatch(/prod\/stuck-one +stuck +rotation-stuck/);
+    expect(text.stdout).toMatch(/prod\/none +not checked +Secret prod\/none was not found/);
+    const report = JSON.parse(json.stdout);
+    expect(report.verdict).toBe('stuck');
+    expect(
+      report.secrets.map((secret: { verdict?: string; error?: string }) => secret.verdict ?? 'error'),
+    ).toEqual(['healthy', 'orphans-present', 'stuck', 'error']);
+    // The verdict for each is the one status gives the secret alone.
+    for (const [name, code] of [
+      ['prod/with-orphan', 4],
+      ['prod/stuck-one', 5],
+    ] as const) {
+      expect((await harness.run(['status', name])).code).toBe(code);
+    }
+  });
+
+  it("audits the stack's secrets: every secret whose rotation function is the one named", async () => {
+    const { environment } = harness;
+    seedSecret(environment, { name: 'prod/second' });
+    environment.secretsManager.createSecretDirect('unrelated', JSON.stringify({ apiKey: 'ffy_test_x' }));
+
+    const { code, stdout } = await harness.run(['status', '--function', 'factify-key-rotation', '--json']);
+
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout);
+    expect(report.secrets.map((secret: { secret: { name: string } }) => secret.secret.name).sort()).toEqual([
+      'prod/factify',
+      'prod/second',
+    ]);
+    expect((await harness.run(['status', '--function', 'other-function'])).stderr).toMatch(
+      /No secret in region us-east-1 has other-function as its rotation function/,
+    );
   });
 });

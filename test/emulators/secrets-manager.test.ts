@@ -8,6 +8,7 @@ import {
   InvalidNextTokenException,
   InvalidParameterException,
   InvalidRequestException,
+  ListSecretsCommand,
   ListSecretVersionIdsCommand,
   PutSecretValueCommand,
   ResourceExistsException,
@@ -626,6 +627,22 @@ describe('ListSecretVersionIds', () => {
     );
 
     expect(error).toBeInstanceOf(InvalidNextTokenException);
+  });
+});
+
+describe('ListSecrets', () => {
+  it('lists every secret with its rotation configuration, page by page', async () => {
+    const rotated = sm.createSecretDirect(NAME, 'v1', { rotation: { lambdaArn: LAMBDA } }).arn;
+    const plain = sm.createSecretDirect('other', 'v1').arn;
+
+    const first = await client.send(new ListSecretsCommand({ MaxResults: 1 }));
+    const second = await client.send(new ListSecretsCommand({ MaxResults: 1, NextToken: first.NextToken }));
+
+    expect(first.SecretList).toEqual([
+      { ARN: rotated, Name: NAME, RotationEnabled: true, RotationLambdaARN: LAMBDA },
+    ]);
+    expect(second.SecretList).toEqual([{ ARN: plain, Name: 'other' }]);
+    expect(second.NextToken).toBeUndefined();
   });
 });
 

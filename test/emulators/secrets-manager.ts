@@ -4,7 +4,8 @@
  * silent, behaviour reported against real AWS, cited where it matters), never the code under test.
  *
  * Implemented: CreateSecret, DescribeSecret, GetSecretValue, PutSecretValue, UpdateSecretVersionStage,
- * ListSecretVersionIds, RotateSecret (invoking a registered RotationInvoker per step), CancelRotateSecret.
+ * ListSecretVersionIds, RotateSecret (invoking a registered RotationInvoker per step), CancelRotateSecret,
+ * ListSecrets (without filters).
  */
 import { randomUUID } from 'node:crypto';
 import { SecretsManagerClient, type SecretsManagerClientConfig } from '@aws-sdk/client-secrets-manager';

@@ -1,7 +1,7 @@
-import type { OneTimeSchedule, RevocationScheduler } from '../../lambda/ports.js';
+import type { InspectableRevocationScheduler, OneTimeSchedule } from '../../lambda/ports.js';
 
 /** An in-memory RevocationScheduler; the Scheduler emulator in test/emulators tests the real adapter. */
-export class FakeScheduler implements RevocationScheduler {
+export class FakeScheduler implements InspectableRevocationScheduler {
   readonly schedules = new Map<string, OneTimeSchedule>();
   readonly calls: string[] = [];
 
@@ -10,6 +10,10 @@ export class FakeScheduler implements RevocationScheduler {
     if (this.schedules.has(schedule.name)) return 'exists';
     this.schedules.set(schedule.name, schedule);
     return 'created';
+  }
+
+  async scheduledAt(name: string): Promise<Date | undefined> {
+    return this.schedules.get(name)?.at;
   }
 
   async deleteSchedule(name: string): Promise<void> {

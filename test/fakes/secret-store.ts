@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { SecretDescription, SecretStore, VersionSelector } from '../../lambda/ports.js';
+import type {
+  InspectableSecretStore,
+  SecretDescription,
+  SecretDetails,
+  SecretVersionInfo,
+  VersionSelector,
+} from '../../lambda/ports.js';
 import { Sensitive } from '../../lambda/sensitive.js';
 
 interface Version {
@@ -18,7 +24,7 @@ interface Secret {
  * An in-memory SecretStore with Secrets Manager's staging semantics (moving AWSCURRENT leaves AWSPREVIOUS
  * behind), for unit-testing the steps. The emulator in test/emulators tests the real adapter.
  */
-export class FakeSecretStore implements SecretStore {
+export class FakeSecretStore implements InspectableSecretStore {
   readonly calls: string[] = [];
   readonly rotationTokens: string[] = [];
   readonly #secrets = new Map<string, Secret>();
@@ -82,6 +88,29 @@ export class FakeSecretStore implements SecretStore {
     for (const [id, version] of secret.versions)
       if (version.stages.size > 0) versions[id] = [...version.stages];
     return { arn: secret.arn, name: secret.name, rotationEnabled: secret.rotationEnabled, versions };
+  }
+
+  /** Rotation every 30 days, with no dates: the audit's inspection is tested against the emulators. */
+  async describeDetails(secretId: string): Promise<SecretDetails> {
+    return {
+      ...(await this.describe(secretId)),
+      rotation: {
+        lambdaArn: 'arn:aws:lambda:us-east-1:123456789012:function:factify-key-rotation',
+        schedule: 'rate(30 days)',
+      },
+    };
+  }
+
+  async listVersions(secretId: string): Promise<SecretVersionInfo[]> {
+    this.#record('listVersions');
+    return Object.entries((await this.describe(secretId)).versions).map(([versionId, stages]) => ({
+      versionId,
+      stages,
+    }));
+  }
+
+  async listSecretsRotatedBy(): Promise<string[]> {
+    return [...new Set([...this.#secrets.values()].map((secret) => secret.arn))];
   }
 
   async getValue(secretId: string, selector: VersionSelector): Promise<Sensitive | undefined> {

@@ -98,7 +98,13 @@ describe('npx cdk synth', () => {
     expect(ofType('AWS::SNS::Subscription')).toEqual([
       expect.objectContaining({ Endpoint: 'ops@example.com' }),
     ]);
-    expect(Object.keys(template.Outputs)).toEqual(['RotationFunctionName', 'LogGroupName', 'AlertTopicArn']);
+    expect(Object.keys(template.Outputs)).toEqual([
+      'RotationFunctionName',
+      'LogGroupName',
+      'AlertTopicArn',
+      'DashboardName',
+      'FailedInvocationsQueueUrl',
+    ]);
     const report = JSON.parse(readFileSync(join(result.outdir, 'validation-report.json'), 'utf8'));
     expect(report.pluginReports).toEqual([]);
   });

@@ -23,6 +23,14 @@ import {
 
 afterAll(removeTempDirs);
 
+const FAILURE_QUEUE_WITHOUT_DLQ = {
+  path: 'Test/Rotation/Monitoring/FailedInvocations',
+  id: 'AwsSolutions-SQS3',
+  reason: expect.stringMatching(
+    /on-failure destination.*nothing consumes them, so there is nothing to redrive/,
+  ),
+};
+
 const SCHEDULE_WILDCARD = `AwsSolutions-IAM5[Resource::arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule/default/fkr-revoke-*]`;
 
 /** Every acknowledgement in the tree, with the path of the construct that carries it. */
@@ -50,7 +58,7 @@ function rotationIn(options: Partial<FactifyKeyRotationProps>) {
 }
 
 describe('AwsSolutions checks', () => {
-  it('pass, with the CloudFormation validator, with every option on, acknowledging only the schedule name wildcard', () => {
+  it('pass, with the CloudFormation validator, with every option on, acknowledging only the schedule name wildcard and the failure queue without a DLQ', () => {
     // The one in-process synth with the built-in validator on.
     const stack = newStack({ validation: true });
     new FactifyKeyRotation(stack, 'Rotation', {
@@ -79,13 +87,14 @@ describe('AwsSolutions checks', () => {
           /one revocation schedule per replaced secret version at run time.*narrowest scope IAM can express.*may only invoke this function/,
         ),
       },
+      FAILURE_QUEUE_WITHOUT_DLQ,
     ]);
   });
 
-  it('pass acknowledging nothing without a grace period', () => {
+  it('pass acknowledging only the failure queue without a DLQ, without a grace period', () => {
     const { app } = rotationIn({ revokeGracePeriod: Duration.seconds(0) });
     expect(new AwsSolutionsChecks().validateScope(app)).toEqual({ success: true, violations: [] });
-    expect(acknowledgements(app)).toEqual([]);
+    expect(acknowledgements(app)).toEqual([FAILURE_QUEUE_WITHOUT_DLQ]);
   });
 
   it('still report any other wildcard resource in the policy that carries the acknowledgement', () => {
@@ -102,7 +111,7 @@ describe('AwsSolutions checks', () => {
     ]);
   });
 
-  it("pass with every platform team's setting, acknowledging only the network interface and schedule wildcards", () => {
+  it("pass with every platform team's setting, acknowledging only the network interface and schedule wildcards and the failure queue", () => {
     const stack = newStack();
     const app = App.of(stack) as App;
     new FactifyKeyRotation(stack, 'Rotation', {
@@ -123,6 +132,7 @@ describe('AwsSolutions checks', () => {
     expect(acknowledgements(app).map(({ path, id }) => ({ path, id }))).toEqual([
       { path: 'Test/Rotation/NetworkInterfacePolicy', id: 'AwsSolutions-IAM5[Resource::*]' },
       { path: 'Test/Rotation/RotationPolicy', id: SCHEDULE_WILDCARD },
+      { path: FAILURE_QUEUE_WITHOUT_DLQ.path, id: FAILURE_QUEUE_WITHOUT_DLQ.id },
     ]);
   });
 
@@ -149,6 +159,7 @@ describe('AwsSolutions checks', () => {
     expect(new AwsSolutionsChecks().validateScope(app)).toEqual({ success: true, violations: [] });
     expect(acknowledgements(app).map((ack) => ack.id)).toEqual([
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/default/fkr-revoke-*]',
+      'AwsSolutions-SQS3',
     ]);
   });
 });

@@ -134,9 +134,13 @@ describe('the function', () => {
     custom.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
   });
 
-  it('may be invoked by Secrets Manager only for its own secrets, on behalf of its own account', () => {
+  it('may be invoked by Secrets Manager only for its own secrets, on behalf of its own account, and by its audit rule', () => {
     const { template: two } = build({ secretArns: [SECRET_ARN, OTHER_SECRET_ARN] });
-    const permissions = Object.values(two.findResources('AWS::Lambda::Permission'));
+    const permissions = Object.values(
+      two.findResources('AWS::Lambda::Permission', {
+        Properties: { Principal: 'secretsmanager.amazonaws.com' },
+      }),
+    );
     expect(permissions.map((permission) => permission.Properties)).toEqual(
       [SECRET_ARN, OTHER_SECRET_ARN].map((arn) => ({
         Action: 'lambda:InvokeFunction',
@@ -146,9 +150,16 @@ describe('the function', () => {
         SourceArn: arn,
       })),
     );
+    template.resourceCountIs('AWS::Lambda::Permission', 2);
     template.hasResourceProperties('AWS::Lambda::Permission', {
       FunctionName: functionArn,
       SourceArn: SECRET_ARN,
+    });
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      FunctionName: functionArn,
+      Principal: 'events.amazonaws.com',
+      SourceArn: { 'Fn::GetAtt': [logicalId(stack, rotation.monitoring.auditRules[0] as IConstruct), 'Arn'] },
     });
   });
 });
@@ -250,6 +261,18 @@ describe('least privilege', () => {
             Effect: 'Allow',
             Action: 'lambda:InvokeFunction',
             Resource: functionArn,
+          },
+          {
+            Sid: 'AuditListVersions',
+            Effect: 'Allow',
+            Action: 'secretsmanager:ListSecretVersionIds',
+            Resource: secrets,
+          },
+          {
+            Sid: 'SendFailedInvocations',
+            Effect: 'Allow',
+            Action: 'sqs:SendMessage',
+            Resource: { 'Fn::GetAtt': [logicalId(stack, rotation.monitoring.failureQueue), 'Arn'] },
           },
         ],
         Version: '2012-10-17',
@@ -411,6 +434,13 @@ describe('the revocation grace period', () => {
           Resource: schedulerRoleArn,
           Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
         },
+        {
+          // The audit looks up a replaced key's revocation schedule.
+          Sid: 'AuditReadRevocationSchedules',
+          Effect: 'Allow',
+          Action: 'scheduler:GetSchedule',
+          Resource: `arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule/default/fkr-revoke-*`,
+        },
       ]);
       template.hasResourceProperties('AWS::IAM::Policy', {
         Roles: [{ Ref: logicalId(stack, rotation.role) }],
@@ -542,6 +572,19 @@ describe('alerting', () => {
             Action: 'sns:Publish',
             Resource: topic,
             Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          },
+          {
+            // The audit's alarms, five per secret, by their common name prefix (see monitoring.test.ts).
+            Sid: 'AuditAlarmsPublish',
+            Effect: 'Allow',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: 'sns:Publish',
+            Resource: topic,
+            Condition: {
+              ArnLike: {
+                'aws:SourceArn': `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${rotation.monitoring.alarmNamePrefix}-*`,
+              },
+            },
           },
           {
             Sid: 'RotationFailedRulePublishes',

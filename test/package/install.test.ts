@@ -172,7 +172,7 @@ beforeAll(async () => {
 }, INSTALL_TIMEOUT);
 
 describe('the packed tarball', () => {
-  it('holds only what a user needs: the library, its types, the bundle, the CLI, licence and docs', () => {
+  it('holds only what a user needs: the library, its types, the bundle, the CLI, licences and docs', () => {
     expect(tarball).toMatch(new RegExp(`factify-key-rotation-${PACKAGE_JSON.version}\\.tgz$`));
     for (const file of packedFiles) {
       expect(file).toMatch(
@@ -185,7 +185,9 @@ describe('the packed tarball', () => {
         'CHANGELOG.md',
         'README.md',
         'dist/cli/index.mjs',
+        'dist/cli/THIRD-PARTY-LICENSES',
         'dist/lambda/index.mjs',
+        'dist/lambda/THIRD-PARTY-LICENSES',
         'lib/index.cjs',
         'lib/index.mjs',
         'lib/types/infra/index.d.ts',

@@ -114,3 +114,18 @@ export function expectNoSecretsPrinted(environment: RotationEnvironment, secrets
 function minutesAgo(minutes: number): Date {
   return new Date(Date.now() - minutes * 60_000);
 }
+
+/** Revokes a key the way the Factify dashboard would, with another admin key of the organization. */
+export async function revokeInDashboard(
+  environment: RotationEnvironment,
+  keyId: string,
+  adminKey: string,
+): Promise<void> {
+  const response = await request(`${environment.factify.url}/api-keys/${keyId}`, {
+    method: 'DELETE',
+    headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ reason: 'revoked in the dashboard' }),
+  });
+  await response.body.dump();
+  expect(response.statusCode).toBe(204);
+}

@@ -8,7 +8,11 @@ import { FakeSecretStore } from '../fakes/secret-store.js';
 export const ROTATION_TOKEN = 'rotation-token-7c1d0e5e-94b3-4f7e-a1c2-secret-value';
 
 /** Collects everything the code under test writes to stdout (its logs), for content assertions. */
-export function captureLogs(): { text: () => string; lines: () => Record<string, unknown>[] } {
+export function captureLogs(): {
+  text: () => string;
+  lines: () => Record<string, unknown>[];
+  reset: () => void;
+} {
   let output = '';
   beforeEach(() => {
     output = '';
@@ -22,6 +26,9 @@ export function captureLogs(): { text: () => string; lines: () => Record<string,
     vi.unstubAllEnvs();
   });
   return {
+    reset: () => {
+      output = '';
+    },
     text: () => output,
     lines: () =>
       output

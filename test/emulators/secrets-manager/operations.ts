@@ -53,6 +53,7 @@ export function secretsManagerOperations(
     ['ListSecretVersionIds', (input) => listSecretVersionIds(find(input), input)],
     ['RotateSecret', (input) => rotateSecret(find(input), input, rotation)],
     ['CancelRotateSecret', (input) => cancelRotateSecret(find(input), rotation)],
+    ['ListSecrets', (input) => listSecrets(store, input)],
   ]);
 }
 
@@ -234,7 +235,24 @@ function listSecretVersionIds(secret: SecretRecord, input: Input): object {
   };
 }
 
-/** NextToken is opaque to callers; here it encodes the index of the next version. */
+/** ListSecrets without filters: each secret's ARN, name and rotation configuration, a page at a time. */
+function listSecrets(store: SecretStore, input: Input): object {
+  const pageSize = optionalInteger(input, 'MaxResults', 1, 100) ?? 100;
+  const start = pageStart(optionalString(input, 'NextToken'));
+  const secrets = store.all();
+  const end = start + pageSize;
+  return {
+    SecretList: secrets.slice(start, end).map((secret) => ({
+      ARN: secret.arn,
+      Name: secret.name,
+      RotationEnabled: secret.rotation.enabled,
+      RotationLambdaARN: secret.rotation.lambdaArn,
+    })),
+    NextToken: end < secrets.length ? Buffer.from(String(end)).toString('base64url') : undefined,
+  };
+}
+
+/** NextToken is opaque to callers; here it encodes the index of the next version or secret. */
 function pageStart(nextToken: string | undefined): number {
   if (nextToken === undefined) return 0;
   const start = Number(Buffer.from(nextToken, 'base64url').toString());

@@ -97,6 +97,11 @@ export class SecretStore {
     return secret;
   }
 
+  /** Every secret, in creation order. */
+  all(): SecretRecord[] {
+    return [...this.#secrets.values()];
+  }
+
   findByName(name: string): SecretRecord | undefined {
     return this.#secrets.get(name);
   }
