@@ -114,9 +114,12 @@ export async function failRevokeInFinishSecret(harness: CliHarness): Promise<voi
   environment.factify.clearFaults();
 }
 
-/** A version staged AWSPENDING by hand, holding another application's key. */
-export async function stageOtherAppKeyAsPending(harness: CliHarness): Promise<string> {
-  const { environment, seeded } = harness;
+/** A version of `seeded` (the harness's secret by default) staged AWSPENDING by hand, holding another application's key. */
+export async function stageOtherAppKeyAsPending(
+  harness: CliHarness,
+  seeded: SeededSecret = harness.seeded,
+): Promise<string> {
+  const { environment } = harness;
   const versionId = randomUUID();
   await environment.secretsManager.client().send(
     new PutSecretValueCommand({

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { CancelRotateSecretCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { CancelRotateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { describe, expect, it } from 'vitest';
 import { keyNameFor } from '../../lambda/key-naming.js';
 import { retryUntilRotated } from '../support/rotation-environment.js';
@@ -11,6 +11,7 @@ import {
   failRotationInTestSecret,
   revokeAtFactify,
   seedOrphan,
+  stageOtherAppKeyAsPending,
   useCliHarness,
   withGracePeriod,
 } from './harness.js';
@@ -278,15 +279,7 @@ describe('factify-rotation status with several secrets', () => {
       name: keyNameFor(orphanOwner.arn, randomUUID()),
       admin: false,
     });
-    const stray = randomUUID();
-    await environment.secretsManager.client().send(
-      new PutSecretValueCommand({
-        SecretId: stuck.arn,
-        ClientRequestToken: stray,
-        SecretString: JSON.stringify({ apiKey: stuck.otherAppKey.key, apiKeyId: stuck.otherAppKey.id }),
-        VersionStages: ['AWSPENDING'],
-      }),
-    );
+    const stray = await stageOtherAppKeyAsPending(harness, stuck);
     environment.secretsManager.backdateVersion(stuck.arn, stray, AN_HOUR_AGO());
 
     const text = await harness.run([
