@@ -6,6 +6,8 @@
  * per dimension set, each metric a root member holding a number.
  */
 
+import { redact } from './sensitive.js';
+
 export const DEFAULT_METRICS_NAMESPACE = 'FactifyKeyRotation';
 /** The dimension every metric carries: the rotated secret's name. */
 export const SECRET_NAME_DIMENSION = 'SecretName';
@@ -144,7 +146,11 @@ export function secretNameOf(secretId: string): string {
 }
 
 // Dimension values must be non-empty ASCII without control characters.
+// Metric lines bypass the Logger, so they are redacted here: a key pasted as the SecretId must not become a
+// dimension that anyone who may list metrics can read.
 function printableDimension(value: string): string {
-  const ascii = value.replace(/[^\x20-\x7e]/g, '?').slice(0, MAX_DIMENSION_VALUE);
+  const ascii = redact(value)
+    .replace(/[^\x20-\x7e]/g, '?')
+    .slice(0, MAX_DIMENSION_VALUE);
   return ascii.trim() === '' ? 'unknown' : ascii;
 }

@@ -104,6 +104,15 @@ describe('SecretMetrics', () => {
     metrics.flush();
     expect(expectEmf(logs.text().trimEnd()).SecretName).toBe('prod/cl??');
   });
+
+  it('never writes a key pasted as the SecretId: metric lines are redacted like log lines', () => {
+    const key = `ffy_live_${'a1B2'.repeat(12)}`;
+    const metrics = new SecretMetrics(key);
+    metrics.set('ActiveKeys', 1);
+    metrics.flush();
+    expect(logs.text().includes(key)).toBe(false);
+    expect(expectEmf(logs.text().trimEnd()).SecretName).toBe('[redacted]');
+  });
 });
 
 describe('secretNameOf', () => {
