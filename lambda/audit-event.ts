@@ -1,4 +1,4 @@
-import { InvalidEventError } from './errors.js';
+import { InvalidEventError, printable } from './errors.js';
 
 /**
  * `{"Action": "audit", "SecretIds": ["<arn>", ...]}`: the daily audit the stack schedules. It only reads, so
@@ -10,14 +10,16 @@ export interface AuditEvent {
 }
 
 export const AUDIT_ACTION = 'audit';
-export const MAX_AUDITED_SECRETS = 100;
+const MAX_AUDITED_SECRETS = 100;
 // Secrets Manager's limit on a SecretId (an ARN or a name).
-const MAX_SECRET_ID_LENGTH = 2048;
+export const MAX_SECRET_ID_LENGTH = 2_048;
 
 export function parseAuditEvent(event: Readonly<Record<string, unknown>>): AuditEvent {
   const unknown = Object.keys(event).filter((key) => key !== 'Action' && key !== 'SecretIds');
   if (unknown.length > 0) {
-    throw new InvalidEventError(`unexpected field(s) in an audit event: ${unknown.map(quote).join(', ')}`);
+    throw new InvalidEventError(
+      `unexpected field(s) in an audit event: ${unknown.map((key) => `"${printable(key)}"`).join(', ')}`,
+    );
   }
   const ids = event.SecretIds;
   if (!Array.isArray(ids) || ids.length === 0) {
@@ -36,9 +38,4 @@ export function parseAuditEvent(event: Readonly<Record<string, unknown>>): Audit
     }
   });
   return { kind: 'audit', secretIds: [...new Set(ids as string[])] };
-}
-
-function quote(value: string): string {
-  const flat = value.replace(/[^\x20-\x7e]/g, '?');
-  return `"${flat.length > 40 ? `${flat.slice(0, 40)}...` : flat}"`;
 }

@@ -209,3 +209,9 @@ export function reportedError(error: unknown): Error {
   });
   return fresh;
 }
+
+/** User input echoed into an error: one short line of printable ASCII. */
+export function printable(value: string): string {
+  const flat = value.replace(/[^\x20-\x7e]/g, '?');
+  return flat.length > 40 ? `${flat.slice(0, 40)}...` : flat;
+}

@@ -1,5 +1,5 @@
-import { AUDIT_ACTION, type AuditEvent, parseAuditEvent } from './audit-event.js';
-import { InvalidEventError } from './errors.js';
+import { AUDIT_ACTION, type AuditEvent, MAX_SECRET_ID_LENGTH, parseAuditEvent } from './audit-event.js';
+import { InvalidEventError, printable } from './errors.js';
 import { KEY_ID_PATTERN } from './secret-value.js';
 import { Sensitive } from './sensitive.js';
 
@@ -45,7 +45,6 @@ export type InvocationEvent = RotationStepEvent | StartRotationEvent | RevokeRep
 // Secrets Manager's documented bounds for ClientRequestToken and VersionId, and for SecretId (a name or ARN).
 const TOKEN_MIN = 32;
 const TOKEN_MAX = 64;
-const SECRET_ID_MAX = 2_048;
 // Secrets Manager issues the RotationToken; this bound, far above any token it sends, only keeps a hostile
 // event from carrying megabytes into memory and onto the wire.
 const ROTATION_TOKEN_MAX = 4_096;
@@ -63,9 +62,9 @@ export function parseEvent(raw: unknown): InvocationEvent {
   const event = raw as Record<string, unknown>;
   if (event.Action === AUDIT_ACTION) return parseAuditEvent(event);
   const secretId = requireString(event, 'SecretId');
-  if (secretId.length > SECRET_ID_MAX) {
+  if (secretId.length > MAX_SECRET_ID_LENGTH) {
     throw new InvalidEventError(
-      `SecretId must be at most ${SECRET_ID_MAX} characters, got ${secretId.length}`,
+      `SecretId must be at most ${MAX_SECRET_ID_LENGTH} characters, got ${secretId.length}`,
     );
   }
   if ('Action' in event) return parseRevokeEvent(event, secretId);
@@ -141,10 +140,4 @@ function requireString(event: Record<string, unknown>, field: string): string {
     throw new InvalidEventError(`${field} must be a non-empty string`);
   }
   return value;
-}
-
-// Echo user input into an error only in a short, single-line form.
-function printable(value: string): string {
-  const flat = value.replace(/[^\x20-\x7e]/g, '?');
-  return flat.length > 40 ? `${flat.slice(0, 40)}...` : flat;
 }

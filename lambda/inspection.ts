@@ -23,7 +23,7 @@ import {
   type InspectableSecretStore,
 } from './ports.js';
 import { revocationScheduleName } from './revocation.js';
-import { rotationDeadline } from './rotation-deadline.js';
+import { daysBetween, rotationDeadline } from './rotation-deadline.js';
 import { type KeySecret, parseKeySecret } from './secret-value.js';
 import { managerCredential } from './secret-versions.js';
 import {
@@ -130,8 +130,6 @@ interface ReadVersion {
   readonly value: KeySecret | undefined;
   readonly malformed: boolean;
 }
-
-const DAY_MS = 86_400_000;
 
 /**
  * Reads the secret's rotation settings and versions from Secrets Manager, then the organization's keys from
@@ -259,9 +257,7 @@ export async function inspectSecret(ctx: InspectionContext, secretId: string): P
       lastRotatedDate: iso(details.rotation.lastRotatedDate),
       nextRotationDate: iso(details.rotation.nextRotationDate),
       daysSinceRotation:
-        current.createdDate === undefined
-          ? null
-          : Math.round(((now - current.createdDate.getTime()) / DAY_MS) * 100) / 100,
+        current.createdDate === undefined ? null : daysBetween(current.createdDate.getTime(), now),
       rotateBy: iso(rotateBy),
     },
     keyManager:

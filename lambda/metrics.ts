@@ -12,7 +12,7 @@ export const DEFAULT_METRICS_NAMESPACE = 'FactifyKeyRotation';
 /** The dimension every metric carries: the rotated secret's name. */
 export const SECRET_NAME_DIMENSION = 'SecretName';
 
-export type MetricUnit = 'Count' | 'Milliseconds' | 'None';
+type MetricUnit = 'Count' | 'Milliseconds' | 'None';
 
 /** The metrics the function publishes, and their units: the stack's alarms and dashboard use the same names. */
 export const METRIC_UNITS = {

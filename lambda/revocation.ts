@@ -6,6 +6,7 @@ import { ensureRevoked, listUntil, ROTATED_REASON } from './key-management.js';
 import { secretTag } from './key-naming.js';
 import { type HeldVersion, identifyKey, protectedKeyIds, proveRevocable } from './ownership.js';
 import { AWSCURRENT, AWSPENDING, type Credential } from './ports.js';
+import { daysBetween } from './rotation-deadline.js';
 import { managerCredential, readRequiredVersion, readVersion } from './secret-versions.js';
 import type { SecretContext, StepContext } from './steps/context.js';
 
@@ -162,8 +163,5 @@ export async function revokeReplacedKey(ctx: SecretContext, event: RevokeReplace
 /** The ReplacedKeyAgeDays metric: how old a key was when it was revoked, from the createdAt it was stored with. */
 function recordRevokedAge(ctx: SecretContext, createdAt: string | undefined): void {
   const created = createdAt === undefined ? Number.NaN : Date.parse(createdAt);
-  ctx.metrics?.set(
-    'ReplacedKeyAgeDays',
-    Math.round(((ctx.now().getTime() - created) / 86_400_000) * 100) / 100,
-  );
+  ctx.metrics?.set('ReplacedKeyAgeDays', daysBetween(created, ctx.now().getTime()));
 }

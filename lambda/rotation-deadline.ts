@@ -6,6 +6,11 @@
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
+
+/** Days from `fromMs` to `toMs`, to two decimals (NaN when either is NaN): the age metrics' unit. */
+export function daysBetween(fromMs: number, toMs: number): number {
+  return Math.round(((toMs - fromMs) / DAY_MS) * 100) / 100;
+}
 /** Time for a rotation that started at the very end of its window to finish, and for clocks to differ. */
 const MARGIN_MS = HOUR_MS;
 /** Secrets Manager rotates at least every 1000 days: no schedule fires later than that. */

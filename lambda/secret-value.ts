@@ -5,7 +5,7 @@ import { Sensitive } from './sensitive.js';
 const OWN_FIELDS = ['apiKey', 'apiKeyId', 'organizationId', 'createdAt'] as const;
 
 // Factify documents `ffy_live_`/`ffy_test_` while its examples use `ffy_prod_`: accept any env segment.
-const API_KEY_PATTERN = /^ffy_[a-z]+_[A-Za-z0-9]+$/;
+export const API_KEY_PATTERN = /^ffy_[a-z]+_[A-Za-z0-9]+$/;
 // Factify ids are TypeIDs: a type prefix, then 26 characters of lower-case Crockford base32.
 export const KEY_ID_PATTERN = /^key_[0-9a-hjkmnp-tv-z]{26}$/;
 export const ORG_ID_PATTERN = /^org_[0-9a-hjkmnp-tv-z]{26}$/;
@@ -68,7 +68,7 @@ export function parseKeySecret(raw: Sensitive, what: string): KeySecret {
 }
 
 /** Secrets Manager's limit on a SecretString, in bytes. */
-export const MAX_SECRET_STRING_BYTES = 65_536;
+const MAX_SECRET_STRING_BYTES = 65_536;
 // Room for this function's own fields next to the carried ones: a key of up to 512 characters (the most
 // the Factify client accepts), two ids, a timestamp of up to 64, and their names and quotes.
 const OWN_FIELDS_BYTES = 1_024;

@@ -16,7 +16,7 @@ export type Verdict =
   | 'healthy';
 
 /** Every verdict, most urgent first. */
-export const VERDICTS: readonly Verdict[] = [
+const VERDICTS: readonly Verdict[] = [
   'current-key-not-active',
   'stuck',
   'rotation-disabled',

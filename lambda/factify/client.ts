@@ -7,7 +7,7 @@ import type {
   ListKeysOptions,
   Organization,
 } from '../ports.js';
-import { KEY_ID_PATTERN, ORG_ID_PATTERN } from '../secret-value.js';
+import { API_KEY_PATTERN, KEY_ID_PATTERN, ORG_ID_PATTERN } from '../secret-value.js';
 import { Sensitive } from '../sensitive.js';
 import type { FactifyHttp, HttpResponse, Operation } from './http.js';
 
@@ -77,11 +77,7 @@ export class FactifyClient implements FactifyKeys {
     const op = OPERATIONS.createKey;
     const body = json(op, await this.http.send(op, auth, { name }));
     const secret = body.key;
-    if (
-      typeof secret !== 'string' ||
-      secret.length > MAX_SECRET ||
-      !/^ffy_[a-z]+_[A-Za-z0-9]+$/.test(secret)
-    ) {
+    if (typeof secret !== 'string' || secret.length > MAX_SECRET || !API_KEY_PATTERN.test(secret)) {
       throw unexpected(
         op,
         'no "key" in the Factify key format; if a key was created it is revoked by the next attempt',

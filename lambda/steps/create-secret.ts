@@ -17,6 +17,7 @@ import {
 import { keyNameFor } from '../key-naming.js';
 import {
   type HeldVersion,
+  type Identification,
   identifyKey,
   protectedKeyIds,
   proveHeld,
@@ -91,7 +92,7 @@ export async function createSecret(ctx: StepContext): Promise<void> {
     ctx.log.warn(message, { keyId: key.id, reason });
   };
   if (previous !== undefined) {
-    const key = await replacedKeyToRevoke(ctx, keys, current, previous, protectedIds, manager);
+    const key = await replacedKeyToRevoke(ctx, keys, current, currentId, previous, protectedIds, manager);
     if (key !== undefined) {
       await revoke(key, ROTATED_REASON, 'Revoked the replaced key that an earlier rotation left active');
     }
@@ -175,6 +176,7 @@ async function replacedKeyToRevoke(
   ctx: StepContext,
   keys: readonly FactifyKey[],
   current: HeldVersion,
+  currentId: Identification,
   previous: HeldVersion,
   protectedIds: ReadonlySet<string>,
   manager: Credential,
@@ -189,7 +191,7 @@ async function replacedKeyToRevoke(
   }
   const { key } = previousId;
   if (!key.isActive || protectedIds.has(key.id)) return undefined;
-  if (!replacedByRotation(identifyKey(keys, current, arn, [previous]))) {
+  if (!replacedByRotation(currentId)) {
     ctx.log.warn(
       'The AWSPREVIOUS key is still active, but AWSCURRENT was written by hand, not by a rotation: not revoking ' +
         'it. Revoke it yourself (Factify dashboard) once nothing uses it.',
