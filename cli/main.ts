@@ -19,7 +19,7 @@ export async function main(argv: readonly string[], io: CliIo, env: NodeJS.Proce
     command = parseCommandLine(argv);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    io.stderr(`${error.message}\nRun \`npx factify-rotation --help\` for usage.\n`);
+    io.stderr(`${forTerminal(error.message)}\nRun \`npx factify-rotation --help\` for usage.\n`);
     return error.exitCode;
   }
   if (command.name === 'help') {

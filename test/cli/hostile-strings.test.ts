@@ -83,3 +83,23 @@ describe('the CLI prints Factify strings without control characters', () => {
     }
   });
 });
+
+/** A key pasted into the command line by mistake is not printed back, nor are control characters. */
+describe('the CLI echoes its arguments in usage errors only redacted and printable', () => {
+  const harness = useCliHarness();
+
+  it.each([
+    ['an unknown command', (key: string) => [`${key}${ESCAPES}`]],
+    ['an unexpected argument', (key: string) => ['recover', 'prod/factify', `${key}${ESCAPES}`]],
+  ])('for %s', async (_what, argv) => {
+    const key = harness.seeded.initialKey.key;
+
+    const { code, stderr } = await harness.run(argv(key));
+
+    expect(code).toBe(2);
+    // First the check that reports a leak by position, so that a failure never prints the key.
+    expectNoSecrets(stderr, [key]);
+    expect(stderr).toMatch(/\[redacted\]/);
+    expectPrintable(stderr);
+  });
+});
