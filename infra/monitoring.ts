@@ -9,11 +9,10 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { AUDIT_ACTION } from '../lambda/audit-event.js';
-import { DEFAULT_METRICS_NAMESPACE, type MetricName, SECRET_NAME_DIMENSION } from '../lambda/metrics.js';
+import { MAX_ACTIVE_KEYS } from '../lambda/key-management.js';
+import { type MetricName, SECRET_NAME_DIMENSION } from '../lambda/metrics.js';
 import { ACTIVE_KEYS_WARNING } from '../lambda/verdict.js';
 import { revokeScheduleArnPattern } from './revoke-scheduling.js';
-
-export { DEFAULT_METRICS_NAMESPACE };
 
 /** A rotated secret as the monitoring names it. */
 export interface MonitoredSecret {
@@ -149,7 +148,7 @@ export class RotationMonitoring extends Construct {
       'ActiveKeys',
       ACTIVE_KEYS_WARNING,
       (name) =>
-        `The Factify organization of secret ${name} has ${ACTIVE_KEYS_WARNING} or more of its 5 active keys: ` +
+        `The Factify organization of secret ${name} has ${ACTIVE_KEYS_WARNING} or more of its ${MAX_ACTIVE_KEYS} active keys: ` +
         `the next rotation may fail to create its key. Run: factify-rotation status ${name}; ` +
         `factify-rotation recover ${name} revokes this secret's leftovers; revoke keys no one uses in the ` +
         'Factify dashboard (Manage > API Keys).',
@@ -366,7 +365,7 @@ export class RotationMonitoring extends Construct {
         left: each('ActiveKeys', 'Maximum', day),
         leftAnnotations: [
           { value: ACTIVE_KEYS_WARNING, label: 'alarm', color: cloudwatch.Color.ORANGE },
-          { value: 5, label: "Factify's limit", color: cloudwatch.Color.RED },
+          { value: MAX_ACTIVE_KEYS, label: "Factify's limit", color: cloudwatch.Color.RED },
         ],
         width: 12,
       }),

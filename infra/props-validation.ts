@@ -3,6 +3,7 @@ import { type Duration, Stack, Token } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { isMetricsNamespace } from '../lambda/config.js';
 import {
   kmsKeyArnProblem,
   type ParsedArn,
@@ -140,6 +141,13 @@ function platformProblems(props: FactifyKeyRotationProps, stack: Stack): string[
   if (name !== undefined && !Token.isUnresolved(name) && !/^[A-Za-z0-9_-]{1,64}$/.test(name)) {
     problems.push(
       `functionName: "${name}" is not a Lambda function name: 1 to 64 letters, digits, hyphens and underscores.`,
+    );
+  }
+  const namespace = props.metricsNamespace;
+  if (namespace !== undefined && !Token.isUnresolved(namespace) && !isMetricsNamespace(namespace.trim())) {
+    problems.push(
+      `metricsNamespace: "${namespace.slice(0, 40)}" is not a CloudWatch namespace the function may publish in: ` +
+        '1 to 255 printable ASCII characters, not starting with ":" or "AWS/".',
     );
   }
   const topicRegion = props.alertTopic?.env.region;

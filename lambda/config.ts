@@ -50,9 +50,17 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   };
 }
 
-// CloudWatch namespaces: 1 to 255 ASCII characters, not starting with a colon (nor AWS/, reserved for AWS).
+/**
+ * CloudWatch namespaces: 1 to 255 ASCII characters, not starting with a colon (nor AWS/, reserved for AWS).
+ * The construct checks its metricsNamespace prop with this too, so a namespace the function would refuse fails
+ * at synth, not at every invocation.
+ */
+export function isMetricsNamespace(value: string): boolean {
+  return /^[\x20-\x7e]{1,255}$/.test(value) && !value.startsWith(':') && !value.startsWith('AWS/');
+}
+
 function parseNamespace(value: string): string {
-  if (!/^[\x20-\x7e]{1,255}$/.test(value) || value.startsWith(':') || value.startsWith('AWS/')) {
+  if (!isMetricsNamespace(value)) {
     throw new ConfigurationError(
       `METRICS_NAMESPACE must be a CloudWatch namespace (1 to 255 printable ASCII characters, not starting with ":" ` +
         `or "AWS/"), got "${value.slice(0, 40).replace(/[^\x20-\x7e]/g, '?')}".`,

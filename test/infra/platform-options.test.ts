@@ -220,6 +220,11 @@ describe('settings refused at synth', () => {
       /^functionName: .* 1 to 64 letters/,
     ],
     [
+      'a metrics namespace reserved for AWS',
+      () => ({ metricsNamespace: 'AWS/KeyRotation' }),
+      /^metricsNamespace: "AWS\/KeyRotation" is not a CloudWatch namespace the function may publish in/,
+    ],
+    [
       'an alert topic in another region',
       (stack) => ({
         alertTopic: sns.Topic.fromTopicArn(stack, 'T', `arn:aws:sns:us-east-1:${ACCOUNT}:alerts`),
