@@ -3,14 +3,13 @@ import {
   inspectSecret as inspect,
   type LeftoverKey,
   type SecretInspection,
-  type VersionReport,
 } from '../lambda/inspection.js';
 import type { Credential } from '../lambda/ports.js';
 import { adviseOn } from './advice.js';
 import type { CliContext } from './context.js';
 import { CliError } from './errors.js';
 
-export type { LeftoverKey, VersionReport };
+export type { LeftoverKey };
 
 /** Everything `status` reports; also its `--json` output. Ids, names, dates and states only, never a key. */
 export interface StatusReport extends SecretInspection {

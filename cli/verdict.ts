@@ -1,7 +1,7 @@
 import type { Verdict } from '../lambda/verdict.js';
 import { EXIT } from './exit-codes.js';
 
-export { STUCK_AFTER_MS, type Verdict } from '../lambda/verdict.js';
+export { STUCK_AFTER_MS } from '../lambda/verdict.js';
 
 export const VERDICT_EXIT_CODES: Readonly<Record<Verdict, number>> = {
   healthy: EXIT.OK,

@@ -36,12 +36,12 @@ export interface RotationMonitoringProps {
 }
 
 /** When the stack runs the audit: every day at 05:00 UTC. */
-export const AUDIT_SCHEDULE = events.Schedule.cron({ minute: '0', hour: '5' });
+const AUDIT_SCHEDULE = events.Schedule.cron({ minute: '0', hour: '5' });
 /** EventBridge rule targets take at most 8192 characters of input: 20 complete ARNs fit with room to spare. */
 const SECRETS_PER_AUDIT_TARGET = 20;
 /** A failed asynchronous invocation (a scheduled revocation, the audit) is retried twice, for at most 6 hours. */
-export const ASYNC_RETRY_ATTEMPTS = 2;
-export const ASYNC_MAX_EVENT_AGE = Duration.hours(6);
+const ASYNC_RETRY_ATTEMPTS = 2;
+const ASYNC_MAX_EVENT_AGE = Duration.hours(6);
 
 const HOUR = Duration.hours(1);
 /**

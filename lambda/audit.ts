@@ -1,4 +1,4 @@
-import { mapConcurrently } from './concurrency.js';
+import { INSPECTION_CONCURRENCY, mapConcurrently } from './concurrency.js';
 import { reportedError } from './errors.js';
 import { type InspectionContext, inspectSecret, type SecretInspection } from './inspection.js';
 import type { Logger } from './log.js';
@@ -30,10 +30,6 @@ export interface AuditContext extends InspectionContext {
   readonly metricsNamespace: string;
 }
 
-// A few secrets at a time: an audit of 100 stays well inside the function's timeout, and far below Factify's
-// rate limits (each inspection lists keys once).
-const CONCURRENCY = 4;
-
 const OVERDUE_FINDINGS: readonly FindingCode[] = [
   'rotation-disabled',
   'rotation-not-scheduled',
@@ -47,7 +43,9 @@ const OVERDUE_FINDINGS: readonly FindingCode[] = [
  * the others are still audited.
  */
 export async function runAudit(ctx: AuditContext, secretIds: readonly string[]): Promise<AuditReport> {
-  const secrets = await mapConcurrently(secretIds, CONCURRENCY, (secretId) => auditOne(ctx, secretId));
+  const secrets = await mapConcurrently(secretIds, INSPECTION_CONCURRENCY, (secretId) =>
+    auditOne(ctx, secretId),
+  );
 
   const checked = secrets.filter((secret) => !('error' in secret)) as SecretInspection[];
   const summary = {

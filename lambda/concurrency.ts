@@ -1,3 +1,9 @@
+/**
+ * How many secrets an audit (and `factify-rotation status` with several) inspects at once: an audit of 100
+ * stays well inside the function's timeout, and far below Factify's rate limits (each inspection lists keys once).
+ */
+export const INSPECTION_CONCURRENCY = 4;
+
 /** Maps `items` through `task`, at most `limit` at a time, keeping their order. */
 export async function mapConcurrently<T, R>(
   items: readonly T[],

@@ -1,4 +1,4 @@
-import { mapConcurrently } from '../../lambda/concurrency.js';
+import { INSPECTION_CONCURRENCY, mapConcurrently } from '../../lambda/concurrency.js';
 import { mostUrgent, type Verdict } from '../../lambda/verdict.js';
 import type { Command } from '../args.js';
 import type { CliContext } from '../context.js';
@@ -14,9 +14,6 @@ export interface StatusFailure {
   readonly secretId: string;
   readonly error: string;
 }
-
-// Like the audit: a few secrets at a time.
-const CONCURRENCY = 4;
 
 /**
  * `status <secret-id>... [--json]` or `status --function <name|arn>`: prints each secret's report and exits
@@ -40,7 +37,7 @@ export async function status(ctx: CliContext, command: StatusCommand): Promise<n
     return VERDICT_EXIT_CODES[report.verdict];
   }
 
-  const results = await mapConcurrently(secretIds, CONCURRENCY, async (secretId) => {
+  const results = await mapConcurrently(secretIds, INSPECTION_CONCURRENCY, async (secretId) => {
     try {
       return (await inspectSecret(ctx, secretId)).report;
     } catch (error) {
