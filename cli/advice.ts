@@ -1,7 +1,7 @@
 import { formatAge } from './format.js';
 import { functionLogsCommand } from './function-logs.js';
-import type { StatusReport } from './inspect.js';
-import { STUCK_AFTER_MS } from './verdict.js';
+import type { StatusReport } from './status-report.js';
+import { STUCK_AFTER_MS } from './verdict-exit-codes.js';
 
 type Facts = Omit<StatusReport, 'explanation' | 'nextSteps'>;
 

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { UsageError } from './errors.js';
+import { UsageError } from './cli-error.js';
 
 export const USAGE = `Usage: factify-rotation <command> <secret-id> [options]
 

@@ -1,4 +1,4 @@
-import { CliError } from './errors.js';
+import { CliError } from './cli-error.js';
 
 /** Where a Secrets Manager call went, for messages that say what to check. */
 export interface AwsTarget {

@@ -1,5 +1,5 @@
 import { createInterface } from 'node:readline/promises';
-import type { CliIo } from './context.js';
+import type { CliIo } from './cli-context.js';
 
 /** Asks a yes/no question on the terminal; anything but "y" or "yes" is a no. */
 export async function confirm(io: CliIo, question: string): Promise<boolean> {

@@ -1,4 +1,4 @@
-import type { StatusReport } from './inspect.js';
+import type { StatusReport } from './status-report.js';
 
 /**
  * Why a rotation may not have finished, as far as Secrets Manager's labels and Factify's key list show it.

@@ -5,7 +5,7 @@ import type {
   SecretVersionInfo,
   VersionSelector,
 } from '../lambda/ports.js';
-import type { Sensitive } from '../lambda/sensitive.js';
+import type { Sensitive } from '../lambda/telemetry/redaction.js';
 import { type AwsTarget, explainAwsError } from './aws-errors.js';
 
 /**

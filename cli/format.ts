@@ -1,4 +1,4 @@
-import { redact } from '../lambda/sensitive.js';
+import { redact } from '../lambda/telemetry/redaction.js';
 
 /** "2026-11-27 02:05 UTC": minutes are enough for an operator, and UTC is what AWS schedules in. */
 export function formatDate(iso: string | null): string {

@@ -1,10 +1,10 @@
-import { RotationError } from '../lambda/errors.js';
+import { RotationError } from '../lambda/telemetry/errors.js';
 import { type Command, parseCommandLine, USAGE } from './args.js';
+import { type CliIo, createContext } from './cli-context.js';
+import { CliError, UsageError } from './cli-error.js';
 import { recover } from './commands/recover.js';
 import { rotate } from './commands/rotate.js';
 import { status } from './commands/status.js';
-import { type CliIo, createContext } from './context.js';
-import { CliError, UsageError } from './errors.js';
 import { EXIT } from './exit-codes.js';
 import { forTerminal } from './format.js';
 

@@ -1,5 +1,5 @@
 import { formatDate } from './format.js';
-import type { LeftoverKey, StatusReport } from './inspect.js';
+import type { LeftoverKey, StatusReport } from './status-report.js';
 
 const LABEL_WIDTH = 12;
 const WRAP_AT = 100;

@@ -3,7 +3,7 @@ import { App, CfnOutput, Stack, Validations } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { readAppConfig } from './context.js';
+import { readAppConfig } from './app-config.js';
 import { FactifyKeyRotation, FactifyKeyRotationConfigError } from './factify-key-rotation.js';
 
 const app = new App();

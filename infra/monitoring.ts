@@ -8,10 +8,10 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { AUDIT_ACTION } from '../lambda/audit-event.js';
-import { MAX_ACTIVE_KEYS } from '../lambda/key-management.js';
-import { type MetricName, SECRET_NAME_DIMENSION } from '../lambda/metrics.js';
-import { ACTIVE_KEYS_WARNING } from '../lambda/verdict.js';
+import { AUDIT_ACTION } from '../lambda/health/audit-event.js';
+import { ACTIVE_KEYS_WARNING } from '../lambda/health/verdict.js';
+import { MAX_ACTIVE_KEYS } from '../lambda/keys/key-management.js';
+import { type MetricName, SECRET_NAME_DIMENSION } from '../lambda/telemetry/metrics.js';
 import { revokeScheduleArnPattern } from './revoke-scheduling.js';
 
 /** A rotated secret as the monitoring names it. */

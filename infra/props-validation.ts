@@ -3,7 +3,7 @@ import { type Duration, Stack, Token } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import { isMetricsNamespace } from '../lambda/config.js';
+import { isMetricsNamespace } from '../lambda/settings/config.js';
 import {
   kmsKeyArnProblem,
   type ParsedArn,

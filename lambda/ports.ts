@@ -2,7 +2,7 @@
  * The two narrow interfaces the rotation steps work over. Adapters: secrets-manager-store.ts (AWS SDK) and
  * factify/client.ts (undici); the unit tests use in-memory fakes.
  */
-import type { Sensitive } from './sensitive.js';
+import type { Sensitive } from './telemetry/redaction.js';
 
 export const AWSCURRENT = 'AWSCURRENT';
 export const AWSPENDING = 'AWSPENDING';

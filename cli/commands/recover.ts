@@ -1,22 +1,22 @@
-import { RotationStateError } from '../../lambda/errors.js';
-import { versionWithStage } from '../../lambda/guard.js';
+import { versionWithStage } from '../../lambda/keys/guard.js';
 import {
   ABANDONED_REASON,
   ensureRevoked,
   ORPHAN_REASON,
   ROTATED_REASON,
-} from '../../lambda/key-management.js';
-import { type HeldVersion, identifyKey, protectedKeyIds, proveHeld } from '../../lambda/ownership.js';
+} from '../../lambda/keys/key-management.js';
+import { type HeldVersion, identifyKey, protectedKeyIds, proveHeld } from '../../lambda/keys/ownership.js';
+import { parseKeySecret } from '../../lambda/keys/secret-value.js';
 import { AWSCURRENT, AWSPENDING, type Credential } from '../../lambda/ports.js';
-import { parseKeySecret } from '../../lambda/secret-value.js';
+import { RotationStateError } from '../../lambda/telemetry/errors.js';
+import type { CliContext } from '../cli-context.js';
+import { CliError } from '../cli-error.js';
 import { confirm } from '../confirm.js';
-import type { CliContext } from '../context.js';
-import { CliError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
 import { formatAge } from '../format.js';
-import { inspectSecret, type StatusReport } from '../inspect.js';
 import { wrap } from '../render.js';
-import { VERDICT_EXIT_CODES } from '../verdict.js';
+import { buildStatusReport, type StatusReport } from '../status-report.js';
+import { VERDICT_EXIT_CODES } from '../verdict-exit-codes.js';
 
 interface Revocation {
   readonly keyId: string;
@@ -38,7 +38,7 @@ export async function recover(
   secretId: string,
   options: { yes: boolean; force: boolean },
 ): Promise<number> {
-  const { report, manager } = await inspectSecret(ctx, secretId);
+  const { report, manager } = await buildStatusReport(ctx, secretId);
   const { verdict, secret } = report;
   const refuse = (why: string) => {
     ctx.print(why);
@@ -109,7 +109,7 @@ export async function recover(
     ctx.print(outcome === 'revoked' ? `Revoked ${keyId}.` : `${keyId} was already revoked.`);
   }
 
-  const after = (await inspectSecret(ctx, secret.arn)).report;
+  const after = (await buildStatusReport(ctx, secret.arn)).report;
   ctx.print(`Status: ${after.verdict}`);
   for (const line of wrap(after.explanation, 98)) ctx.print(`  ${line}`);
   return VERDICT_EXIT_CODES[after.verdict];

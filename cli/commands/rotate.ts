@@ -1,16 +1,16 @@
-import { MalformedSecretValueError } from '../../lambda/errors.js';
-import { versionWithStage } from '../../lambda/guard.js';
+import { versionWithStage } from '../../lambda/keys/guard.js';
+import { parseKeySecret } from '../../lambda/keys/secret-value.js';
 import { AWSCURRENT, AWSPENDING, AWSPREVIOUS, type SecretDetails } from '../../lambda/ports.js';
-import { parseKeySecret } from '../../lambda/secret-value.js';
-import type { Sensitive } from '../../lambda/sensitive.js';
-import type { CliContext } from '../context.js';
+import { MalformedSecretValueError } from '../../lambda/telemetry/errors.js';
+import type { Sensitive } from '../../lambda/telemetry/redaction.js';
+import type { CliContext } from '../cli-context.js';
+import { CliError } from '../cli-error.js';
 import { diagnoseUnfinished } from '../diagnose.js';
-import { CliError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
 import { formatAge } from '../format.js';
 import { functionLogsCommand } from '../function-logs.js';
-import { inspectSecret } from '../inspect.js';
 import { wrap } from '../render.js';
+import { buildStatusReport } from '../status-report.js';
 
 const POLL_INTERVAL_MS = 1_000;
 
@@ -104,7 +104,7 @@ async function follow(
 }
 
 async function printOutcome(ctx: CliContext, arn: string): Promise<void> {
-  const { report } = await inspectSecret(ctx, arn);
+  const { report } = await buildStatusReport(ctx, arn);
   for (const stage of [AWSCURRENT, AWSPREVIOUS]) {
     const version = report.versions.find((candidate) => candidate.stages.includes(stage));
     const state = version?.revokedComment
@@ -122,7 +122,7 @@ async function timedOut(
   versionId: string,
   timeoutMs: number,
 ): Promise<number> {
-  const { report } = await inspectSecret(ctx, before.arn);
+  const { report } = await buildStatusReport(ctx, before.arn);
   const summary =
     `The rotation did not finish within ${formatAge(timeoutMs / 1000)}: version ${versionId} is still ` +
     'AWSPENDING. Secrets Manager retries a failed rotation by itself.';

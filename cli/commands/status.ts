@@ -1,11 +1,11 @@
-import { INSPECTION_CONCURRENCY, mapConcurrently } from '../../lambda/concurrency.js';
-import { mostUrgent, type Verdict } from '../../lambda/verdict.js';
+import { INSPECTION_CONCURRENCY, mapConcurrently } from '../../lambda/health/concurrency.js';
+import { mostUrgent, type Verdict } from '../../lambda/health/verdict.js';
 import type { Command } from '../args.js';
-import type { CliContext } from '../context.js';
-import { CliError } from '../errors.js';
-import { inspectSecret, type StatusReport } from '../inspect.js';
+import type { CliContext } from '../cli-context.js';
+import { CliError } from '../cli-error.js';
 import { renderStatus, renderSummary } from '../render.js';
-import { VERDICT_EXIT_CODES } from '../verdict.js';
+import { buildStatusReport, type StatusReport } from '../status-report.js';
+import { VERDICT_EXIT_CODES } from '../verdict-exit-codes.js';
 
 type StatusCommand = Extract<Command, { name: 'status' }>;
 
@@ -32,14 +32,14 @@ export async function status(ctx: CliContext, command: StatusCommand): Promise<n
     );
   }
   if (secretIds.length === 1 && command.functionName === undefined) {
-    const { report } = await inspectSecret(ctx, secretIds[0] as string);
+    const { report } = await buildStatusReport(ctx, secretIds[0] as string);
     ctx.print(command.json ? JSON.stringify(report, null, 2) : renderStatus(report));
     return VERDICT_EXIT_CODES[report.verdict];
   }
 
   const results = await mapConcurrently(secretIds, INSPECTION_CONCURRENCY, async (secretId) => {
     try {
-      return (await inspectSecret(ctx, secretId)).report;
+      return (await buildStatusReport(ctx, secretId)).report;
     } catch (error) {
       if (!(error instanceof Error)) throw error;
       return { secretId, error: error.message } satisfies StatusFailure;

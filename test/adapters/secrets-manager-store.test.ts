@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SecretsManagerStore } from '../../lambda/secrets-manager-store.js';
-import { Sensitive } from '../../lambda/sensitive.js';
+import { SecretsManagerStore } from '../../lambda/adapters/secrets-manager-store.js';
+import { Sensitive } from '../../lambda/telemetry/redaction.js';
 import { type SecretsManagerEmulator, startSecretsManagerEmulator } from '../emulators/secrets-manager.js';
 
 const LAMBDA = 'arn:aws:lambda:us-east-1:123456789012:function:factify-key-rotation';

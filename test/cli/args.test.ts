@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseCommandLine } from '../../cli/args.js';
-import { UsageError } from '../../cli/errors.js';
+import { UsageError } from '../../cli/cli-error.js';
 
 describe('the command line', () => {
   it.each([

@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import type { CliIo } from '../../cli/cli-context.js';
 import { confirm } from '../../cli/confirm.js';
-import type { CliIo } from '../../cli/context.js';
 
 /** The question recover asks on a terminal, answered through a stream standing in for the keyboard. */
 describe('confirm', () => {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { afterEach, beforeEach, expect } from 'vitest';
-import { keyNameFor } from '../../lambda/key-naming.js';
+import { keyNameFor } from '../../lambda/keys/key-naming.js';
 import { type CliRun, runCli } from '../support/cli-runner.js';
 import { expectNoSecrets } from '../support/no-secrets.js';
 import { type RotationEnvironment, startRotationEnvironment } from '../support/rotation-environment.js';

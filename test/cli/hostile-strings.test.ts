@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
-import { keyNameFor } from '../../lambda/key-naming.js';
+import { keyNameFor } from '../../lambda/keys/key-naming.js';
 import { expectNoSecrets } from '../support/no-secrets.js';
 import { useCliHarness } from './harness.js';
 

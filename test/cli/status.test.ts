@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { CancelRotateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { describe, expect, it } from 'vitest';
-import { keyNameFor } from '../../lambda/key-naming.js';
+import { keyNameFor } from '../../lambda/keys/key-naming.js';
 import { retryUntilRotated } from '../support/rotation-environment.js';
 import { rotateSecret, seedSecret } from '../support/seeded-secret.js';
 import {

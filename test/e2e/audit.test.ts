@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DeleteScheduleCommand } from '@aws-sdk/client-scheduler';
 import { CancelRotateSecretCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { keyNameFor } from '../../lambda/key-naming.js';
+import { keyNameFor } from '../../lambda/keys/key-naming.js';
 import {
   type RotationEnvironment,
   retryUntilRotated,

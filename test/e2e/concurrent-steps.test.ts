@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { DUPLICATE_REASON } from '../../lambda/key-management.js';
-import { keyNameFor } from '../../lambda/key-naming.js';
+import { DUPLICATE_REASON } from '../../lambda/keys/key-management.js';
+import { keyNameFor } from '../../lambda/keys/key-naming.js';
 import {
   FUNCTION_ARN,
   type RotationEnvironment,

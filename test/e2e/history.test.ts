@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { keyNameFor } from '../../lambda/key-naming.js';
+import { keyNameFor } from '../../lambda/keys/key-naming.js';
 import {
   type RotationEnvironment,
   retryUntilRotated,

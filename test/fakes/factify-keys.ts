@@ -1,9 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import {
-  FactifyAuthenticationError,
-  FactifyPermissionError,
-  FactifyRequestError,
-} from '../../lambda/errors.js';
 import type {
   CreatedKey,
   Credential,
@@ -12,7 +7,12 @@ import type {
   ListKeysOptions,
   Organization,
 } from '../../lambda/ports.js';
-import { Sensitive } from '../../lambda/sensitive.js';
+import {
+  FactifyAuthenticationError,
+  FactifyPermissionError,
+  FactifyRequestError,
+} from '../../lambda/telemetry/errors.js';
+import { Sensitive } from '../../lambda/telemetry/redaction.js';
 
 const BASE32 = '0123456789abcdefghjkmnpqrstvwxyz';
 

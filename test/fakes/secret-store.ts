@@ -6,7 +6,7 @@ import type {
   SecretVersionInfo,
   VersionSelector,
 } from '../../lambda/ports.js';
-import { Sensitive } from '../../lambda/sensitive.js';
+import { Sensitive } from '../../lambda/telemetry/redaction.js';
 
 interface Version {
   stages: Set<string>;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidEventError } from '../../lambda/errors.js';
+import { InvalidEventError } from '../../lambda/telemetry/errors.js';
 import { expectNoSecrets } from '../support/no-secrets.js';
 import { captureLogs, startRotation } from './fixture.js';
 

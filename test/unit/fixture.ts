@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, vi } from 'vitest';
-import { STEPS, type Step } from '../../lambda/event.js';
-import { createHandler } from '../../lambda/handler.js';
+import { STEPS, type Step } from '../../lambda/function/event.js';
+import { createHandler } from '../../lambda/function/handler.js';
 import { FakeFactify } from '../fakes/factify-keys.js';
 import { FakeScheduler } from '../fakes/scheduler.js';
 import { FakeSecretStore } from '../fakes/secret-store.js';

@@ -1,13 +1,13 @@
 import { inspect } from 'node:util';
 import { describe, expect, it, vi } from 'vitest';
+import { createHandler } from '../../lambda/function/handler.js';
+import { checkRotationState } from '../../lambda/keys/guard.js';
 import {
   ConfigurationError,
   InvalidEventError,
   KeyLimitError,
   RotationStateError,
-} from '../../lambda/errors.js';
-import { checkRotationState } from '../../lambda/guard.js';
-import { createHandler } from '../../lambda/handler.js';
+} from '../../lambda/telemetry/errors.js';
 import { FakeFactify } from '../fakes/factify-keys.js';
 import { FakeScheduler } from '../fakes/scheduler.js';
 import { FakeSecretStore } from '../fakes/secret-store.js';

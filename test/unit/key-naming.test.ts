@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isOwnedBy, keyNameFor, secretTag } from '../../lambda/key-naming.js';
+import { isOwnedBy, keyNameFor, secretTag } from '../../lambda/keys/key-naming.js';
 
 const ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/factify-AbCdEf';
 const TOKEN = 'c0ffee00-1234-4abc-8def-0123456789ab';

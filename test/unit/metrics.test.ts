@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { METRIC_UNITS, SecretMetrics, secretNameOf } from '../../lambda/metrics.js';
+import { METRIC_UNITS, SecretMetrics, secretNameOf } from '../../lambda/telemetry/metrics.js';
 import { captureLogs } from './fixture.js';
 
 const AT = Date.parse('2026-11-27T06:00:00Z');

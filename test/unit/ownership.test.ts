@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { KeyResolutionError, RotationStateError } from '../../lambda/errors.js';
-import { STEPS } from '../../lambda/event.js';
-import { DUPLICATE_REASON } from '../../lambda/key-management.js';
-import { keyNameFor } from '../../lambda/key-naming.js';
-import { identifyKey, protectedKeyIds, unheldOwnKeys } from '../../lambda/ownership.js';
+import { STEPS } from '../../lambda/function/event.js';
+import { DUPLICATE_REASON } from '../../lambda/keys/key-management.js';
+import { keyNameFor } from '../../lambda/keys/key-naming.js';
+import { identifyKey, protectedKeyIds, unheldOwnKeys } from '../../lambda/keys/ownership.js';
+import { parseKeySecret } from '../../lambda/keys/secret-value.js';
 import type { FactifyKey } from '../../lambda/ports.js';
-import { parseKeySecret } from '../../lambda/secret-value.js';
-import { Sensitive } from '../../lambda/sensitive.js';
+import { KeyResolutionError, RotationStateError } from '../../lambda/telemetry/errors.js';
+import { Sensitive } from '../../lambda/telemetry/redaction.js';
 import { expectNoSecrets } from '../support/no-secrets.js';
 import { captureLogs, pendingKey, type Rotation, startRotation } from './fixture.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigurationError, InvalidEventError, RotationStateError } from '../../lambda/errors.js';
-import { keyNameFor } from '../../lambda/key-naming.js';
-import { EMERGENCY_TOKEN_PREFIX, revocationScheduleName } from '../../lambda/revocation.js';
+import { keyNameFor } from '../../lambda/keys/key-naming.js';
+import { EMERGENCY_TOKEN_PREFIX, revocationScheduleName } from '../../lambda/keys/revocation.js';
+import { ConfigurationError, InvalidEventError, RotationStateError } from '../../lambda/telemetry/errors.js';
 import { captureLogs, FUNCTION_ARN, pendingKey, SCHEDULER_ROLE_ARN, startRotation } from './fixture.js';
 
 const GRACE = 3600;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nextCronTime, rotationDeadline } from '../../lambda/rotation-deadline.js';
+import { nextCronTime, rotationDeadline } from '../../lambda/settings/rotation-deadline.js';
 
 const created = new Date('2026-11-01T15:30:00Z');
 const iso = (date: Date | undefined) => date?.toISOString();

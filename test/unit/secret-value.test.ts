@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { MalformedSecretValueError } from '../../lambda/errors.js';
-import { parseKeySecret, serializeKeySecret } from '../../lambda/secret-value.js';
-import { Sensitive } from '../../lambda/sensitive.js';
+import { parseKeySecret, serializeKeySecret } from '../../lambda/keys/secret-value.js';
+import { MalformedSecretValueError } from '../../lambda/telemetry/errors.js';
+import { Sensitive } from '../../lambda/telemetry/redaction.js';
 import { expectNoSecrets } from '../support/no-secrets.js';
 
 const KEY = `ffy_test_${'a1'.repeat(30)}`;

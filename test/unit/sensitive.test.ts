@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { redact, Sensitive } from '../../lambda/sensitive.js';
+import { redact, Sensitive } from '../../lambda/telemetry/redaction.js';
 
 const KEY = `ffy_prod_01kdx2z2ab${'Q7w'.repeat(20)}`;
 const ROTATION_TOKEN = 'Rotation_Token-3b8e1f0a+/Secret=Value';

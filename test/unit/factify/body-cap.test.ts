@@ -2,9 +2,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Agent } from 'undici';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { FactifyResponseTooLargeError } from '../../../lambda/errors.js';
-import { FactifyHttp } from '../../../lambda/factify/http.js';
-import { Logger } from '../../../lambda/log.js';
+import { FactifyHttp } from '../../../lambda/adapters/factify/http.js';
+import { FactifyResponseTooLargeError } from '../../../lambda/telemetry/errors.js';
+import { Logger } from '../../../lambda/telemetry/log.js';
 import { CREATE, CREDENTIAL, LIST } from './harness.js';
 
 const HUGE_BYTES = 80 * 1024 * 1024;

@@ -1,5 +1,6 @@
 import { inspect } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { FactifyClient } from '../../../lambda/adapters/factify/client.js';
 import {
   FactifyAuthenticationError,
   FactifyOutcomeUnknownError,
@@ -7,8 +8,7 @@ import {
   FactifyRequestError,
   FactifyUnavailableError,
   FactifyUnexpectedResponseError,
-} from '../../../lambda/errors.js';
-import { FactifyClient } from '../../../lambda/factify/client.js';
+} from '../../../lambda/telemetry/errors.js';
 import { expectNoSecrets } from '../../support/no-secrets.js';
 import {
   CREDENTIAL,

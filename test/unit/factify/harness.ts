@@ -1,9 +1,9 @@
 import { type Interceptable, MockAgent, type MockCallHistoryLog } from 'undici';
 import { vi } from 'vitest';
-import { FactifyHttp, type Operation } from '../../../lambda/factify/http.js';
-import { Logger } from '../../../lambda/log.js';
+import { FactifyHttp, type Operation } from '../../../lambda/adapters/factify/http.js';
 import type { Credential } from '../../../lambda/ports.js';
-import { Sensitive } from '../../../lambda/sensitive.js';
+import { Logger } from '../../../lambda/telemetry/log.js';
+import { Sensitive } from '../../../lambda/telemetry/redaction.js';
 
 export const ORIGIN = 'https://api.factify.test';
 export const BASE_URL = `${ORIGIN}/v1`;

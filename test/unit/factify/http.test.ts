@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Operation } from '../../../lambda/adapters/factify/http.js';
 import {
   FactifyAuthenticationError,
   FactifyOutcomeUnknownError,
@@ -6,8 +7,7 @@ import {
   FactifyRateLimitError,
   FactifyRequestError,
   FactifyUnavailableError,
-} from '../../../lambda/errors.js';
-import type { Operation } from '../../../lambda/factify/http.js';
+} from '../../../lambda/telemetry/errors.js';
 import { expectNoSecrets } from '../../support/no-secrets.js';
 import {
   CREATE,
@@ -32,7 +32,7 @@ const CREATED_BODY = JSON.stringify(keyJson({ key: NEW_KEY }));
 // The backoff after the n-th transient failure is random() * min(5 s, 200 ms * 2^n); the harness's random() is 0.5.
 const BACKOFF_AFTER = { first: 200, second: 400, third: 800 };
 // After a 429, the wait is the requested time plus random() times a tenth of it, at least 100 ms and at most
-// 1 s (lambda/factify/rate-limit.ts). With random() = 0.5, that adds half of the spread:
+// 1 s (lambda/adapters/factify/rate-limit.ts). With random() = 0.5, that adds half of the spread:
 const HALF_SPREAD = { upTo1s: 50, of2s: 100, of3s: 150, of7s: 350, of9s: 450, from10s: 500 };
 
 /** Sends `op` the way FactifyClient does: POST with {"name"}, DELETE with {"reason"}, GET without a body. */
@@ -396,7 +396,7 @@ describe('FactifyHttp', () => {
     });
 
     // Spread after a 429: a tenth of the wait, from 100 ms to 1 s. A fixed 1 s spread (the earlier rule) let
-    // rotations waiting on a short window straggle over the whole next one; see lambda/factify/rate-limit.ts.
+    // rotations waiting on a short window straggle over the whole next one; see lambda/adapters/factify/rate-limit.ts.
     it.each([
       { retryAfter: 4, random: 0, from: 4_000, below: 4_000 + 1 },
       { retryAfter: 4, random: 0.999, from: 4_399, below: 4_400 },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseProblem } from '../../../lambda/factify/problem.js';
+import { parseProblem } from '../../../lambda/adapters/factify/problem.js';
 import { expectNoSecrets } from '../../support/no-secrets.js';
 import { CURRENT_KEY } from './harness.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { HttpResponse } from '../../../lambda/factify/http.js';
-import { rateLimitDelayMs, rateLimitSpreadMs } from '../../../lambda/factify/rate-limit.js';
+import type { HttpResponse } from '../../../lambda/adapters/factify/http.js';
+import { rateLimitDelayMs, rateLimitSpreadMs } from '../../../lambda/adapters/factify/rate-limit.js';
 
 /** A 429 as Factify documents it: `retry_after` in the body, X-RateLimit-* headers. */
 function limited(headers: Record<string, string>): HttpResponse {

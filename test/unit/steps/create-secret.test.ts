@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { STEPS } from '../../../lambda/function/event.js';
+import { keyNameFor } from '../../../lambda/keys/key-naming.js';
 import {
   FactifyOutcomeUnknownError,
   FactifyPermissionError,
@@ -8,9 +10,7 @@ import {
   MalformedSecretValueError,
   OrganizationMismatchError,
   RotationStateError,
-} from '../../../lambda/errors.js';
-import { STEPS } from '../../../lambda/event.js';
-import { keyNameFor } from '../../../lambda/key-naming.js';
+} from '../../../lambda/telemetry/errors.js';
 import { expectNoSecrets } from '../../support/no-secrets.js';
 import { captureLogs, pendingKey, ROTATION_TOKEN, startRotation } from '../fixture.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { FactifyRequestError, FactifyUnavailableError } from '../../../lambda/errors.js';
-import { Sensitive } from '../../../lambda/sensitive.js';
+import { FactifyRequestError, FactifyUnavailableError } from '../../../lambda/telemetry/errors.js';
+import { Sensitive } from '../../../lambda/telemetry/redaction.js';
 import { captureLogs, pendingKey, startRotation } from '../fixture.js';
 
 describe('finishSecret', () => {

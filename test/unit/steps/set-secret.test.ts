@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { OrganizationMismatchError, RotationStateError } from '../../../lambda/errors.js';
+import { OrganizationMismatchError, RotationStateError } from '../../../lambda/telemetry/errors.js';
 import { captureLogs, pendingKey, startRotation } from '../fixture.js';
 
 describe('setSecret', () => {

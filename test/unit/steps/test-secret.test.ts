@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { keyNameFor } from '../../../lambda/keys/key-naming.js';
 import {
   FactifyAuthenticationError,
   KeyVerificationError,
   OrganizationMismatchError,
-} from '../../../lambda/errors.js';
-import { keyNameFor } from '../../../lambda/key-naming.js';
+} from '../../../lambda/telemetry/errors.js';
 import { captureLogs, pendingKey, startRotation } from '../fixture.js';
 
 describe('testSecret', () => {

@@ -1,0 +1,174 @@
+import {
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  ListSecretsCommand,
+  ListSecretVersionIdsCommand,
+  PutSecretValueCommand,
+  ResourceExistsException,
+  ResourceNotFoundException,
+  RotateSecretCommand,
+  SecretsManagerClient,
+  UpdateSecretVersionStageCommand,
+} from '@aws-sdk/client-secrets-manager';
+import type {
+  InspectableSecretStore,
+  SecretDescription,
+  SecretDetails,
+  SecretVersionInfo,
+  VersionSelector,
+} from '../ports.js';
+import { RotationStateError } from '../telemetry/errors.js';
+import { Sensitive } from '../telemetry/redaction.js';
+
+/**
+ * A Secrets Manager client whose region, endpoint and credentials come from the SDK's standard environment
+ * (AWS_REGION, AWS_ENDPOINT_URL_SECRETS_MANAGER, the Lambda role or the operator's profile).
+ */
+export function createSecretsManagerClient(): SecretsManagerClient {
+  return new SecretsManagerClient({
+    // Without throwOnRequestTimeout the SDK only warns, and a hung call would run into the Lambda timeout.
+    // The SDK's standard retries then cover a timed-out call; every call we make is idempotent.
+    requestHandler: { connectionTimeout: 3_000, requestTimeout: 5_000, throwOnRequestTimeout: true },
+  });
+}
+
+/** The secret store over the AWS SDK. */
+export class SecretsManagerStore implements InspectableSecretStore {
+  constructor(private readonly client: SecretsManagerClient = createSecretsManagerClient()) {}
+
+  describe(secretId: string): Promise<SecretDescription> {
+    return this.describeDetails(secretId);
+  }
+
+  async describeDetails(secretId: string): Promise<SecretDetails> {
+    const out = await this.client.send(new DescribeSecretCommand({ SecretId: secretId }));
+    if (out.ARN === undefined || out.Name === undefined) {
+      throw new RotationStateError(`DescribeSecret returned no ARN or Name for secret ${secretId}.`);
+    }
+    const rules = out.RotationRules;
+    const days = rules?.AutomaticallyAfterDays;
+    const schedule =
+      rules?.ScheduleExpression ??
+      (days === undefined ? undefined : `rate(${days} day${days === 1 ? '' : 's'})`);
+    return {
+      arn: out.ARN,
+      name: out.Name,
+      rotationEnabled: out.RotationEnabled === true,
+      versions: out.VersionIdsToStages ?? {},
+      rotation: {
+        ...(out.RotationLambdaARN === undefined ? {} : { lambdaArn: out.RotationLambdaARN }),
+        ...(schedule === undefined ? {} : { schedule }),
+        ...(rules?.Duration === undefined ? {} : { window: rules.Duration }),
+        ...(out.LastRotatedDate === undefined ? {} : { lastRotatedDate: out.LastRotatedDate }),
+        ...(out.NextRotationDate === undefined ? {} : { nextRotationDate: out.NextRotationDate }),
+      },
+    };
+  }
+
+  async listVersions(secretId: string): Promise<SecretVersionInfo[]> {
+    const versions: SecretVersionInfo[] = [];
+    let nextToken: string | undefined;
+    do {
+      const out = await this.client.send(
+        new ListSecretVersionIdsCommand({ SecretId: secretId, NextToken: nextToken }),
+      );
+      for (const version of out.Versions ?? []) {
+        if (version.VersionId === undefined) continue;
+        versions.push({
+          versionId: version.VersionId,
+          stages: version.VersionStages ?? [],
+          ...(version.CreatedDate === undefined ? {} : { createdDate: version.CreatedDate }),
+        });
+      }
+      nextToken = out.NextToken;
+    } while (nextToken !== undefined);
+    return versions;
+  }
+
+  async listSecretsRotatedBy(functionArn: string): Promise<string[]> {
+    const arns: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const out = await this.client.send(new ListSecretsCommand({ NextToken: nextToken }));
+      for (const secret of out.SecretList ?? []) {
+        if (secret.ARN !== undefined && sameFunction(secret.RotationLambdaARN, functionArn))
+          arns.push(secret.ARN);
+      }
+      nextToken = out.NextToken;
+    } while (nextToken !== undefined);
+    return arns;
+  }
+
+  async getValue(secretId: string, version: VersionSelector): Promise<Sensitive | undefined> {
+    try {
+      const out = await this.client.send(
+        new GetSecretValueCommand({
+          SecretId: secretId,
+          VersionId: version.versionId,
+          VersionStage: version.stage,
+        }),
+      );
+      return out.SecretString === undefined ? undefined : new Sensitive(out.SecretString);
+    } catch (error) {
+      // The AWSPENDING placeholder exists without a value until createSecret fills it.
+      if (error instanceof ResourceNotFoundException) return undefined;
+      throw error;
+    }
+  }
+
+  async putPendingValue(
+    secretId: string,
+    token: string,
+    value: Sensitive,
+    rotationToken?: Sensitive,
+  ): Promise<'stored' | 'another-value'> {
+    try {
+      await this.client.send(
+        new PutSecretValueCommand({
+          SecretId: secretId,
+          ClientRequestToken: token,
+          SecretString: value.reveal(),
+          VersionStages: ['AWSPENDING'],
+          ...(rotationToken === undefined ? {} : { RotationToken: rotationToken.reveal() }),
+        }),
+      );
+      return 'stored';
+    } catch (error) {
+      if (error instanceof ResourceExistsException) return 'another-value';
+      throw error;
+    }
+  }
+
+  async updateStage(
+    secretId: string,
+    stage: string,
+    change: { moveToVersionId?: string; removeFromVersionId?: string },
+  ): Promise<void> {
+    await this.client.send(
+      new UpdateSecretVersionStageCommand({
+        SecretId: secretId,
+        VersionStage: stage,
+        MoveToVersionId: change.moveToVersionId,
+        RemoveFromVersionId: change.removeFromVersionId,
+      }),
+    );
+  }
+
+  async startRotation(secretId: string, clientRequestToken?: string): Promise<string> {
+    const out = await this.client.send(
+      new RotateSecretCommand({ SecretId: secretId, ClientRequestToken: clientRequestToken }),
+    );
+    if (out.VersionId === undefined) {
+      throw new RotationStateError(`RotateSecret returned no VersionId for secret ${secretId}.`);
+    }
+    return out.VersionId;
+  }
+}
+
+// A rotation function is named by its unqualified ARN, or by its name alone.
+function sameFunction(rotationLambdaArn: string | undefined, wanted: string): boolean {
+  if (rotationLambdaArn === undefined) return false;
+  return wanted.startsWith('arn:')
+    ? rotationLambdaArn === wanted
+    : rotationLambdaArn.split(':function:')[1]?.split(':')[0] === wanted;
+}

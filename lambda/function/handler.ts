@@ -1,0 +1,173 @@
+import type { Context } from 'aws-lambda';
+import type { AuditReport } from '../health/audit.js';
+import { checkRotationState } from '../keys/guard.js';
+import { emergencyToken, revokeReplacedKey } from '../keys/revocation.js';
+import type { FactifyKeys, InspectableRevocationScheduler, InspectableSecretStore } from '../ports.js';
+import { loadConfig } from '../settings/config.js';
+import type { StepContext } from '../step-context.js';
+import { reportedError } from '../telemetry/errors.js';
+import { Logger } from '../telemetry/log.js';
+import { SecretMetrics, secretNameOf } from '../telemetry/metrics.js';
+import { type InvocationEvent, parseEvent, type Step } from './event.js';
+import { createSecret } from './steps/create-secret.js';
+import { finishSecret } from './steps/finish-secret.js';
+import { setSecret } from './steps/set-secret.js';
+import { testSecret } from './steps/test-secret.js';
+
+const STEP_HANDLERS: Record<Step, (ctx: StepContext) => Promise<void>> = {
+  createSecret,
+  setSecret,
+  testSecret,
+  finishSecret,
+};
+
+/** What the handler needs from the outside world; the tests substitute fakes. */
+export interface Dependencies {
+  readonly store: InspectableSecretStore;
+  factify(options: {
+    baseUrl: string;
+    remainingMs: () => number;
+    log: Logger;
+    onRateLimited?: () => void;
+    onRetry?: () => void;
+  }): FactifyKeys;
+  readonly scheduler: () => Promise<InspectableRevocationScheduler>;
+  readonly sleep: (ms: number) => Promise<void>;
+  readonly now: () => Date;
+}
+
+/**
+ * The production adapters (AWS SDK, undici) are imported on the first invocation that gets past parsing
+ * and configuration, not when Lambda loads the module: an invalid event or environment fails without
+ * loading them, and the init phase stays short.
+ */
+const productionDependencies = async (): Promise<Dependencies> =>
+  (await import('./production-dependencies.js')).productionDependencies();
+
+// Without a Lambda context (a local run), assume Lambda's maximum timeout.
+const NO_CONTEXT_REMAINING_MS = 15 * 60 * 1000;
+
+/**
+ * Builds the Lambda handler: parse the event and read the configuration (both before any call), then start
+ * a rotation (console invocation), run one rotation step behind the staging guard, or run a scheduled
+ * revocation.
+ */
+export function createHandler(
+  dependencies: () => Dependencies | Promise<Dependencies> = productionDependencies,
+) {
+  return async function handler(
+    event: unknown,
+    context?: Partial<Context>,
+  ): Promise<{ VersionId: string } | AuditReport | undefined> {
+    const started = Date.now();
+    const remainingMs = () =>
+      context?.getRemainingTimeInMillis?.() ?? NO_CONTEXT_REMAINING_MS - (Date.now() - started);
+    let log = new Logger({ requestId: context?.awsRequestId });
+    // Every invocation about one secret publishes its outcome; the audit publishes per secret itself.
+    let metrics: SecretMetrics | undefined;
+    try {
+      const parsed = parseEvent(event);
+      const keys = logKeys(parsed);
+      log = log.child(keys);
+      const config = loadConfig(process.env);
+      if (parsed.kind !== 'audit') {
+        metrics = new SecretMetrics(secretNameOf(parsed.secretId), config.metricsNamespace).forStep(
+          String(keys.step),
+        );
+      }
+      const deps = await dependencies();
+      const factify = deps.factify({
+        baseUrl: config.factifyApiUrl,
+        remainingMs,
+        log,
+        onRateLimited: () => metrics?.count('FactifyThrottles'),
+        onRetry: () => metrics?.count('FactifyRetries'),
+      });
+
+      if (parsed.kind === 'audit') {
+        const { runAudit } = await import('../health/audit.js');
+        return await runAudit(
+          {
+            store: deps.store,
+            factify,
+            ...(config.adminSecretId === undefined ? {} : { adminSecretId: config.adminSecretId }),
+            // Without a grace period no revocation is ever scheduled (and the role may not read schedules).
+            ...(config.revokeGraceSeconds === 0
+              ? {}
+              : {
+                  scheduledRevocationAt: async (name: string) => (await deps.scheduler()).scheduledAt(name),
+                }),
+            now: deps.now,
+            log,
+            metricsNamespace: config.metricsNamespace,
+          },
+          parsed.secretIds,
+        );
+      }
+
+      if (parsed.kind === 'start-rotation') {
+        const token = parsed.revokeImmediately ? emergencyToken() : undefined;
+        const versionId = await deps.store.startRotation(parsed.secretId, token);
+        log.info('Started a rotation', {
+          versionId,
+          revokeImmediately: parsed.revokeImmediately,
+          outcome: 'started',
+        });
+        metrics?.stepOutcome(true, Date.now() - started);
+        return { VersionId: versionId };
+      }
+
+      const base = {
+        store: deps.store,
+        factify,
+        scheduler: deps.scheduler,
+        ...(config.adminSecretId === undefined ? {} : { adminSecretId: config.adminSecretId }),
+        revokeGraceSeconds: config.revokeGraceSeconds,
+        ...(config.schedulerRoleArn === undefined ? {} : { schedulerRoleArn: config.schedulerRoleArn }),
+        ...(context?.invokedFunctionArn === undefined ? {} : { functionArn: context.invokedFunctionArn }),
+        log,
+        ...(metrics === undefined ? {} : { metrics }),
+        remainingMs,
+        sleep: deps.sleep,
+        now: deps.now,
+      };
+      if (parsed.kind === 'revoke-replaced-key') {
+        await revokeReplacedKey({ ...base, secret: await deps.store.describe(parsed.secretId) }, parsed);
+      } else {
+        const state = await checkRotationState(deps.store, parsed.secretId, parsed.token);
+        await STEP_HANDLERS[parsed.step]({
+          ...base,
+          secret: state.secret,
+          token: parsed.token,
+          ...(parsed.rotationToken === undefined ? {} : { rotationToken: parsed.rotationToken }),
+          alreadyCurrent: state.alreadyCurrent,
+        });
+        if (parsed.step === 'finishSecret') metrics?.count('RotationsCompleted');
+      }
+      log.info('Step succeeded', { outcome: 'succeeded', durationMs: Date.now() - started });
+      metrics?.stepOutcome(true, Date.now() - started);
+      return undefined;
+    } catch (error) {
+      // Whatever failed, only its name, code and scrubbed message leave this function (see reportedError).
+      const reported = reportedError(error);
+      log.error('Step failed', { outcome: 'failed', durationMs: Date.now() - started, error: reported });
+      metrics?.stepOutcome(false, Date.now() - started);
+      throw reported;
+    } finally {
+      metrics?.flush();
+    }
+  };
+}
+
+function logKeys(event: InvocationEvent): Record<string, unknown> {
+  switch (event.kind) {
+    case 'rotation-step':
+      return { secretId: event.secretId, step: event.step, versionId: event.token };
+    case 'start-rotation':
+      return { secretId: event.secretId, step: 'startRotation' };
+    case 'revoke-replaced-key':
+      return { secretId: event.secretId, step: 'revokeReplacedKey', versionId: event.versionId };
+    case 'audit':
+      return { step: 'audit', secretCount: event.secretIds.length };
+  }
+}

@@ -1,0 +1,41 @@
+import { FactifyClient } from '../adapters/factify/client.js';
+import { FactifyHttp } from '../adapters/factify/http.js';
+import { SecretsManagerStore } from '../adapters/secrets-manager-store.js';
+import type { InspectableRevocationScheduler } from '../ports.js';
+import type { Dependencies } from './handler.js';
+
+// The SDK reads these when a client is created. Lambda never changes them within a container, but a process
+// that runs the handler against different endpoints in turn (local runs, tests) must get fresh clients.
+const SDK_ENVIRONMENT = [
+  'AWS_REGION',
+  'AWS_ENDPOINT_URL',
+  'AWS_ENDPOINT_URL_SECRETS_MANAGER',
+  'AWS_ENDPOINT_URL_SCHEDULER',
+  'AWS_ACCESS_KEY_ID',
+  'AWS_PROFILE',
+];
+
+// One SDK client each per container: their connections are reused across invocations.
+let clients:
+  | { environment: string; store: SecretsManagerStore; scheduler?: Promise<InspectableRevocationScheduler> }
+  | undefined;
+
+/** The handler's dependencies in Lambda: Secrets Manager through the AWS SDK, Factify through undici. */
+export function productionDependencies(): Dependencies {
+  const environment = JSON.stringify(SDK_ENVIRONMENT.map((name) => process.env[name]));
+  if (clients?.environment !== environment) clients = { environment, store: new SecretsManagerStore() };
+  const current = clients;
+  return {
+    store: current.store,
+    factify: (options) => new FactifyClient(new FactifyHttp(options)),
+    // Imported on first use: rotations without a grace period never load the Scheduler SDK.
+    scheduler: () => {
+      current.scheduler ??= import('../adapters/eventbridge-scheduler.js').then(
+        (module) => new module.EventBridgeScheduler(),
+      );
+      return current.scheduler;
+    },
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    now: () => new Date(),
+  };
+}

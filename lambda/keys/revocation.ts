@@ -1,0 +1,179 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { AWSCURRENT, AWSPENDING, type Credential } from '../ports.js';
+import { daysBetween } from '../settings/rotation-deadline.js';
+import type { SecretContext, StepContext } from '../step-context.js';
+import { ConfigurationError, RotationStateError } from '../telemetry/errors.js';
+import { stagesOf, versionWithStage } from './guard.js';
+import { ensureRevoked, listUntil, ROTATED_REASON } from './key-management.js';
+import { secretTag } from './key-naming.js';
+import { type HeldVersion, identifyKey, protectedKeyIds, proveRevocable } from './ownership.js';
+import { managerCredential, readRequiredVersion, readVersion } from './secret-versions.js';
+
+/**
+ * `{"Action": "revokeReplacedKey", "SecretId", "VersionId", "ApiKeyId"}`: the revocation that finishSecret
+ * schedules when a grace period is set. VersionId is the replaced version, ApiKeyId the key it holds.
+ */
+export interface RevokeReplacedKeyEvent {
+  readonly kind: 'revoke-replaced-key';
+  readonly secretId: string;
+  readonly versionId: string;
+  readonly apiKeyId: string;
+}
+
+export const REVOKE_ACTION = 'revokeReplacedKey';
+
+/**
+ * When the replaced key of a rotation is revoked. With no grace period, inside finishSecret. With one,
+ * finishSecret schedules a one-time EventBridge Scheduler invocation of this function with a
+ * revokeReplacedKey event, because consumers cache secrets (the Lambda extension for 5 minutes, the AWS
+ * caching libraries for an hour) and would otherwise hold a dead key. A rotation started with
+ * RevokeImmediately (a leaked key) carries a ClientRequestToken that says so, and revokes at once whatever
+ * the grace: the token is the one piece of state that every retried step of that rotation sees.
+ */
+export const EMERGENCY_TOKEN_PREFIX = 'emergency-';
+
+export function emergencyToken(): string {
+  return `${EMERGENCY_TOKEN_PREFIX}${randomUUID()}`;
+}
+
+const SCHEDULE_PREFIX = 'fkr-revoke-';
+const MAX_SCHEDULE_NAME = 64;
+
+/**
+ * The revocation schedule's name, deterministic in the secret and the replaced version, so that a retried
+ * finishSecret finds the schedule it made instead of making a second one. Under the `fkr-revoke-` prefix
+ * that the function's IAM policy is scoped to.
+ */
+export function revocationScheduleName(secretArn: string, replacedVersionId: string): string {
+  const name = `${SCHEDULE_PREFIX}${secretTag(secretArn)}-${replacedVersionId}`;
+  if (name.length <= MAX_SCHEDULE_NAME && /^[\w.-]+$/.test(replacedVersionId)) return name;
+  const digest = createHash('sha256').update(replacedVersionId).digest('hex').slice(0, 32);
+  return `${SCHEDULE_PREFIX}${secretTag(secretArn)}-${digest}`;
+}
+
+/** finishSecret's last act: revoke the replaced key now, or schedule its revocation after the grace period. */
+export async function revokeOrSchedule(
+  ctx: StepContext,
+  manager: Credential,
+  replaced: {
+    versionId: string;
+    keyId: string;
+    createdAt?: string | undefined;
+    prove: () => Promise<'revocable' | 'revoked-meanwhile'>;
+  },
+): Promise<void> {
+  if (ctx.revokeGraceSeconds === 0 || ctx.token.startsWith(EMERGENCY_TOKEN_PREFIX)) {
+    if ((await replaced.prove()) === 'revoked-meanwhile') {
+      ctx.log.info('The replaced key was revoked meanwhile', { keyId: replaced.keyId });
+      return;
+    }
+    const outcome = await ensureRevoked(ctx.factify, manager, replaced.keyId, ROTATED_REASON);
+    ctx.log.info('Revoked the replaced key', { keyId: replaced.keyId, outcome });
+    if (outcome === 'revoked') recordRevokedAge(ctx, replaced.createdAt);
+    return;
+  }
+  if (ctx.functionArn === undefined || ctx.schedulerRoleArn === undefined) {
+    throw new ConfigurationError(
+      'A grace period is set but the revocation cannot be scheduled: the invocation has no function ARN or ' +
+        'REVOKE_SCHEDULER_ROLE_ARN is unset.',
+    );
+  }
+  const at = new Date(ctx.now().getTime() + ctx.revokeGraceSeconds * 1000);
+  const name = revocationScheduleName(ctx.secret.arn, replaced.versionId);
+  const event = {
+    Action: REVOKE_ACTION,
+    SecretId: ctx.secret.arn,
+    VersionId: replaced.versionId,
+    ApiKeyId: replaced.keyId,
+  };
+  const outcome = await (await ctx.scheduler()).scheduleOnce({
+    name,
+    at,
+    targetArn: ctx.functionArn,
+    roleArn: ctx.schedulerRoleArn,
+    input: event,
+  });
+  ctx.log.info('Scheduled the revocation of the replaced key after its grace period', {
+    keyId: replaced.keyId,
+    scheduleName: name,
+    revokeAt: at.toISOString(),
+    outcome,
+  });
+}
+
+/**
+ * Runs a scheduled revocation. Anyone who may invoke the function can send this event, so it proves
+ * everything again (ownership.ts) and trusts nothing in it: it runs only when a grace period is configured,
+ * revokes only the key that the named version of this secret provably holds, and never the key of AWSCURRENT
+ * or AWSPENDING or the admin key. Revoking twice is harmless: a revoked key is left alone.
+ */
+export async function revokeReplacedKey(ctx: SecretContext, event: RevokeReplacedKeyEvent): Promise<void> {
+  const arn = ctx.secret.arn;
+  const refuse = (why: string): never => {
+    throw new RotationStateError(`Refusing to revoke key ${event.apiKeyId} of secret ${arn}: ${why}.`);
+  };
+  if (ctx.revokeGraceSeconds === 0) {
+    refuse(
+      'no grace period is configured (REVOKE_GRACE_SECONDS), so finishSecret revokes replaced keys itself and ' +
+        'schedules nothing; this event did not come from this function',
+    );
+  }
+  const stages = stagesOf(ctx.secret, event.versionId) ?? [];
+  if (stages.includes(AWSCURRENT) || stages.includes(AWSPENDING)) {
+    refuse(`version ${event.versionId} is ${stages.join(', ')}, not a replaced version`);
+  }
+  const replacedValue = await readVersion(ctx, { versionId: event.versionId });
+  if (replacedValue === undefined) return refuse(`version ${event.versionId} holds no value`);
+  const replaced: HeldVersion = { versionId: event.versionId, value: replacedValue };
+  const currentVersionId = versionWithStage(ctx.secret, AWSCURRENT) ?? '';
+  const current: HeldVersion = {
+    versionId: currentVersionId,
+    value: await readRequiredVersion(ctx, { stage: AWSCURRENT }),
+  };
+  const pendingVersionId = versionWithStage(ctx.secret, AWSPENDING);
+  const pendingValue =
+    pendingVersionId === undefined ? undefined : await readVersion(ctx, { versionId: pendingVersionId });
+  const pending =
+    pendingVersionId === undefined || pendingValue === undefined
+      ? undefined
+      : { versionId: pendingVersionId, value: pendingValue };
+  const versions = [replaced, current, ...(pending ? [pending] : [])];
+
+  const manager = await managerCredential(ctx, current.value, `the current key of secret ${arn}`);
+  const keys = await ctx.factify.listKeys(manager, { includeRevoked: true });
+  const identify = (version: HeldVersion) => identifyKey(keys, version, arn, versions);
+  const replacedId = identify(replaced);
+  const identified = replacedId.resolved
+    ? replacedId
+    : refuse(`version ${event.versionId} does not provably hold it: ${replacedId.problem}`);
+  if (identified.key.id !== event.apiKeyId) refuse(`version ${event.versionId} does not hold that key`);
+  const protectedIds = protectedKeyIds(keys, arn, {
+    live: [identify(current), ...(pending ? [identify(pending)] : [])],
+    ...(ctx.adminSecretId === undefined ? {} : { adminKey: manager.key }),
+  });
+  const scheduler = await ctx.scheduler();
+  const proof =
+    identified.key.revokedAt !== null
+      ? 'revoked-meanwhile'
+      : await proveRevocable(
+          ctx.factify,
+          { identification: identified, value: replaced.value },
+          protectedIds,
+          `version ${event.versionId} of secret ${arn}`,
+          () => listUntil(ctx.factify, manager, event.apiKeyId),
+        );
+  if (proof === 'revoked-meanwhile') {
+    ctx.log.info('The replaced key is already revoked', { keyId: event.apiKeyId });
+  } else {
+    const outcome = await ensureRevoked(ctx.factify, manager, event.apiKeyId, ROTATED_REASON);
+    ctx.log.info('Revoked the replaced key after its grace period', { keyId: event.apiKeyId, outcome });
+    if (outcome === 'revoked') recordRevokedAge(ctx, replaced.value.createdAt ?? identified.key.createdAt);
+  }
+  await scheduler.deleteSchedule(revocationScheduleName(arn, event.versionId));
+}
+
+/** The ReplacedKeyAgeDays metric: how old a key was when it was revoked, from the createdAt it was stored with. */
+function recordRevokedAge(ctx: SecretContext, createdAt: string | undefined): void {
+  const created = createdAt === undefined ? Number.NaN : Date.parse(createdAt);
+  ctx.metrics?.set('ReplacedKeyAgeDays', daysBetween(created, ctx.now().getTime()));
+}

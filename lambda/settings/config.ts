@@ -1,0 +1,111 @@
+import { ConfigurationError } from '../telemetry/errors.js';
+import { DEFAULT_METRICS_NAMESPACE } from '../telemetry/metrics.js';
+
+export const DEFAULT_FACTIFY_API_URL = 'https://api.factify.com/v1';
+
+export interface Config {
+  /** Base URL of the Factify API, without a trailing slash, ending in /v1. */
+  readonly factifyApiUrl: string;
+  /** When set, the secret holding the admin key that manages keys instead of the rotated key itself. */
+  readonly adminSecretId?: string;
+  /** How long a replaced key stays valid after finishSecret; 0 revokes it inside finishSecret. */
+  readonly revokeGraceSeconds: number;
+  /** The role EventBridge Scheduler assumes to invoke the function; required when the grace is not 0. */
+  readonly schedulerRoleArn?: string;
+  /** The CloudWatch namespace of the function's embedded metrics (METRICS_NAMESPACE). */
+  readonly metricsNamespace: string;
+}
+
+// EventBridge Scheduler's at() runs any time ahead; a year bounds what a typo can do (and is Factify's
+// maximum key lifetime).
+const MAX_GRACE_SECONDS = 365 * 24 * 3600;
+const ROLE_ARN_PATTERN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
+
+/**
+ * Reads the function's configuration from its environment. Invalid values throw ConfigurationError before
+ * the function makes any call. The Secrets Manager endpoint and region are the AWS SDK's own business
+ * (AWS_REGION, AWS_ENDPOINT_URL_SECRETS_MANAGER) and are not read here.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv): Config {
+  const adminSecretId = env.FACTIFY_ADMIN_SECRET_ID?.trim();
+  const revokeGraceSeconds = parseGrace(env.REVOKE_GRACE_SECONDS?.trim() || '0');
+  const schedulerRoleArn = env.REVOKE_SCHEDULER_ROLE_ARN?.trim();
+  if (revokeGraceSeconds > 0 && !schedulerRoleArn) {
+    throw new ConfigurationError(
+      'REVOKE_GRACE_SECONDS is set but REVOKE_SCHEDULER_ROLE_ARN is not: the revocation could not be scheduled. ' +
+        'Set the role EventBridge Scheduler assumes to invoke this function (the stack does), or set the grace to 0.',
+    );
+  }
+  if (schedulerRoleArn && !ROLE_ARN_PATTERN.test(schedulerRoleArn)) {
+    throw new ConfigurationError(
+      'REVOKE_SCHEDULER_ROLE_ARN is not an IAM role ARN (arn:aws:iam::<account>:role/<name>).',
+    );
+  }
+  return {
+    factifyApiUrl: parseApiUrl(env.FACTIFY_API_URL?.trim() || DEFAULT_FACTIFY_API_URL),
+    ...(adminSecretId ? { adminSecretId } : {}),
+    revokeGraceSeconds,
+    ...(schedulerRoleArn ? { schedulerRoleArn } : {}),
+    metricsNamespace: parseNamespace(env.METRICS_NAMESPACE?.trim() || DEFAULT_METRICS_NAMESPACE),
+  };
+}
+
+/**
+ * CloudWatch namespaces: 1 to 255 ASCII characters, not starting with a colon (nor AWS/, reserved for AWS).
+ * The construct checks its metricsNamespace prop with this too, so a namespace the function would refuse fails
+ * at synth, not at every invocation.
+ */
+export function isMetricsNamespace(value: string): boolean {
+  return /^[\x20-\x7e]{1,255}$/.test(value) && !value.startsWith(':') && !value.startsWith('AWS/');
+}
+
+function parseNamespace(value: string): string {
+  if (!isMetricsNamespace(value)) {
+    throw new ConfigurationError(
+      `METRICS_NAMESPACE must be a CloudWatch namespace (1 to 255 printable ASCII characters, not starting with ":" ` +
+        `or "AWS/"), got "${value.slice(0, 40).replace(/[^\x20-\x7e]/g, '?')}".`,
+    );
+  }
+  return value;
+}
+
+function parseGrace(value: string): number {
+  const seconds = Number(value);
+  if (!/^\d+$/.test(value) || seconds > MAX_GRACE_SECONDS) {
+    throw new ConfigurationError(
+      `REVOKE_GRACE_SECONDS must be a whole number of seconds from 0 to ${MAX_GRACE_SECONDS} (one year), ` +
+        `got "${value.slice(0, 20)}".`,
+    );
+  }
+  return seconds;
+}
+
+function parseApiUrl(value: string): string {
+  const fail = (why: string): never => {
+    throw new ConfigurationError(
+      `FACTIFY_API_URL is invalid: ${why}. Set it to the Factify API base URL, e.g. ${DEFAULT_FACTIFY_API_URL}, ` +
+        'or unset it to use that default.',
+    );
+  };
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return fail('it is not an absolute URL');
+  }
+  if (url.protocol === 'http:') {
+    // Keys travel in the Authorization header: plain HTTP only to this machine (local emulators).
+    if (!isLoopback(url.hostname)) fail('http is allowed only for a loopback host; use https');
+  } else if (url.protocol !== 'https:') {
+    fail(`the scheme must be https, not ${url.protocol.replace(':', '')}`);
+  }
+  if (url.username || url.password) fail('it must not contain credentials');
+  if (url.search || url.hash) fail('it must not have a query or fragment');
+  const path = url.pathname.replace(/\/+$/, '');
+  if (!path.endsWith('/v1')) fail('its path must end with /v1, the API version this function speaks');
+  return `${url.origin}${path}`;
+}
+
+function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
+}
