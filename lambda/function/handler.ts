@@ -2,10 +2,15 @@ import type { Context } from 'aws-lambda';
 import type { AuditReport } from '../health/audit.js';
 import { checkRotationState } from '../keys/guard.js';
 import { emergencyToken, revokeReplacedKey } from '../keys/revocation.js';
-import type { FactifyKeys, InspectableRevocationScheduler, InspectableSecretStore } from '../ports.js';
+import type {
+  FactifyKeys,
+  InspectableRevocationScheduler,
+  InspectableSecretStore,
+  SealKey,
+} from '../ports.js';
 import { loadConfig } from '../settings/config.js';
 import type { StepContext } from '../step-context.js';
-import { reportedError } from '../telemetry/errors.js';
+import { ConfigurationError, reportedError } from '../telemetry/errors.js';
 import { Logger } from '../telemetry/log.js';
 import { SecretMetrics, secretNameOf } from '../telemetry/metrics.js';
 import { type InvocationEvent, parseEvent, type Step } from './event.js';
@@ -31,6 +36,8 @@ export interface Dependencies {
     onRateLimited?: () => void;
     onRetry?: () => void;
   }): FactifyKeys;
+  /** The KMS HMAC key FACTIFY_SEAL_KEY_ID names. */
+  sealKey(keyId: string): SealKey;
   readonly scheduler: () => Promise<InspectableRevocationScheduler>;
   readonly sleep: (ms: number) => Promise<void>;
   readonly now: () => Date;
@@ -70,6 +77,13 @@ export function createHandler(
       const keys = logKeys(parsed);
       log = log.child(keys);
       const config = loadConfig(process.env);
+      // Every step reads or writes seals: refuse before any call rather than after a key was created.
+      if (parsed.kind !== 'start-rotation' && config.sealKeyId === undefined) {
+        throw new ConfigurationError(
+          'FACTIFY_SEAL_KEY_ID is not set: the function seals every value it writes with that KMS HMAC key and ' +
+            'revokes nothing without a seal. Deploy with the stack, which creates the key and sets it.',
+        );
+      }
       if (parsed.kind !== 'audit') {
         metrics = new SecretMetrics(secretNameOf(parsed.secretId), config.metricsNamespace).forStep(
           String(keys.step),
@@ -90,6 +104,7 @@ export function createHandler(
           {
             store: deps.store,
             factify,
+            sealKey: deps.sealKey(config.sealKeyId ?? ''),
             ...(config.adminSecretId === undefined ? {} : { adminSecretId: config.adminSecretId }),
             // Without a grace period no revocation is ever scheduled (and the role may not read schedules).
             ...(config.revokeGraceSeconds === 0
@@ -117,9 +132,14 @@ export function createHandler(
         return { VersionId: versionId };
       }
 
+      const functionArn = context?.invokedFunctionArn;
       const base = {
         store: deps.store,
         factify,
+        sealKey: deps.sealKey(config.sealKeyId ?? ''),
+        ...(functionArn === undefined
+          ? {}
+          : { rotatedSecrets: () => deps.store.listSecretsRotatedBy(functionArn) }),
         scheduler: deps.scheduler,
         ...(config.adminSecretId === undefined ? {} : { adminSecretId: config.adminSecretId }),
         revokeGraceSeconds: config.revokeGraceSeconds,

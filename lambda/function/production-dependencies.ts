@@ -1,5 +1,6 @@
 import { FactifyClient } from '../adapters/factify/client.js';
 import { FactifyHttp } from '../adapters/factify/http.js';
+import { KmsSealKey } from '../adapters/kms-seal-key.js';
 import { SecretsManagerStore } from '../adapters/secrets-manager-store.js';
 import type { InspectableRevocationScheduler } from '../ports.js';
 import type { Dependencies } from './handler.js';
@@ -11,23 +12,36 @@ const SDK_ENVIRONMENT = [
   'AWS_ENDPOINT_URL',
   'AWS_ENDPOINT_URL_SECRETS_MANAGER',
   'AWS_ENDPOINT_URL_SCHEDULER',
+  'AWS_ENDPOINT_URL_KMS',
   'AWS_ACCESS_KEY_ID',
   'AWS_PROFILE',
 ];
 
 // One SDK client each per container: their connections are reused across invocations.
 let clients:
-  | { environment: string; store: SecretsManagerStore; scheduler?: Promise<InspectableRevocationScheduler> }
+  | {
+      environment: string;
+      store: SecretsManagerStore;
+      sealKeys: Map<string, KmsSealKey>;
+      scheduler?: Promise<InspectableRevocationScheduler>;
+    }
   | undefined;
 
 /** The handler's dependencies in Lambda: Secrets Manager through the AWS SDK, Factify through undici. */
 export function productionDependencies(): Dependencies {
   const environment = JSON.stringify(SDK_ENVIRONMENT.map((name) => process.env[name]));
-  if (clients?.environment !== environment) clients = { environment, store: new SecretsManagerStore() };
+  if (clients?.environment !== environment) {
+    clients = { environment, store: new SecretsManagerStore(), sealKeys: new Map() };
+  }
   const current = clients;
   return {
     store: current.store,
     factify: (options) => new FactifyClient(new FactifyHttp(options)),
+    sealKey: (keyId) => {
+      const key = current.sealKeys.get(keyId) ?? new KmsSealKey(keyId);
+      current.sealKeys.set(keyId, key);
+      return key;
+    },
     // Imported on first use: rotations without a grace period never load the Scheduler SDK.
     scheduler: () => {
       current.scheduler ??= import('../adapters/eventbridge-scheduler.js').then(

@@ -14,11 +14,19 @@ export interface Config {
   readonly schedulerRoleArn?: string;
   /** The CloudWatch namespace of the function's embedded metrics (METRICS_NAMESPACE). */
   readonly metricsNamespace: string;
+  /**
+   * FACTIFY_SEAL_KEY_ID: the KMS HMAC key that seals the values the function writes. Every step needs it
+   * (the handler checks before any call); the CLI verifies seals with it when it is set.
+   */
+  readonly sealKeyId?: string;
 }
 
 // EventBridge Scheduler's at() runs any time ahead; a year bounds what a typo can do (and is Factify's
 // maximum key lifetime).
 const MAX_GRACE_SECONDS = 365 * 24 * 3600;
+// A key id (a UUID, or mrk- and 32 hex digits), a key ARN, or an alias name or ARN.
+const SEAL_KEY_ID_PATTERN =
+  /^(?:arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(?:key\/[\w-]{1,64}|alias\/[\w/-]{1,250})|[\w-]{1,64}|alias\/[\w/-]{1,250})$/;
 const ROLE_ARN_PATTERN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
 
 /**
@@ -30,6 +38,12 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   const adminSecretId = env.FACTIFY_ADMIN_SECRET_ID?.trim();
   const revokeGraceSeconds = parseGrace(env.REVOKE_GRACE_SECONDS?.trim() || '0');
   const schedulerRoleArn = env.REVOKE_SCHEDULER_ROLE_ARN?.trim();
+  const sealKeyId = env.FACTIFY_SEAL_KEY_ID?.trim();
+  if (sealKeyId && !SEAL_KEY_ID_PATTERN.test(sealKeyId)) {
+    throw new ConfigurationError(
+      'FACTIFY_SEAL_KEY_ID is not a KMS key id or key ARN (the stack sets it to the HMAC key it creates).',
+    );
+  }
   if (revokeGraceSeconds > 0 && !schedulerRoleArn) {
     throw new ConfigurationError(
       'REVOKE_GRACE_SECONDS is set but REVOKE_SCHEDULER_ROLE_ARN is not: the revocation could not be scheduled. ' +
@@ -47,6 +61,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     revokeGraceSeconds,
     ...(schedulerRoleArn ? { schedulerRoleArn } : {}),
     metricsNamespace: parseNamespace(env.METRICS_NAMESPACE?.trim() || DEFAULT_METRICS_NAMESPACE),
+    ...(sealKeyId ? { sealKeyId } : {}),
   };
 }
 

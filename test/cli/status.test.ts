@@ -275,9 +275,11 @@ describe('factify-rotation status with several secrets', () => {
     const { environment } = harness;
     const stuck = seedSecret(environment, { name: 'prod/stuck-one' });
     const orphanOwner = seedSecret(environment, { name: 'prod/with-orphan' });
+    // Made minutes after the first value, so it shows its own prefix (see seedOrphan).
     environment.factify.seedKey(orphanOwner.orgId, {
       name: keyNameFor(orphanOwner.arn, randomUUID()),
       admin: false,
+      createdAt: new Date(Date.now() - 5 * 60_000),
     });
     const stray = await stageOtherAppKeyAsPending(harness, stuck);
     environment.secretsManager.backdateVersion(stuck.arn, stray, AN_HOUR_AGO());

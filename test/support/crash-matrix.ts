@@ -81,6 +81,7 @@ function tapCalls(
   };
   environment.secretsManager.intercept(interceptor);
   environment.scheduler.intercept(interceptor);
+  environment.kms.intercept(interceptor);
   environment.factify.intercept(interceptor);
 }
 
