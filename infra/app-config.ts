@@ -1,7 +1,11 @@
 import { Duration } from 'aws-cdk-lib';
-import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { kmsKeyArnProblem, parseSecretArn, SECRET_ARN_EXAMPLE, secretArnProblem } from './arns.js';
-import { FactifyKeyRotationConfigError, MAX_REVOKE_GRACE_SECONDS } from './props-validation.js';
+import {
+  FactifyKeyRotationConfigError,
+  MAX_REVOKE_GRACE_SECONDS,
+  RETENTION_DAYS,
+} from './props-validation.js';
 import { KeyRotationSchedule } from './rotation-schedule.js';
 
 /** The app's settings, read from CDK context (`-c key=value` or cdk.json). */
@@ -22,8 +26,6 @@ export interface AppConfig {
 }
 
 export const DEFAULT_STACK_NAME = 'FactifyKeyRotation';
-
-const RETENTION_DAYS = new Set(Object.values(RetentionDays).filter((value) => typeof value === 'number'));
 
 /**
  * Reads and checks the context values. `get` is `app.node.tryGetContext`: values from `-c` are strings, values
