@@ -173,8 +173,8 @@ describe('the alarms on the audit metrics', () => {
 
   it('are one set per secret', () => {
     expect(rotation.monitoring.overdueAlarms).toHaveLength(2);
-    // 5 per secret, the failed-invocations alarm, and the construct's own two.
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 2 * 5 + 1 + 2);
+    // 5 per secret, the failed-invocations alarm, and the construct's errors, alert delivery and metrics-dropped alarms.
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 2 * 5 + 1 + 3);
   });
 });
 
