@@ -4,6 +4,7 @@ import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { isMetricsNamespace } from '../lambda/settings/config.js';
+import { checkFactifyApiUrl, DEFAULT_FACTIFY_API_URL } from '../lambda/settings/factify-api-url.js';
 import {
   kmsKeyArnProblem,
   type ParsedArn,
@@ -13,8 +14,6 @@ import {
 } from './arns.js';
 import type { FactifyKeyRotationProps } from './factify-key-rotation.js';
 import { DEFAULT_ROTATION_SCHEDULE } from './rotation-schedule.js';
-
-export const DEFAULT_FACTIFY_API_URL = 'https://api.factify.com/v1';
 
 /** The longest grace period the function accepts (`REVOKE_GRACE_SECONDS`): 365 days. */
 export const MAX_REVOKE_GRACE_SECONDS = 365 * 24 * 3600;
@@ -205,21 +204,7 @@ function revokeGraceProblem(grace: Duration): string | undefined {
 }
 
 function apiUrlProblem(value: string): string | undefined {
-  const fix = `Set it to the Factify API base URL, e.g. ${DEFAULT_FACTIFY_API_URL}.`;
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return `factifyApiUrl: "${value}" is not an absolute URL. ${fix}`;
-  }
-  // The same rules the function applies at start-up, minus its loopback exception for local emulators.
-  if (url.protocol !== 'https:')
-    return `factifyApiUrl: "${value}" must use https: keys travel in its requests.`;
-  if (url.username || url.password || url.search || url.hash) {
-    return `factifyApiUrl: "${value}" must not contain credentials, a query or a fragment. ${fix}`;
-  }
-  if (!url.pathname.replace(/\/+$/, '').endsWith('/v1')) {
-    return `factifyApiUrl: the path of "${value}" must end with /v1, the API version the function speaks. ${fix}`;
-  }
-  return undefined;
+  const checked = checkFactifyApiUrl(value, { loopbackHttp: false });
+  if ('url' in checked) return undefined;
+  return `factifyApiUrl: ${checked.problem}. Set it to the Factify API base URL, e.g. ${DEFAULT_FACTIFY_API_URL}.`;
 }

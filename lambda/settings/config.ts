@@ -1,7 +1,6 @@
 import { ConfigurationError } from '../telemetry/errors.js';
 import { DEFAULT_METRICS_NAMESPACE } from '../telemetry/metrics.js';
-
-export const DEFAULT_FACTIFY_API_URL = 'https://api.factify.com/v1';
+import { checkFactifyApiUrl, DEFAULT_FACTIFY_API_URL } from './factify-api-url.js';
 
 export interface Config {
   /** Base URL of the Factify API, without a trailing slash, ending in /v1. */
@@ -81,31 +80,10 @@ function parseGrace(value: string): number {
 }
 
 function parseApiUrl(value: string): string {
-  const fail = (why: string): never => {
-    throw new ConfigurationError(
-      `FACTIFY_API_URL is invalid: ${why}. Set it to the Factify API base URL, e.g. ${DEFAULT_FACTIFY_API_URL}, ` +
-        'or unset it to use that default.',
-    );
-  };
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return fail('it is not an absolute URL');
-  }
-  if (url.protocol === 'http:') {
-    // Keys travel in the Authorization header: plain HTTP only to this machine (local emulators).
-    if (!isLoopback(url.hostname)) fail('http is allowed only for a loopback host; use https');
-  } else if (url.protocol !== 'https:') {
-    fail(`the scheme must be https, not ${url.protocol.replace(':', '')}`);
-  }
-  if (url.username || url.password) fail('it must not contain credentials');
-  if (url.search || url.hash) fail('it must not have a query or fragment');
-  const path = url.pathname.replace(/\/+$/, '');
-  if (!path.endsWith('/v1')) fail('its path must end with /v1, the API version this function speaks');
-  return `${url.origin}${path}`;
-}
-
-function isLoopback(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
+  const checked = checkFactifyApiUrl(value, { loopbackHttp: true });
+  if ('url' in checked) return checked.url;
+  throw new ConfigurationError(
+    `FACTIFY_API_URL is invalid: ${checked.problem}. Set it to the Factify API base URL, e.g. ` +
+      `${DEFAULT_FACTIFY_API_URL}, or unset it to use that default.`,
+  );
 }
