@@ -1,7 +1,12 @@
 import { Duration } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import {
+  isRevokeGraceSeconds,
+  MAX_REVOKE_GRACE_DAYS,
+  MAX_REVOKE_GRACE_SECONDS,
+} from '../lambda/settings/revoke-grace.js';
 import { kmsKeyArnProblem, parseSecretArn, SECRET_ARN_EXAMPLE, secretArnProblem } from './arns.js';
-import { FactifyKeyRotationConfigError, MAX_REVOKE_GRACE_SECONDS } from './props-validation.js';
+import { FactifyKeyRotationConfigError } from './props-validation.js';
 import { KeyRotationSchedule } from './rotation-schedule.js';
 
 /** The app's settings, read from CDK context (`-c key=value` or cdk.json). */
@@ -76,13 +81,10 @@ export function readAppConfig(get: (key: string) => unknown): AppConfig {
   }
   const graceText = text('revokeGraceSeconds');
   const graceSeconds = graceText === undefined ? undefined : Number(graceText);
-  if (
-    graceText !== undefined &&
-    !(/^\d+$/.test(graceText) && Number(graceText) <= MAX_REVOKE_GRACE_SECONDS)
-  ) {
+  if (graceText !== undefined && !(/^\d+$/.test(graceText) && isRevokeGraceSeconds(Number(graceText)))) {
     problems.push(
       `revokeGraceSeconds: give a whole number of seconds from 0 (revoke at once) to ${MAX_REVOKE_GRACE_SECONDS} ` +
-        `(365 days), got "${graceText}".`,
+        `(${MAX_REVOKE_GRACE_DAYS} days), got "${graceText}".`,
     );
   }
   const retentionText = text('logRetentionDays');

@@ -5,6 +5,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { isMetricsNamespace } from '../lambda/settings/config.js';
 import { checkFactifyApiUrl, DEFAULT_FACTIFY_API_URL } from '../lambda/settings/factify-api-url.js';
+import { isRevokeGraceSeconds, MAX_REVOKE_GRACE_DAYS } from '../lambda/settings/revoke-grace.js';
 import {
   kmsKeyArnProblem,
   type ParsedArn,
@@ -14,9 +15,6 @@ import {
 } from './arns.js';
 import type { FactifyKeyRotationProps } from './factify-key-rotation.js';
 import { DEFAULT_ROTATION_SCHEDULE } from './rotation-schedule.js';
-
-/** The longest grace period the function accepts (`REVOKE_GRACE_SECONDS`): 365 days. */
-export const MAX_REVOKE_GRACE_SECONDS = 365 * 24 * 3600;
 
 /** Thrown when the props (or the CDK context they came from) are invalid; lists every problem found. */
 export class FactifyKeyRotationConfigError extends Error {
@@ -198,9 +196,11 @@ function environmentProblems(items: readonly { what: string; env: ParsedArn }[],
 }
 
 function revokeGraceProblem(grace: Duration): string | undefined {
-  const ms = grace.toMilliseconds({ integral: false });
-  if (Number.isInteger(ms / 1000) && ms / 1000 <= MAX_REVOKE_GRACE_SECONDS) return undefined;
-  return `revokeGracePeriod: give whole seconds from 0 (revoke at once) to 365 days, got ${grace.toHumanString()}.`;
+  if (isRevokeGraceSeconds(grace.toMilliseconds({ integral: false }) / 1000)) return undefined;
+  return (
+    `revokeGracePeriod: give whole seconds from 0 (revoke at once) to ${MAX_REVOKE_GRACE_DAYS} days, ` +
+    `got ${grace.toHumanString()}.`
+  );
 }
 
 function apiUrlProblem(value: string): string | undefined {

@@ -1,6 +1,7 @@
 import { ConfigurationError } from '../telemetry/errors.js';
 import { DEFAULT_METRICS_NAMESPACE } from '../telemetry/metrics.js';
 import { checkFactifyApiUrl, DEFAULT_FACTIFY_API_URL } from './factify-api-url.js';
+import { isRevokeGraceSeconds, MAX_REVOKE_GRACE_SECONDS } from './revoke-grace.js';
 
 export interface Config {
   /** Base URL of the Factify API, without a trailing slash, ending in /v1. */
@@ -15,9 +16,6 @@ export interface Config {
   readonly metricsNamespace: string;
 }
 
-// EventBridge Scheduler's at() runs any time ahead; a year bounds what a typo can do (and is Factify's
-// maximum key lifetime).
-const MAX_GRACE_SECONDS = 365 * 24 * 3600;
 const ROLE_ARN_PATTERN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
 
 /**
@@ -70,9 +68,9 @@ function parseNamespace(value: string): string {
 
 function parseGrace(value: string): number {
   const seconds = Number(value);
-  if (!/^\d+$/.test(value) || seconds > MAX_GRACE_SECONDS) {
+  if (!/^\d+$/.test(value) || !isRevokeGraceSeconds(seconds)) {
     throw new ConfigurationError(
-      `REVOKE_GRACE_SECONDS must be a whole number of seconds from 0 to ${MAX_GRACE_SECONDS} (one year), ` +
+      `REVOKE_GRACE_SECONDS must be a whole number of seconds from 0 to ${MAX_REVOKE_GRACE_SECONDS} (one year), ` +
         `got "${value.slice(0, 20)}".`,
     );
   }
