@@ -1,11 +1,12 @@
 import { Duration } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { parseSecretArn } from '../lambda/settings/arn.js';
 import {
   isRevokeGraceSeconds,
   MAX_REVOKE_GRACE_DAYS,
   MAX_REVOKE_GRACE_SECONDS,
 } from '../lambda/settings/revoke-grace.js';
-import { kmsKeyArnProblem, parseSecretArn, SECRET_ARN_EXAMPLE, secretArnProblem } from './arns.js';
+import { kmsKeyArnProblem, SECRET_ARN_EXAMPLE, secretArnProblem } from './arns.js';
 import { FactifyKeyRotationConfigError } from './props-validation.js';
 import { KeyRotationSchedule } from './rotation-schedule.js';
 

@@ -3,6 +3,7 @@ import { App, CfnOutput, Stack, Validations } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { parseSecretArn } from '../lambda/settings/arn.js';
 import { readAppConfig } from './app-config.js';
 import { FactifyKeyRotation, FactifyKeyRotationConfigError } from './factify-key-rotation.js';
 
@@ -15,10 +16,11 @@ try {
   });
   // Imported by complete ARN: the stack references the secrets, never their values. The id is the secret's
   // name with its random suffix, unique in the account and region, so reordering secretArns changes nothing.
+  // (readAppConfig has checked that each is a complete secret ARN.)
   const importSecret = (arn: string) =>
     secretsmanager.Secret.fromSecretCompleteArn(
       stack,
-      arn.slice(arn.indexOf(':secret:') + 8).replaceAll('/', '|'),
+      (parseSecretArn(arn)?.nameWithSuffix ?? arn).replaceAll('/', '|'),
       arn,
     );
   const rotation = new FactifyKeyRotation(stack, 'Rotation', {

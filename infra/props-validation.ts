@@ -3,16 +3,11 @@ import { type Duration, Stack, Token } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { type Arn, parseKmsKeyArn, parseSecretArn } from '../lambda/settings/arn.js';
 import { isMetricsNamespace } from '../lambda/settings/config.js';
 import { checkFactifyApiUrl, DEFAULT_FACTIFY_API_URL } from '../lambda/settings/factify-api-url.js';
 import { isRevokeGraceSeconds, MAX_REVOKE_GRACE_DAYS } from '../lambda/settings/revoke-grace.js';
-import {
-  kmsKeyArnProblem,
-  type ParsedArn,
-  parseKmsKeyArn,
-  parseSecretArn,
-  secretArnProblem,
-} from './arns.js';
+import { kmsKeyArnProblem, secretArnProblem } from './arns.js';
 import type { FactifyKeyRotationProps } from './factify-key-rotation.js';
 import { DEFAULT_ROTATION_SCHEDULE } from './rotation-schedule.js';
 
@@ -36,7 +31,7 @@ export function propsProblems(
 ): string[] {
   const problems: string[] = [];
   const stack = Stack.of(scope);
-  const environments: { what: string; env: ParsedArn }[] = [];
+  const environments: { what: string; env: Arn }[] = [];
 
   const checkSecret = (secret: secretsmanager.ISecret, what: string): void => {
     const arn = secret.secretFullArn;
@@ -181,7 +176,7 @@ function subnetProblems(vpc: ec2.IVpc, selection: ec2.SubnetSelection | undefine
 }
 
 /** The function can only reach secrets and keys in its own account and region. */
-function environmentProblems(items: readonly { what: string; env: ParsedArn }[], stack: Stack): string[] {
+function environmentProblems(items: readonly { what: string; env: Arn }[], stack: Stack): string[] {
   const first = items[0];
   if (!first) return [];
   const region = Token.isUnresolved(stack.region) ? first.env.region : stack.region;

@@ -1,5 +1,6 @@
 import { ConfigurationError } from '../telemetry/errors.js';
 import { DEFAULT_METRICS_NAMESPACE } from '../telemetry/metrics.js';
+import { isRoleArn } from './arn.js';
 import { checkFactifyApiUrl, DEFAULT_FACTIFY_API_URL } from './factify-api-url.js';
 import { isRevokeGraceSeconds, MAX_REVOKE_GRACE_SECONDS } from './revoke-grace.js';
 
@@ -16,8 +17,6 @@ export interface Config {
   readonly metricsNamespace: string;
 }
 
-const ROLE_ARN_PATTERN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
-
 /**
  * Reads the function's configuration from its environment. Invalid values throw ConfigurationError before
  * the function makes any call. The Secrets Manager endpoint and region are the AWS SDK's own business
@@ -33,7 +32,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
         'Set the role EventBridge Scheduler assumes to invoke this function (the stack does), or set the grace to 0.',
     );
   }
-  if (schedulerRoleArn && !ROLE_ARN_PATTERN.test(schedulerRoleArn)) {
+  if (schedulerRoleArn && !isRoleArn(schedulerRoleArn)) {
     throw new ConfigurationError(
       'REVOKE_SCHEDULER_ROLE_ARN is not an IAM role ARN (arn:aws:iam::<account>:role/<name>).',
     );
