@@ -7,24 +7,33 @@ import {
   MAX_REVOKE_GRACE_SECONDS,
 } from '../lambda/settings/revoke-grace.js';
 import { kmsKeyArnProblem, SECRET_ARN_EXAMPLE, secretArnProblem } from './arns.js';
+import type { FactifyKeyRotationProps } from './factify-key-rotation.js';
 import { FactifyKeyRotationConfigError } from './props-validation.js';
 import { KeyRotationSchedule } from './rotation-schedule.js';
 
-/** The app's settings, read from CDK context (`-c key=value` or cdk.json). */
-export interface AppConfig {
+/** The construct's props that the app reads from context and passes on as they are. */
+export type AppProps = Pick<
+  FactifyKeyRotationProps,
+  | 'rotationSchedule'
+  | 'rotationWindow'
+  | 'rotateImmediatelyOnUpdate'
+  | 'revokeGracePeriod'
+  | 'factifyApiUrl'
+  | 'alertEmail'
+  | 'logRetention'
+>;
+
+/**
+ * The app's settings, read from CDK context (`-c key=value` or cdk.json): the construct's props (the secrets
+ * and the KMS key as ARNs, which the app imports) and where the stack goes.
+ */
+export interface AppConfig extends AppProps {
   readonly stackName: string;
   /** Where the stack deploys: the account and region of the secrets. */
   readonly env: { readonly account: string; readonly region: string };
   readonly secretArns: readonly string[];
   readonly adminSecretArn?: string;
   readonly kmsKeyArn?: string;
-  readonly rotationSchedule?: KeyRotationSchedule;
-  readonly rotationWindow?: Duration;
-  readonly rotateImmediatelyOnUpdate?: boolean;
-  readonly revokeGracePeriod?: Duration;
-  readonly factifyApiUrl?: string;
-  readonly alertEmail?: string;
-  readonly logRetention?: RetentionDays;
 }
 
 export const DEFAULT_STACK_NAME = 'FactifyKeyRotation';

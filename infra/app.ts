@@ -9,9 +9,11 @@ import { FactifyKeyRotation, FactifyKeyRotationConfigError } from './factify-key
 
 const app = new App();
 try {
-  const config = readAppConfig((key) => app.node.tryGetContext(key));
-  const stack = new Stack(app, config.stackName, {
-    env: config.env,
+  const { stackName, env, secretArns, adminSecretArn, kmsKeyArn, ...props } = readAppConfig((key) =>
+    app.node.tryGetContext(key),
+  );
+  const stack = new Stack(app, stackName, {
+    env,
     description: 'Rotates Factify API keys held in Secrets Manager (factify-key-rotation)',
   });
   // Imported by complete ARN: the stack references the secrets, never their values. The id is the secret's
@@ -24,17 +26,10 @@ try {
       arn,
     );
   const rotation = new FactifyKeyRotation(stack, 'Rotation', {
-    secrets: config.secretArns.map(importSecret),
-    adminSecret: config.adminSecretArn === undefined ? undefined : importSecret(config.adminSecretArn),
-    encryptionKey:
-      config.kmsKeyArn === undefined ? undefined : kms.Key.fromKeyArn(stack, 'SecretsKey', config.kmsKeyArn),
-    rotationSchedule: config.rotationSchedule,
-    rotationWindow: config.rotationWindow,
-    rotateImmediatelyOnUpdate: config.rotateImmediatelyOnUpdate,
-    revokeGracePeriod: config.revokeGracePeriod,
-    factifyApiUrl: config.factifyApiUrl,
-    alertEmail: config.alertEmail,
-    logRetention: config.logRetention,
+    ...props,
+    secrets: secretArns.map(importSecret),
+    adminSecret: adminSecretArn === undefined ? undefined : importSecret(adminSecretArn),
+    encryptionKey: kmsKeyArn === undefined ? undefined : kms.Key.fromKeyArn(stack, 'SecretsKey', kmsKeyArn),
   });
   new CfnOutput(stack, 'RotationFunctionName', {
     description: 'Open it in the Lambda console to start a rotation by hand',
