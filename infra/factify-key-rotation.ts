@@ -20,6 +20,7 @@ import {
   acknowledgeRuntime,
   DEFAULT_RUNTIME,
   FactifyKeyRotationConfigError,
+  laterScheduleProblems,
   propsProblems,
   propsWarnings,
 } from './props-validation.js';
@@ -302,6 +303,7 @@ export class FactifyKeyRotation extends Construct {
     this.rotationSchedules = props.secrets.map((secret, index) =>
       this.scheduleRotation(secret, secretArns[index] as string, props, this.invokePermissions[index]),
     );
+    this.node.addValidation({ validate: () => laterScheduleProblems(this.rotationSchedules) });
 
     if (props.alertTopic) {
       this.alertTopic = props.alertTopic;

@@ -189,6 +189,29 @@ function scheduledSecrets(stack: Stack): Map<string, IConstruct> {
   return scheduled;
 }
 
+/**
+ * Rotation schedules added to the stack after the construct that name one of its secrets: checked when the app
+ * synthesizes, as the construct cannot see them when it is created.
+ */
+export function laterScheduleProblems(own: readonly secretsmanager.CfnRotationSchedule[]): string[] {
+  const first = own[0];
+  if (!first) return [];
+  const secretIds = new Set(own.map((schedule) => schedule.secretId));
+  return Stack.of(first)
+    .node.findAll()
+    .filter(
+      (construct): construct is secretsmanager.CfnRotationSchedule =>
+        construct instanceof secretsmanager.CfnRotationSchedule &&
+        !own.includes(construct) &&
+        secretIds.has(construct.secretId),
+    )
+    .map(
+      (schedule) =>
+        `${schedule.node.path} schedules the rotation of ${schedule.secretId}, which ${first.node.scope?.node.path} ` +
+        'already rotates: a secret has one rotation configuration, so remove one of them.',
+    );
+}
+
 /** A secret this app creates whose value Secrets Manager generates (the default of `new Secret()`). */
 function hasGeneratedValue(secret: secretsmanager.ISecret): boolean {
   const resource = secret.node.defaultChild;

@@ -150,6 +150,21 @@ describe('props that would fail at deploy or at the first rotation', () => {
     ]);
   });
 
+  it('refuses, at synth, a rotation schedule added after the construct for one of its secrets', () => {
+    const stack = newStack();
+    const rotation = new FactifyKeyRotation(stack, 'Rotation', {
+      secrets: [importSecret(stack, SECRET_ARN)],
+    });
+    new secretsmanager.CfnRotationSchedule(stack, 'ByHand', {
+      secretId: SECRET_ARN,
+      rotationLambdaArn: rotation.rotationFunction.functionArn,
+      rotationRules: { scheduleExpression: 'rate(10 days)' },
+    });
+    expect(() => Template.fromStack(stack)).toThrow(
+      /Test\/ByHand schedules the rotation of .*factify\/api-key-AbCdEf, which Test\/Rotation already rotates: a secret has one rotation configuration/,
+    );
+  });
+
   it('lets two stacks rotate different secrets with a construct each', () => {
     const first = newStack();
     new FactifyKeyRotation(first, 'Rotation', { secrets: [importSecret(first, SECRET_ARN)] });
