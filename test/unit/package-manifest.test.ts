@@ -44,6 +44,18 @@ describe('package.json', () => {
   });
 });
 
+describe('the package root', () => {
+  it('exports the classes a CDK app uses, the monitoring construct the public `monitoring` field holds too', async () => {
+    const root = await import('../../infra/index.js');
+    expect(Object.keys(root).sort()).toEqual([
+      'FactifyKeyRotation',
+      'FactifyKeyRotationConfigError',
+      'KeyRotationSchedule',
+      'RotationMonitoring',
+    ]);
+  });
+});
+
 describe('CHANGELOG.md', () => {
   const changelog = read('CHANGELOG.md');
   const releases = changelog.split(/^## /m).slice(1);
