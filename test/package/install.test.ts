@@ -254,7 +254,7 @@ let packedFiles: string[];
 
 beforeAll(async () => {
   work = tempDir();
-  // --ignore-scripts: `npm run test:package` has just built everything, which `prepare` would only repeat.
+  // --ignore-scripts: `npm run test:package` has just built everything, which `prepack` would only repeat.
   const packed = await expectOk(
     run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], REPO_ROOT),
   );
