@@ -8,11 +8,12 @@ import type {
   InspectableSecretStore,
   SealKey,
 } from '../ports.js';
+import { secretNameOf } from '../settings/arn.js';
 import { loadConfig } from '../settings/config.js';
 import type { StepContext } from '../step-context.js';
 import { ConfigurationError, reportedError } from '../telemetry/errors.js';
 import { Logger } from '../telemetry/log.js';
-import { SecretMetrics, secretNameOf } from '../telemetry/metrics.js';
+import { SecretMetrics } from '../telemetry/metrics.js';
 import { type InvocationEvent, parseEvent, type Step } from './event.js';
 import { createSecret } from './steps/create-secret.js';
 import { finishSecret } from './steps/finish-secret.js';

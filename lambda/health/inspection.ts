@@ -8,7 +8,7 @@ import {
   replacedKeyIdOf,
   withProvenance,
 } from '../keys/ownership.js';
-import { revocationScheduleName } from '../keys/revocation.js';
+import { revocationScheduleName } from '../keys/revocation-schedule.js';
 import { type KeySecret, parseKeySecret } from '../keys/secret-value.js';
 import { managerCredential, sealedWitnesses } from '../keys/secret-versions.js';
 import {

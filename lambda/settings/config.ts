@@ -1,7 +1,8 @@
 import { ConfigurationError } from '../telemetry/errors.js';
 import { DEFAULT_METRICS_NAMESPACE } from '../telemetry/metrics.js';
-
-export const DEFAULT_FACTIFY_API_URL = 'https://api.factify.com/v1';
+import { isRoleArn, parseKmsKeyArn } from './arn.js';
+import { checkFactifyApiUrl, DEFAULT_FACTIFY_API_URL } from './factify-api-url.js';
+import { isRevokeGraceSeconds, MAX_REVOKE_GRACE_SECONDS } from './revoke-grace.js';
 
 export interface Config {
   /** Base URL of the Factify API, without a trailing slash, ending in /v1. */
@@ -21,14 +22,6 @@ export interface Config {
   readonly sealKeyId?: string;
 }
 
-// EventBridge Scheduler's at() runs any time ahead; a year bounds what a typo can do (and is Factify's
-// maximum key lifetime).
-const MAX_GRACE_SECONDS = 365 * 24 * 3600;
-// A key id (a UUID, or mrk- and 32 hex digits), a key ARN, or an alias name or ARN.
-const SEAL_KEY_ID_PATTERN =
-  /^(?:arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(?:key\/[\w-]{1,64}|alias\/[\w/-]{1,250})|[\w-]{1,64}|alias\/[\w/-]{1,250})$/;
-const ROLE_ARN_PATTERN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
-
 /**
  * Reads the function's configuration from its environment. Invalid values throw ConfigurationError before
  * the function makes any call. The Secrets Manager endpoint and region are the AWS SDK's own business
@@ -39,9 +32,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   const revokeGraceSeconds = parseGrace(env.REVOKE_GRACE_SECONDS?.trim() || '0');
   const schedulerRoleArn = env.REVOKE_SCHEDULER_ROLE_ARN?.trim();
   const sealKeyId = env.FACTIFY_SEAL_KEY_ID?.trim();
-  if (sealKeyId && !SEAL_KEY_ID_PATTERN.test(sealKeyId)) {
+  // A key ARN, not an alias: whoever may repoint an alias must not choose the key that vouches for values.
+  if (sealKeyId && parseKmsKeyArn(sealKeyId) === undefined) {
     throw new ConfigurationError(
-      'FACTIFY_SEAL_KEY_ID is not a KMS key id or key ARN (the stack sets it to the HMAC key it creates).',
+      'FACTIFY_SEAL_KEY_ID is not a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>); the stack sets it to ' +
+        'the HMAC key it creates.',
     );
   }
   if (revokeGraceSeconds > 0 && !schedulerRoleArn) {
@@ -50,7 +45,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
         'Set the role EventBridge Scheduler assumes to invoke this function (the stack does), or set the grace to 0.',
     );
   }
-  if (schedulerRoleArn && !ROLE_ARN_PATTERN.test(schedulerRoleArn)) {
+  if (schedulerRoleArn && !isRoleArn(schedulerRoleArn)) {
     throw new ConfigurationError(
       'REVOKE_SCHEDULER_ROLE_ARN is not an IAM role ARN (arn:aws:iam::<account>:role/<name>).',
     );
@@ -65,20 +60,31 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   };
 }
 
+/** What CloudWatch takes as a namespace, for messages. */
+export const METRICS_NAMESPACE_RULE =
+  '1 to 255 letters, digits, spaces and . - _ / # : (not only spaces), not starting with ":" or "AWS/"';
+
 /**
- * CloudWatch namespaces: 1 to 255 ASCII characters, not starting with a colon (nor AWS/, reserved for AWS).
- * The construct checks its metricsNamespace prop with this too, so a namespace the function would refuse fails
- * at synth, not at every invocation.
+ * CloudWatch namespaces: up to 255 of letters, digits, spaces and `. - _ / # :` with at least one that is not a
+ * space (CloudWatch's "Namespaces" concept page), not starting with a colon (PutMetricData) nor with AWS/
+ * (reserved for AWS). CloudWatch Logs drops embedded metrics in any other namespace. The construct checks its
+ * metricsNamespace prop with this too, so a namespace the function would refuse fails at synth, not at every
+ * invocation.
  */
 export function isMetricsNamespace(value: string): boolean {
-  return /^[\x20-\x7e]{1,255}$/.test(value) && !value.startsWith(':') && !value.startsWith('AWS/');
+  return (
+    /^[A-Za-z0-9 ._/#:-]{1,255}$/.test(value) &&
+    value.trim() !== '' &&
+    !value.startsWith(':') &&
+    !value.startsWith('AWS/')
+  );
 }
 
 function parseNamespace(value: string): string {
   if (!isMetricsNamespace(value)) {
     throw new ConfigurationError(
-      `METRICS_NAMESPACE must be a CloudWatch namespace (1 to 255 printable ASCII characters, not starting with ":" ` +
-        `or "AWS/"), got "${value.slice(0, 40).replace(/[^\x20-\x7e]/g, '?')}".`,
+      `METRICS_NAMESPACE must be a CloudWatch namespace (${METRICS_NAMESPACE_RULE}), ` +
+        `got "${value.slice(0, 40).replace(/[^\x20-\x7e]/g, '?')}".`,
     );
   }
   return value;
@@ -86,9 +92,9 @@ function parseNamespace(value: string): string {
 
 function parseGrace(value: string): number {
   const seconds = Number(value);
-  if (!/^\d+$/.test(value) || seconds > MAX_GRACE_SECONDS) {
+  if (!/^\d+$/.test(value) || !isRevokeGraceSeconds(seconds)) {
     throw new ConfigurationError(
-      `REVOKE_GRACE_SECONDS must be a whole number of seconds from 0 to ${MAX_GRACE_SECONDS} (one year), ` +
+      `REVOKE_GRACE_SECONDS must be a whole number of seconds from 0 to ${MAX_REVOKE_GRACE_SECONDS} (one year), ` +
         `got "${value.slice(0, 20)}".`,
     );
   }
@@ -96,31 +102,10 @@ function parseGrace(value: string): number {
 }
 
 function parseApiUrl(value: string): string {
-  const fail = (why: string): never => {
-    throw new ConfigurationError(
-      `FACTIFY_API_URL is invalid: ${why}. Set it to the Factify API base URL, e.g. ${DEFAULT_FACTIFY_API_URL}, ` +
-        'or unset it to use that default.',
-    );
-  };
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return fail('it is not an absolute URL');
-  }
-  if (url.protocol === 'http:') {
-    // Keys travel in the Authorization header: plain HTTP only to this machine (local emulators).
-    if (!isLoopback(url.hostname)) fail('http is allowed only for a loopback host; use https');
-  } else if (url.protocol !== 'https:') {
-    fail(`the scheme must be https, not ${url.protocol.replace(':', '')}`);
-  }
-  if (url.username || url.password) fail('it must not contain credentials');
-  if (url.search || url.hash) fail('it must not have a query or fragment');
-  const path = url.pathname.replace(/\/+$/, '');
-  if (!path.endsWith('/v1')) fail('its path must end with /v1, the API version this function speaks');
-  return `${url.origin}${path}`;
-}
-
-function isLoopback(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
+  const checked = checkFactifyApiUrl(value, { loopbackHttp: true });
+  if ('url' in checked) return checked.url;
+  throw new ConfigurationError(
+    `FACTIFY_API_URL is invalid: ${checked.problem}. Set it to the Factify API base URL, e.g. ` +
+      `${DEFAULT_FACTIFY_API_URL}, or unset it to use that default.`,
+  );
 }

@@ -39,7 +39,7 @@ export function captureLogs(): {
   };
 }
 
-export const SEAL_KEY_ID = '1234abcd-12ab-34cd-56ef-1234567890ab';
+export const SEAL_KEY_ID = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 export const FUNCTION_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:factify-key-rotation';
 export const SCHEDULER_ROLE_ARN = 'arn:aws:iam::123456789012:role/factify-revoke-scheduler';
 
