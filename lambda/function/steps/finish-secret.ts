@@ -12,7 +12,12 @@ import {
   withProvenance,
 } from '../../keys/ownership.js';
 import { revokeOrSchedule } from '../../keys/revocation.js';
-import { managerCredential, readHeld, readRequiredVersion } from '../../keys/secret-versions.js';
+import {
+  managerCredential,
+  readHeld,
+  readRequiredVersion,
+  sealedWitnesses,
+} from '../../keys/secret-versions.js';
 import { AWSCURRENT, AWSPENDING, AWSPREVIOUS, type Credential, type FactifyKey } from '../../ports.js';
 import type { StepContext } from '../../step-context.js';
 import {
@@ -60,9 +65,10 @@ export async function finishSecret(ctx: StepContext): Promise<void> {
   // AWSPREVIOUS only tells whether the function itself created the replaced key (its seal), and names the
   // revocation schedule; it never says which key that is.
   const replaced = await readReplaced(ctx, replacedVersionId);
-  const versions = [promoted, ...(replaced ? [replaced] : [])];
   const manager = await managerCredential(ctx, promoted.value, `the new current key of secret ${arn}`);
   const keys = await listKeys(ctx, manager, replaced);
+  const read = [promoted, ...(replaced ? [replaced] : [])];
+  const versions = [...read, ...(await sealedWitnesses(ctx, keys, read))];
   const key = keys.find((listed) => listed.id === replacedKeyId);
   if (key === undefined) {
     ctx.log.warn("The replaced key is not among the organization's keys; nothing to revoke", {
