@@ -165,10 +165,20 @@ export class SecretsManagerStore implements InspectableSecretStore {
   }
 }
 
-// A rotation function is named by its unqualified ARN, or by its name alone.
+/**
+ * Whether a secret's RotationLambdaARN names the function `wanted` (an ARN or a name). A function is compared
+ * without its qualifier: `:$LATEST`, a version or an alias on either side still names the same function.
+ */
 function sameFunction(rotationLambdaArn: string | undefined, wanted: string): boolean {
   if (rotationLambdaArn === undefined) return false;
-  return wanted.startsWith('arn:')
-    ? rotationLambdaArn === wanted
-    : rotationLambdaArn.split(':function:')[1]?.split(':')[0] === wanted;
+  const configured = unqualifiedFunction(rotationLambdaArn);
+  if (configured === undefined) return false;
+  const target = unqualifiedFunction(wanted);
+  return target === undefined ? configured.name === wanted : configured.arn === target.arn;
+}
+
+// arn:<partition>:lambda:<region>:<account>:function:<name>[:<qualifier>]
+function unqualifiedFunction(arn: string): { arn: string; name: string } | undefined {
+  const match = /^(arn:[^:]+:lambda:[^:]*:\d*:function:([^:]+))(:[^:]+)?$/.exec(arn);
+  return match ? { arn: match[1] as string, name: match[2] as string } : undefined;
 }

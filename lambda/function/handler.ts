@@ -5,7 +5,7 @@ import { emergencyToken, revokeReplacedKey } from '../keys/revocation.js';
 import type { FactifyKeys, InspectableRevocationScheduler, InspectableSecretStore } from '../ports.js';
 import { loadConfig } from '../settings/config.js';
 import type { StepContext } from '../step-context.js';
-import { reportedError } from '../telemetry/errors.js';
+import { ConfigurationError, reportedError } from '../telemetry/errors.js';
 import { Logger } from '../telemetry/log.js';
 import { SecretMetrics, secretNameOf } from '../telemetry/metrics.js';
 import { type InvocationEvent, parseEvent, type Step } from './event.js';
@@ -86,6 +86,19 @@ export function createHandler(
 
       if (parsed.kind === 'audit') {
         const { runAudit } = await import('../health/audit.js');
+        const functionArn = context?.invokedFunctionArn;
+        if (parsed.secretIds === undefined && functionArn === undefined) {
+          throw new ConfigurationError(
+            'An audit without SecretIds audits every secret whose rotation function is this function, but the ' +
+              'invocation carries no function ARN (the Lambda context): name the secrets in SecretIds.',
+          );
+        }
+        // Every secret whose rotation function is this one (ListSecrets, every page).
+        const secretIds = parsed.secretIds ?? (await deps.store.listSecretsRotatedBy(functionArn as string));
+        log.info('Audit started', {
+          secretCount: secretIds.length,
+          discovered: parsed.secretIds === undefined,
+        });
         return await runAudit(
           {
             store: deps.store,
@@ -98,10 +111,11 @@ export function createHandler(
                   scheduledRevocationAt: async (name: string) => (await deps.scheduler()).scheduledAt(name),
                 }),
             now: deps.now,
+            remainingMs,
             log,
             metricsNamespace: config.metricsNamespace,
           },
-          parsed.secretIds,
+          secretIds,
         );
       }
 
@@ -168,6 +182,6 @@ function logKeys(event: InvocationEvent): Record<string, unknown> {
     case 'revoke-replaced-key':
       return { secretId: event.secretId, step: 'revokeReplacedKey', versionId: event.versionId };
     case 'audit':
-      return { step: 'audit', secretCount: event.secretIds.length };
+      return { step: 'audit' };
   }
 }

@@ -50,6 +50,11 @@ export interface InspectionContext {
    * scheduled (no grace period): then a replaced key still active is simply not revoked.
    */
   readonly scheduledRevocationAt?: (name: string) => Promise<Date | undefined>;
+  /**
+   * The organization's keys, every one, listed with `manager`; a fleet shares one listing per organization
+   * (key-listings.ts). Absent: the secret's own listing.
+   */
+  readonly listKeys?: (manager: Credential, current: KeySecret) => Promise<FactifyKey[]>;
   readonly now: () => Date;
 }
 
@@ -155,7 +160,8 @@ export async function inspectSecret(ctx: InspectionContext, secretId: string): P
   let keys: FactifyKey[] | undefined;
   let factifyError: FactifyError | undefined;
   try {
-    keys = await ctx.factify.listKeys(manager, { includeRevoked: true });
+    keys = await (ctx.listKeys?.(manager, current.value) ??
+      ctx.factify.listKeys(manager, { includeRevoked: true }));
   } catch (error) {
     if (!(error instanceof FactifyError)) throw error;
     factifyError = error;

@@ -109,7 +109,11 @@ export class FakeSecretStore implements InspectableSecretStore {
     }));
   }
 
-  async listSecretsRotatedBy(): Promise<string[]> {
+  /** Every secret (the fake's rotation function is the one asked for); records the function asked for. */
+  readonly listedFor: string[] = [];
+  async listSecretsRotatedBy(functionArn: string): Promise<string[]> {
+    this.#record('listSecretsRotatedBy');
+    this.listedFor.push(functionArn);
     return [...new Set([...this.#secrets.values()].map((secret) => secret.arn))];
   }
 
