@@ -31,7 +31,11 @@ export interface Dependencies {
     onRateLimited?: () => void;
     onRetry?: () => void;
   }): FactifyKeys;
-  readonly scheduler: () => Promise<InspectableRevocationScheduler>;
+  /** EventBridge Scheduler, its revocation schedules in `group` with `deadLetterArn` as their DLQ. */
+  readonly scheduler: (settings: {
+    readonly group?: string;
+    readonly deadLetterArn?: string;
+  }) => Promise<InspectableRevocationScheduler>;
   readonly sleep: (ms: number) => Promise<void>;
   readonly now: () => Date;
 }
@@ -76,6 +80,13 @@ export function createHandler(
         );
       }
       const deps = await dependencies();
+      const scheduler = () =>
+        deps.scheduler({
+          ...(config.revokeScheduleGroup === undefined ? {} : { group: config.revokeScheduleGroup }),
+          ...(config.revokeScheduleDlqArn === undefined
+            ? {}
+            : { deadLetterArn: config.revokeScheduleDlqArn }),
+        });
       const factify = deps.factify({
         baseUrl: config.factifyApiUrl,
         remainingMs,
@@ -108,7 +119,7 @@ export function createHandler(
             ...(config.revokeGraceSeconds === 0
               ? {}
               : {
-                  scheduledRevocationAt: async (name: string) => (await deps.scheduler()).scheduledAt(name),
+                  scheduledRevocationAt: async (name: string) => (await scheduler()).scheduledAt(name),
                 }),
             now: deps.now,
             remainingMs,
@@ -134,7 +145,7 @@ export function createHandler(
       const base = {
         store: deps.store,
         factify,
-        scheduler: deps.scheduler,
+        scheduler,
         ...(config.adminSecretId === undefined ? {} : { adminSecretId: config.adminSecretId }),
         revokeGraceSeconds: config.revokeGraceSeconds,
         ...(config.schedulerRoleArn === undefined ? {} : { schedulerRoleArn: config.schedulerRoleArn }),

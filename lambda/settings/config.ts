@@ -14,12 +14,22 @@ export interface Config {
   readonly schedulerRoleArn?: string;
   /** The CloudWatch namespace of the function's embedded metrics (METRICS_NAMESPACE). */
   readonly metricsNamespace: string;
+  /**
+   * REVOKE_SCHEDULE_GROUP: the EventBridge Scheduler group the revocation schedules are made in (the
+   * construct's own); unset, the account's `default` group, where schedules of earlier versions live.
+   */
+  readonly revokeScheduleGroup?: string;
+  /** REVOKE_SCHEDULE_DLQ_ARN: the SQS queue a revocation schedule sends its event to when delivery fails. */
+  readonly revokeScheduleDlqArn?: string;
 }
 
 // EventBridge Scheduler's at() runs any time ahead; a year bounds what a typo can do (and is Factify's
 // maximum key lifetime).
 const MAX_GRACE_SECONDS = 365 * 24 * 3600;
 const ROLE_ARN_PATTERN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
+// EventBridge Scheduler's group names, and SQS queue ARNs (a FIFO queue ends in .fifo).
+const SCHEDULE_GROUP_PATTERN = /^[0-9a-zA-Z._-]{1,64}$/;
+const QUEUE_ARN_PATTERN = /^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[\w-]{1,80}(\.fifo)?$/;
 
 /**
  * Reads the function's configuration from its environment. Invalid values throw ConfigurationError before
@@ -41,12 +51,26 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       'REVOKE_SCHEDULER_ROLE_ARN is not an IAM role ARN (arn:aws:iam::<account>:role/<name>).',
     );
   }
+  const revokeScheduleGroup = env.REVOKE_SCHEDULE_GROUP?.trim();
+  if (revokeScheduleGroup && !SCHEDULE_GROUP_PATTERN.test(revokeScheduleGroup)) {
+    throw new ConfigurationError(
+      'REVOKE_SCHEDULE_GROUP is not an EventBridge Scheduler group name (1 to 64 letters, digits, ".", "_" or "-").',
+    );
+  }
+  const revokeScheduleDlqArn = env.REVOKE_SCHEDULE_DLQ_ARN?.trim();
+  if (revokeScheduleDlqArn && !QUEUE_ARN_PATTERN.test(revokeScheduleDlqArn)) {
+    throw new ConfigurationError(
+      'REVOKE_SCHEDULE_DLQ_ARN is not an SQS queue ARN (arn:aws:sqs:<region>:<account>:<queue name>).',
+    );
+  }
   return {
     factifyApiUrl: parseApiUrl(env.FACTIFY_API_URL?.trim() || DEFAULT_FACTIFY_API_URL),
     ...(adminSecretId ? { adminSecretId } : {}),
     revokeGraceSeconds,
     ...(schedulerRoleArn ? { schedulerRoleArn } : {}),
     metricsNamespace: parseNamespace(env.METRICS_NAMESPACE?.trim() || DEFAULT_METRICS_NAMESPACE),
+    ...(revokeScheduleGroup ? { revokeScheduleGroup } : {}),
+    ...(revokeScheduleDlqArn ? { revokeScheduleDlqArn } : {}),
   };
 }
 
