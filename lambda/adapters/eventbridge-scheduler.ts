@@ -21,7 +21,7 @@ const DEFAULT_GROUP = 'default';
 /**
  * Revocation schedules on EventBridge Scheduler, in `group` (the construct's own schedule group; the account's
  * `default` group when unset). Schedules that earlier versions made in `default` are still found, so their
- * replaced keys count as scheduled until they run. Endpoint, region and credentials come from the SDK's
+ * replaced keys count as scheduled until they run, and deleted with the group's. Endpoint, region and credentials come from the SDK's
  * standard environment (AWS_ENDPOINT_URL_SCHEDULER, AWS_REGION, the Lambda role).
  */
 export class EventBridgeScheduler implements InspectableRevocationScheduler {
@@ -68,8 +68,14 @@ export class EventBridgeScheduler implements InspectableRevocationScheduler {
   }
 
   async deleteSchedule(name: string): Promise<void> {
+    await this.#deleteIn(this.group, name);
+    // One an earlier version made in `default` would otherwise still fire, for nothing.
+    if (this.group !== DEFAULT_GROUP) await this.#deleteIn(DEFAULT_GROUP, name);
+  }
+
+  async #deleteIn(group: string, name: string): Promise<void> {
     try {
-      await this.client.send(new DeleteScheduleCommand({ Name: name, GroupName: this.group }));
+      await this.client.send(new DeleteScheduleCommand({ Name: name, GroupName: group }));
     } catch (error) {
       if (!(error instanceof ResourceNotFoundException)) throw error;
     }

@@ -3,6 +3,7 @@ import {
   killWhileHeld,
   type RotationEnvironment,
   retryUntilRotated,
+  SCHEDULE_GROUP_ENV,
   startRotationEnvironment,
 } from '../support/rotation-environment.js';
 import {
@@ -24,7 +25,12 @@ describe('a grace period before the replaced key is revoked', () => {
   let seeded: SeededSecret;
   beforeEach(async () => {
     environment = await startRotationEnvironment({
-      env: { REVOKE_GRACE_SECONDS: String(GRACE_SECONDS), REVOKE_SCHEDULER_ROLE_ARN: SCHEDULER_ROLE_ARN },
+      env: {
+        REVOKE_GRACE_SECONDS: String(GRACE_SECONDS),
+        REVOKE_SCHEDULER_ROLE_ARN: SCHEDULER_ROLE_ARN,
+        // In the construct's own schedule group, as the stack deploys the function.
+        ...SCHEDULE_GROUP_ENV,
+      },
     });
     seeded = seedSecret(environment);
   });
@@ -41,9 +47,12 @@ describe('a grace period before the replaced key is revoked', () => {
     const [schedule] = environment.scheduler.schedules();
     expect(schedule).toMatchObject({
       name: expect.stringMatching(/^fkr-revoke-/),
-      groupName: 'default',
+      groupName: SCHEDULE_GROUP_ENV.REVOKE_SCHEDULE_GROUP,
       actionAfterCompletion: 'DELETE',
-      target: { RoleArn: SCHEDULER_ROLE_ARN },
+      target: {
+        RoleArn: SCHEDULER_ROLE_ARN,
+        DeadLetterConfig: { Arn: SCHEDULE_GROUP_ENV.REVOKE_SCHEDULE_DLQ_ARN },
+      },
     });
     expect(JSON.parse(String(schedule?.target.Input))).toEqual({
       Action: 'revokeReplacedKey',

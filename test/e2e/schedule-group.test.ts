@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   type RotationEnvironment,
   retryUntilRotated,
+  SCHEDULE_GROUP_ENV,
   startRotationEnvironment,
 } from '../support/rotation-environment.js';
 import {
@@ -14,8 +15,8 @@ import {
 
 const GRACE_SECONDS = 3600;
 const SCHEDULER_ROLE_ARN = 'arn:aws:iam::123456789012:role/factify-revoke-scheduler';
-const GROUP = 'factify-key-rotation-revocations';
-const DLQ_ARN = 'arn:aws:sqs:us-east-1:123456789012:factify-revoke-dlq';
+const GROUP = SCHEDULE_GROUP_ENV.REVOKE_SCHEDULE_GROUP;
+const DLQ_ARN = SCHEDULE_GROUP_ENV.REVOKE_SCHEDULE_DLQ_ARN;
 
 const afterGrace = () => new Date(Date.now() + (GRACE_SECONDS + 60) * 1000);
 
@@ -26,7 +27,6 @@ describe("revocation schedules in the construct's own schedule group", () => {
     environment = await startRotationEnvironment({
       env: { REVOKE_GRACE_SECONDS: String(GRACE_SECONDS), REVOKE_SCHEDULER_ROLE_ARN: SCHEDULER_ROLE_ARN },
     });
-    environment.scheduler.createGroup(GROUP);
     seeded = seedSecret(environment);
   });
   afterEach(async () => {
@@ -78,5 +78,19 @@ describe("revocation schedules in the construct's own schedule group", () => {
     expect(ran.map((run) => run.result)).toEqual(['succeeded']);
     expect(environment.scheduler.schedules()).toEqual([]);
     await expectRotated(environment, seeded, versionId);
+  });
+
+  it('deletes a pending schedule of the default group when the revocation event arrives before it', async () => {
+    await rotateSecret(environment, seeded.arn);
+    expect((await retryUntilRotated(environment, seeded.arn, 0)).at(-1)?.status).toBe('succeeded');
+    const [legacy] = environment.scheduler.schedules();
+    useGroup();
+
+    // The same event, sent early (by hand, or a retry of Lambda's), revokes: the schedule has nothing left to do.
+    const revocation = await environment.invoke(JSON.parse(String(legacy?.target.Input)));
+
+    expect(revocation.ok).toBe(true);
+    expect(await keyWorks(environment, seeded.initialKey.key)).toBe(false);
+    expect(environment.scheduler.schedules()).toEqual([]);
   });
 });
