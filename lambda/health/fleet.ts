@@ -33,6 +33,8 @@ export const FLEET_CONCURRENCY = 8;
 const START_RESERVE_MS = 15_000;
 /** An inspection still running this close to the end is given up, so the results can still be published. */
 const FINISH_RESERVE_MS = 5_000;
+/** setTimeout's largest delay; longer than any Lambda may run. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * Inspects every secret of a fleet with the one inspection of `factify-rotation status`, each Factify
@@ -70,8 +72,10 @@ async function inspectInTime(
   };
   if (remainingMs() < START_RESERVE_MS) return outOfTime('the invocation was about to time out');
   let timer: NodeJS.Timeout | undefined;
+  const left = remainingMs() - FINISH_RESERVE_MS;
+  // Without a deadline (a terminal), nothing to race against.
   const deadline = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), Math.max(0, remainingMs() - FINISH_RESERVE_MS));
+    if (left < MAX_TIMER_MS) timer = setTimeout(() => resolve('timeout'), Math.max(0, left));
   });
   try {
     const outcome = await Promise.race([inspectSecret(ctx, secretId), deadline]);
