@@ -6,6 +6,7 @@ import {
   ResourceNotFoundException,
   SchedulerClient,
 } from '@aws-sdk/client-scheduler';
+import { LEGACY_REVOKE_SCHEDULE_GROUP } from '../keys/revocation-schedule.js';
 import type { InspectableRevocationScheduler, OneTimeSchedule } from '../ports.js';
 
 /** A Scheduler client whose calls time out rather than hang into the Lambda timeout. */
@@ -14,9 +15,6 @@ export function createSchedulerClient(): SchedulerClient {
     requestHandler: { connectionTimeout: 3_000, requestTimeout: 5_000, throwOnRequestTimeout: true },
   });
 }
-
-/** The account's shared group, where versions before the construct had a group of its own made schedules. */
-const DEFAULT_GROUP = 'default';
 
 /**
  * Revocation schedules on EventBridge Scheduler, in `group` (the construct's own schedule group; the account's
@@ -32,7 +30,7 @@ export class EventBridgeScheduler implements InspectableRevocationScheduler {
     options: { readonly group?: string; readonly deadLetterArn?: string } = {},
     private readonly client: SchedulerClient = createSchedulerClient(),
   ) {
-    this.group = options.group ?? DEFAULT_GROUP;
+    this.group = options.group ?? LEGACY_REVOKE_SCHEDULE_GROUP;
     this.deadLetterArn = options.deadLetterArn;
   }
 
@@ -70,7 +68,7 @@ export class EventBridgeScheduler implements InspectableRevocationScheduler {
   async deleteSchedule(name: string): Promise<void> {
     await this.#deleteIn(this.group, name);
     // One an earlier version made in `default` would otherwise still fire, for nothing.
-    if (this.group !== DEFAULT_GROUP) await this.#deleteIn(DEFAULT_GROUP, name);
+    if (this.group !== LEGACY_REVOKE_SCHEDULE_GROUP) await this.#deleteIn(LEGACY_REVOKE_SCHEDULE_GROUP, name);
   }
 
   async #deleteIn(group: string, name: string): Promise<void> {
@@ -83,9 +81,9 @@ export class EventBridgeScheduler implements InspectableRevocationScheduler {
 
   async scheduledAt(name: string): Promise<Date | undefined> {
     const at = await this.#scheduledIn(this.group, name);
-    if (at !== undefined || this.group === DEFAULT_GROUP) return at;
+    if (at !== undefined || this.group === LEGACY_REVOKE_SCHEDULE_GROUP) return at;
     // Made before the group existed: it still runs from `default`, and deletes itself once it has.
-    return this.#scheduledIn(DEFAULT_GROUP, name);
+    return this.#scheduledIn(LEGACY_REVOKE_SCHEDULE_GROUP, name);
   }
 
   async #scheduledIn(group: string, name: string): Promise<Date | undefined> {

@@ -17,6 +17,7 @@ import type {
   SecretVersionInfo,
   VersionSelector,
 } from '../ports.js';
+import { parseArn, parseFunctionArn } from '../settings/arn.js';
 import { RotationStateError } from '../telemetry/errors.js';
 import { Sensitive } from '../telemetry/redaction.js';
 
@@ -171,14 +172,15 @@ export class SecretsManagerStore implements InspectableSecretStore {
  */
 function sameFunction(rotationLambdaArn: string | undefined, wanted: string): boolean {
   if (rotationLambdaArn === undefined) return false;
-  const configured = unqualifiedFunction(rotationLambdaArn);
+  const configured = parseFunctionArn(rotationLambdaArn);
   if (configured === undefined) return false;
-  const target = unqualifiedFunction(wanted);
-  return target === undefined ? configured.name === wanted : configured.arn === target.arn;
-}
-
-// arn:<partition>:lambda:<region>:<account>:function:<name>[:<qualifier>]
-function unqualifiedFunction(arn: string): { arn: string; name: string } | undefined {
-  const match = /^(arn:[^:]+:lambda:[^:]*:\d*:function:([^:]+))(:[^:]+)?$/.exec(arn);
-  return match ? { arn: match[1] as string, name: match[2] as string } : undefined;
+  if (!parseArn(wanted)) return configured.functionName === wanted;
+  const target = parseFunctionArn(wanted);
+  return (
+    target !== undefined &&
+    target.functionName === configured.functionName &&
+    target.account === configured.account &&
+    target.region === configured.region &&
+    target.partition === configured.partition
+  );
 }

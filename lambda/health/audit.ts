@@ -1,5 +1,6 @@
+import { secretNameOf } from '../settings/arn.js';
 import type { Logger } from '../telemetry/log.js';
-import { type FleetMetricName, fleetMetricsLine, SecretMetrics, secretNameOf } from '../telemetry/metrics.js';
+import { type FleetMetricName, fleetMetricsLine, SecretMetrics } from '../telemetry/metrics.js';
 import { type FleetContext, type FleetSecret, inspectFleet } from './fleet.js';
 import type { SecretInspection } from './inspection.js';
 import type { FindingCode } from './verdict.js';

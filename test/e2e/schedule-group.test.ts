@@ -1,17 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  type RotationEnvironment,
-  retryUntilRotated,
-  SCHEDULE_GROUP_ENV,
-  startRotationEnvironment,
-} from '../support/rotation-environment.js';
-import {
-  expectRotated,
-  keyWorks,
-  rotateSecret,
-  type SeededSecret,
-  seedSecret,
-} from '../support/seeded-secret.js';
+import { describe, expect, it } from 'vitest';
+import { useSeededEnvironment } from '../support/e2e-fixture.js';
+import { retryUntilRotated, SCHEDULE_GROUP_ENV } from '../support/rotation-environment.js';
+import { expectRotated, keyWorks, rotateSecret } from '../support/seeded-secret.js';
 
 const GRACE_SECONDS = 3600;
 const SCHEDULER_ROLE_ARN = 'arn:aws:iam::123456789012:role/factify-revoke-scheduler';
@@ -21,16 +11,8 @@ const DLQ_ARN = SCHEDULE_GROUP_ENV.REVOKE_SCHEDULE_DLQ_ARN;
 const afterGrace = () => new Date(Date.now() + (GRACE_SECONDS + 60) * 1000);
 
 describe("revocation schedules in the construct's own schedule group", () => {
-  let environment: RotationEnvironment;
-  let seeded: SeededSecret;
-  beforeEach(async () => {
-    environment = await startRotationEnvironment({
-      env: { REVOKE_GRACE_SECONDS: String(GRACE_SECONDS), REVOKE_SCHEDULER_ROLE_ARN: SCHEDULER_ROLE_ARN },
-    });
-    seeded = seedSecret(environment);
-  });
-  afterEach(async () => {
-    await environment.close();
+  const { environment, seeded } = useSeededEnvironment({
+    env: { REVOKE_GRACE_SECONDS: String(GRACE_SECONDS), REVOKE_SCHEDULER_ROLE_ARN: SCHEDULER_ROLE_ARN },
   });
 
   const useGroup = () => {
