@@ -1,5 +1,5 @@
 import { AuditTimeError, reportedError } from '../telemetry/errors.js';
-import { mapConcurrently } from './concurrency.js';
+import { INSPECTION_CONCURRENCY, mapConcurrently } from './concurrency.js';
 import { type InspectionContext, inspectSecret, type SecretInspection } from './inspection.js';
 import { KeyListings } from './key-listings.js';
 
@@ -19,14 +19,6 @@ export interface FleetContext extends InspectionContext {
 }
 
 /**
- * Secrets inspected at once. An inspection makes three to five Secrets Manager reads one after another
- * (DescribeSecret, ListSecretVersionIds, GetSecretValue of each staged version), far below their quotas (the
- * lowest, ListSecretVersionIds and DescribeSecret, in the thousands per second) at this concurrency; Factify is
- * asked once per organization (key-listings.ts).
- */
-export const FLEET_CONCURRENCY = 8;
-
-/**
  * No secret is started with less time than this left: an inspection takes well under a second, but a slow
  * Secrets Manager or Factify call may take several (each has its own timeout and retries).
  */
@@ -38,7 +30,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * Inspects every secret of a fleet with the one inspection of `factify-rotation status`, each Factify
- * organization's keys listed once, at most FLEET_CONCURRENCY at a time. When time runs short the secrets not
+ * organization's keys listed once, at most INSPECTION_CONCURRENCY at a time. When time runs short the secrets not
  * yet checked are reported as such (AuditTimeError) instead of being started. Keeps the order of `secretIds`.
  */
 export async function inspectFleet(
@@ -50,7 +42,7 @@ export async function inspectFleet(
     ...ctx,
     listKeys: (manager, current) => listings.keysFor(manager, current),
   };
-  const secrets = await mapConcurrently(secretIds, FLEET_CONCURRENCY, async (secretId) => {
+  const secrets = await mapConcurrently(secretIds, INSPECTION_CONCURRENCY, async (secretId) => {
     const secret = await inspectInTime(inspection, ctx.remainingMs, secretId);
     ctx.onChecked?.(secret);
     return secret;
