@@ -3,6 +3,7 @@ import { INSPECTION_CONCURRENCY, mapConcurrently } from '../../lambda/health/con
 import { inspectFleet } from '../../lambda/health/fleet.js';
 import type { SecretInspection } from '../../lambda/health/inspection.js';
 import { mostUrgent, type Verdict } from '../../lambda/health/verdict.js';
+import type { SecretDetails } from '../../lambda/ports.js';
 import type { Command } from '../args.js';
 import type { CliContext } from '../cli-context.js';
 import { CliError } from '../cli-error.js';
@@ -24,17 +25,18 @@ export interface StatusFailure {
  * cannot be inspected is reported and counts as `unknown`, and the others are still inspected.
  */
 export async function status(ctx: CliContext, command: StatusCommand): Promise<number> {
-  const secretIds =
+  const rotated =
     command.functionName === undefined
-      ? command.secretIds
+      ? undefined
       : await ctx.store.listSecretsRotatedBy(command.functionName);
+  const secretIds = rotated?.map((secret) => secret.arn) ?? command.secretIds;
   if (secretIds.length === 0) {
     throw new CliError(
       `No secret in region ${ctx.region} has ${command.functionName} as its rotation function. Check the name ` +
         '(the stack output RotationFunctionName) and AWS_REGION.',
     );
   }
-  if (command.fleet) return fleetStatus(ctx, command, secretIds);
+  if (command.fleet) return fleetStatus(ctx, command, rotated ?? []);
   if (secretIds.length === 1 && command.functionName === undefined) {
     const { report } = await buildStatusReport(ctx, secretIds[0] as string);
     ctx.print(command.json ? JSON.stringify(report, null, 2) : renderStatus(report));
@@ -71,7 +73,7 @@ export async function status(ctx: CliContext, command: StatusCommand): Promise<n
 async function fleetStatus(
   ctx: CliContext,
   command: StatusCommand,
-  secretIds: readonly string[],
+  rotated: readonly SecretDetails[],
 ): Promise<number> {
   const { secrets } = await inspectFleet(
     {
@@ -83,7 +85,7 @@ async function fleetStatus(
       // A terminal has no invocation deadline.
       remainingMs: () => Number.POSITIVE_INFINITY,
     },
-    secretIds,
+    rotated,
   );
   const checked = secrets.filter(
     (secret): secret is { secretId: string } & SecretInspection => !('error' in secret),
@@ -98,7 +100,7 @@ async function fleetStatus(
     ctx.print(renderFleet(String(command.functionName), fleet));
     ctx.print(
       renderSummary(
-        secretIds,
+        rotated.map((secret) => secret.arn),
         secrets.map((secret) =>
           'error' in secret ? { secretId: secret.secretId, error: secret.error.message } : secret,
         ),

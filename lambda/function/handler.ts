@@ -105,10 +105,10 @@ export function createHandler(
               'invocation carries no function ARN (the Lambda context): name the secrets in SecretIds.',
           );
         }
-        // Every secret whose rotation function is this one (ListSecrets, every page).
-        const secretIds = parsed.secretIds ?? (await deps.store.listSecretsRotatedBy(functionArn as string));
+        // Every secret whose rotation function is this one (ListSecrets, every page, which describes each).
+        const toAudit = parsed.secretIds ?? (await deps.store.listSecretsRotatedBy(functionArn as string));
         log.info('Audit started', {
-          secretCount: secretIds.length,
+          secretCount: toAudit.length,
           discovered: parsed.secretIds === undefined,
         });
         return await runAudit(
@@ -127,7 +127,7 @@ export function createHandler(
             log,
             metricsNamespace: config.metricsNamespace,
           },
-          secretIds,
+          toAudit,
         );
       }
 

@@ -1,3 +1,4 @@
+import type { SecretDetails } from '../ports.js';
 import { secretNameOf } from '../settings/arn.js';
 import type { Logger } from '../telemetry/log.js';
 import { type FleetMetricName, fleetMetricsLine, SecretMetrics } from '../telemetry/metrics.js';
@@ -32,15 +33,18 @@ const OVERDUE_FINDINGS: readonly FindingCode[] = [
 ];
 
 /**
- * The daily audit of `secretIds`: inspects each secret with the same code as `factify-rotation status`, logs
+ * The daily audit of `toAudit` (ids, or secrets as ListSecrets described them): inspects each secret with the same code as `factify-rotation status`, logs
  * one line per finding, publishes each secret's health metrics and then the fleet's (no dimension), and
  * returns the report. It only reads. A secret that cannot be checked, or that time ran out for, is reported
  * as not checked (and publishes nothing per secret); the others are still audited.
  */
-export async function runAudit(ctx: AuditContext, secretIds: readonly string[]): Promise<AuditReport> {
+export async function runAudit(
+  ctx: AuditContext,
+  toAudit: readonly (string | SecretDetails)[],
+): Promise<AuditReport> {
   const { secrets, factifyListings } = await inspectFleet(
     { ...ctx, onChecked: (secret) => logAndPublish(ctx, secret) },
-    secretIds,
+    toAudit,
   );
   const checked = secrets.filter((secret) => !('error' in secret)) as SecretInspection[];
   const fleet = fleetCounts(checked, secrets.length - checked.length);

@@ -1,3 +1,4 @@
+import type { SecretDetails } from '../ports.js';
 import { AuditTimeError, reportedError } from '../telemetry/errors.js';
 import { INSPECTION_CONCURRENCY, mapConcurrently } from './concurrency.js';
 import { type InspectionContext, inspectSecret, type SecretInspection } from './inspection.js';
@@ -31,30 +32,32 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 /**
  * Inspects every secret of a fleet with the one inspection of `factify-rotation status`, each Factify
  * organization's keys listed once, at most INSPECTION_CONCURRENCY at a time. When time runs short the secrets not
- * yet checked are reported as such (AuditTimeError) instead of being started. Keeps the order of `secretIds`.
+ * yet checked are reported as such (AuditTimeError) instead of being started. Keeps the order of `secrets`:
+ * ids, or secrets as a ListSecrets entry described them (then not described again).
  */
 export async function inspectFleet(
   ctx: FleetContext,
-  secretIds: readonly string[],
+  secrets: readonly (string | SecretDetails)[],
 ): Promise<{ secrets: FleetSecret[]; factifyListings: number }> {
   const listings = new KeyListings(ctx.factify, ctx.adminSecretId !== undefined);
   const inspection: InspectionContext = {
     ...ctx,
     listKeys: (manager, current) => listings.keysFor(manager, current),
   };
-  const secrets = await mapConcurrently(secretIds, INSPECTION_CONCURRENCY, async (secretId) => {
-    const secret = await inspectInTime(inspection, ctx.remainingMs, secretId);
-    ctx.onChecked?.(secret);
-    return secret;
+  const inspected = await mapConcurrently(secrets, INSPECTION_CONCURRENCY, async (secret) => {
+    const result = await inspectInTime(inspection, ctx.remainingMs, secret);
+    ctx.onChecked?.(result);
+    return result;
   });
-  return { secrets, factifyListings: listings.listings };
+  return { secrets: inspected, factifyListings: listings.listings };
 }
 
 async function inspectInTime(
   ctx: InspectionContext,
   remainingMs: () => number,
-  secretId: string,
+  secret: string | SecretDetails,
 ): Promise<FleetSecret> {
+  const [secretId, described] = typeof secret === 'string' ? [secret, undefined] : [secret.arn, secret];
   const outOfTime = (why: string) => {
     const error = new AuditTimeError(
       `Secret ${secretId} was not checked: ${why}. Audit fewer secrets at once (SecretIds) or give the function a ` +
@@ -70,7 +73,7 @@ async function inspectInTime(
     if (left < MAX_TIMER_MS) timer = setTimeout(() => resolve('timeout'), Math.max(0, left));
   });
   try {
-    const outcome = await Promise.race([inspectSecret(ctx, secretId), deadline]);
+    const outcome = await Promise.race([inspectSecret(ctx, secretId, described), deadline]);
     if (outcome === 'timeout') return outOfTime('its inspection had not finished when time ran out');
     return { secretId, ...outcome.report };
   } catch (error) {

@@ -18,6 +18,7 @@ import {
   type FactifyKey,
   type FactifyKeys,
   type InspectableSecretStore,
+  type SecretDetails,
 } from '../ports.js';
 import { daysBetween, rotationDeadline } from '../settings/rotation-deadline.js';
 import {
@@ -141,8 +142,13 @@ interface ReadVersion {
  * Factify with the managing key (the admin key, or the AWSCURRENT key itself), and judges them. Throws when
  * the secret does not hold a Factify key secret; reports (rather than throws) a Factify failure.
  */
-export async function inspectSecret(ctx: InspectionContext, secretId: string): Promise<Inspection> {
-  const details = await ctx.store.describeDetails(secretId);
+export async function inspectSecret(
+  ctx: InspectionContext,
+  secretId: string,
+  /** What DescribeSecret would say, when a ListSecrets entry already said it. */
+  described?: SecretDetails,
+): Promise<Inspection> {
+  const details = described ?? (await ctx.store.describeDetails(secretId));
   const { arn } = details;
   const versions = await Promise.all(
     (await ctx.store.listVersions(arn)).map((version) => readVersion(ctx, arn, version)),

@@ -102,8 +102,13 @@ describe('SecretsManagerStore', () => {
     });
     sm.createSecretDirect('not-rotated', '{}');
 
-    expect((await store.listSecretsRotatedBy(LAMBDA)).sort()).toEqual([...ours].sort());
-    expect((await store.listSecretsRotatedBy(`${LAMBDA}:$LATEST`)).sort()).toEqual([...ours].sort());
-    expect((await store.listSecretsRotatedBy('factify-key-rotation')).sort()).toEqual([...ours].sort());
+    const arns = async (wanted: string) =>
+      (await store.listSecretsRotatedBy(wanted)).map((secret) => secret.arn).sort();
+    expect(await arns(LAMBDA)).toEqual([...ours].sort());
+    expect(await arns(`${LAMBDA}:$LATEST`)).toEqual([...ours].sort());
+    expect(await arns('factify-key-rotation')).toEqual([...ours].sort());
+    // Each entry says what DescribeSecret would.
+    const [first] = await store.listSecretsRotatedBy(LAMBDA);
+    expect(first).toEqual(await store.describeDetails(String(first?.arn)));
   });
 });

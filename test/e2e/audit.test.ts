@@ -225,6 +225,8 @@ describe('the audit of every secret this function rotates, by the built function
     const read = new Set(secretsManager.calls.map((call) => call.secretId));
     for (const other of others) expect(read.has(other)).toBe(false);
     expect(secretsManager.calls.filter((call) => call.operation === 'ListSecrets')).toHaveLength(2);
+    // ListSecrets described each secret already.
+    expect(secretsManager.calls.filter((call) => call.operation === 'DescribeSecret')).toEqual([]);
 
     const fleet = invocation.output
       .split('\n')
