@@ -1,10 +1,10 @@
 /**
  * How many secrets an audit (and `factify-rotation status` with several) inspects at once. An inspection makes
  * three to five Secrets Manager reads one after another (DescribeSecret, ListSecretVersionIds, GetSecretValue of
- * each staged version): at this concurrency, tens a second, far below Secrets Manager's read quotas; Factify is
- * asked once per organization (key-listings.ts).
+ * each staged version): at this concurrency, far below Secrets Manager's read quotas, and as fast as more on a
+ * loaded machine (each call costs CPU); Factify is asked once per organization (key-listings.ts).
  */
-export const INSPECTION_CONCURRENCY = 8;
+export const INSPECTION_CONCURRENCY = 4;
 
 /** Maps `items` through `task`, at most `limit` at a time, keeping their order. */
 export async function mapConcurrently<T, R>(
