@@ -35,19 +35,28 @@ export class KeyListings {
     const read = this.#read.find(holdsCurrent);
     if (read) return read;
     const organization = current.organizationId;
-    const shared = organization === undefined ? undefined : this.#byOrganization.get(organization);
-    if (shared) {
+    let shared = organization === undefined ? undefined : this.#byOrganization.get(organization);
+    while (organization !== undefined && shared !== undefined) {
       try {
         const keys = await shared;
         if (holdsCurrent(keys)) return keys;
+        // The organization's listing does not hold this key: it stays the organization's; this one lists alone.
+        break;
       } catch (error) {
         // Factify rejected another secret's key: that is its answer, not this one's. Any other failure
         // (Factify down, its limit) would be the same for this key: report it rather than ask again.
         if (!(error instanceof FactifyAuthenticationError)) throw error;
+        const next = this.#byOrganization.get(organization);
+        if (next === shared) {
+          // This secret's key lists for the organization now; the others waiting take its listing.
+          this.#byOrganization.delete(organization);
+          break;
+        }
+        shared = next;
       }
     }
     const own = this.#list(manager);
-    if (organization !== undefined && (shared === undefined || !(await settled(shared))))
+    if (organization !== undefined && !this.#byOrganization.has(organization))
       this.#byOrganization.set(organization, own);
     return own;
   }
@@ -58,12 +67,4 @@ export class KeyListings {
     this.#read.push(keys);
     return keys;
   }
-}
-
-/** Whether the listing succeeded (so stays the organization's), false when it failed. */
-async function settled(listing: Promise<FactifyKey[]>): Promise<boolean> {
-  return listing.then(
-    () => true,
-    () => false,
-  );
 }

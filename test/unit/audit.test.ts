@@ -205,6 +205,22 @@ describe('the audit of a fleet', () => {
     });
   });
 
+  it("lists with the next secret's key when Factify rejects the first one's, and only that once", async () => {
+    const { factify, secrets, invoke } = fleet({ organizations: 1, perOrganization: 3 });
+    const [first, ...others] = secrets;
+    // The first secret's key, the one that would list for the organization, revoked in the dashboard.
+    const revoked = factify.key(String(first?.key.id));
+    if (revoked) Object.assign(revoked, { isActive: false, revokedAt: '2026-11-26T00:00:00Z' });
+
+    const report = await invoke({ Action: 'audit' });
+
+    expect(listings(factify)).toBe(2);
+    const verdictOf = (arn: string | undefined) =>
+      report.secrets.find((secret) => secret.secretId === arn)?.verdict;
+    expect(verdictOf(first?.arn)).toBe('current-key-not-active');
+    expect(others.map((secret) => verdictOf(secret.arn))).toEqual(['healthy', 'healthy']);
+  });
+
   it('publishes the fleet metrics with no dimension, counting each problem', async () => {
     const { store, factify, secrets, invoke } = fleet({ organizations: 3, perOrganization: 2 });
     const [first, second, third, , fifth] = secrets;
