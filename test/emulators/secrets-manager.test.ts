@@ -641,9 +641,7 @@ describe('ListSecrets', () => {
     expect(first.SecretList).toEqual([
       expect.objectContaining({ ARN: rotated, Name: NAME, RotationEnabled: true, RotationLambdaARN: LAMBDA }),
     ]);
-    expect(second.SecretList).toEqual([
-      expect.objectContaining({ ARN: plain, Name: 'other' }),
-    ]);
+    expect(second.SecretList).toEqual([expect.objectContaining({ ARN: plain, Name: 'other' })]);
     expect(second.NextToken).toBeUndefined();
     // A SecretListEntry holds what DescribeSecret says, with the versions' labels as SecretVersionsToStages.
     const {
