@@ -85,7 +85,8 @@ export async function recover(
   // still running, say): every change is made only if the secret is still as planned. --force does not
   // lift this.
   const planned = stagesOf(report.versions);
-  const rotatedSecrets = () => ctx.store.listSecretsRotatedBy(report.rotation.function ?? '');
+  const rotatedSecrets = async () =>
+    (await ctx.store.listSecretsRotatedBy(report.rotation.function ?? '')).map((rotated) => rotated.arn);
   const stillAsPlanned = async (change: string, revocation?: Revocation): Promise<boolean> => {
     const problem = await recheck(ctx, secret.arn, planned, manager, revocation, rotatedSecrets);
     if (problem === undefined) return true;

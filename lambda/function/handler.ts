@@ -39,7 +39,11 @@ export interface Dependencies {
   }): FactifyKeys;
   /** The KMS HMAC key FACTIFY_SEAL_KEY_ID names. */
   sealKey(keyId: string): SealKey;
-  readonly scheduler: () => Promise<InspectableRevocationScheduler>;
+  /** EventBridge Scheduler, its revocation schedules in `group` with `deadLetterArn` as their DLQ. */
+  readonly scheduler: (settings: {
+    readonly group?: string;
+    readonly deadLetterArn?: string;
+  }) => Promise<InspectableRevocationScheduler>;
   readonly sleep: (ms: number) => Promise<void>;
   readonly now: () => Date;
 }
@@ -91,6 +95,13 @@ export function createHandler(
         );
       }
       const deps = await dependencies();
+      const scheduler = () =>
+        deps.scheduler({
+          ...(config.revokeScheduleGroup === undefined ? {} : { group: config.revokeScheduleGroup }),
+          ...(config.revokeScheduleDlqArn === undefined
+            ? {}
+            : { deadLetterArn: config.revokeScheduleDlqArn }),
+        });
       const factify = deps.factify({
         baseUrl: config.factifyApiUrl,
         remainingMs,
@@ -101,6 +112,19 @@ export function createHandler(
 
       if (parsed.kind === 'audit') {
         const { runAudit } = await import('../health/audit.js');
+        const functionArn = context?.invokedFunctionArn;
+        if (parsed.secretIds === undefined && functionArn === undefined) {
+          throw new ConfigurationError(
+            'An audit without SecretIds audits every secret whose rotation function is this function, but the ' +
+              'invocation carries no function ARN (the Lambda context): name the secrets in SecretIds.',
+          );
+        }
+        // Every secret whose rotation function is this one (ListSecrets, every page, which describes each).
+        const toAudit = parsed.secretIds ?? (await deps.store.listSecretsRotatedBy(functionArn as string));
+        log.info('Audit started', {
+          secretCount: toAudit.length,
+          discovered: parsed.secretIds === undefined,
+        });
         return await runAudit(
           {
             store: deps.store,
@@ -111,13 +135,14 @@ export function createHandler(
             ...(config.revokeGraceSeconds === 0
               ? {}
               : {
-                  scheduledRevocationAt: async (name: string) => (await deps.scheduler()).scheduledAt(name),
+                  scheduledRevocationAt: async (name: string) => (await scheduler()).scheduledAt(name),
                 }),
             now: deps.now,
+            remainingMs,
             log,
             metricsNamespace: config.metricsNamespace,
           },
-          parsed.secretIds,
+          toAudit,
         );
       }
 
@@ -140,8 +165,11 @@ export function createHandler(
         sealKey: deps.sealKey(config.sealKeyId ?? ''),
         ...(functionArn === undefined
           ? {}
-          : { rotatedSecrets: () => deps.store.listSecretsRotatedBy(functionArn) }),
-        scheduler: deps.scheduler,
+          : {
+              rotatedSecrets: async () =>
+                (await deps.store.listSecretsRotatedBy(functionArn)).map((secret) => secret.arn),
+            }),
+        scheduler,
         ...(config.adminSecretId === undefined ? {} : { adminSecretId: config.adminSecretId }),
         revokeGraceSeconds: config.revokeGraceSeconds,
         ...(config.schedulerRoleArn === undefined ? {} : { schedulerRoleArn: config.schedulerRoleArn }),
@@ -189,6 +217,6 @@ function logKeys(event: InvocationEvent): Record<string, unknown> {
     case 'revoke-replaced-key':
       return { secretId: event.secretId, step: 'revokeReplacedKey', versionId: event.versionId };
     case 'audit':
-      return { step: 'audit', secretCount: event.secretIds.length };
+      return { step: 'audit' };
   }
 }

@@ -1,3 +1,4 @@
+import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { FactifyClient } from '../adapters/factify/client.js';
 import { FactifyHttp } from '../adapters/factify/http.js';
 import { KmsSealKey } from '../adapters/kms-seal-key.js';
@@ -17,13 +18,15 @@ const SDK_ENVIRONMENT = [
   'AWS_PROFILE',
 ];
 
+type SchedulerModule = typeof import('../adapters/eventbridge-scheduler.js');
+
 // One SDK client each per container: their connections are reused across invocations.
 let clients:
   | {
       environment: string;
       store: SecretsManagerStore;
       sealKeys: Map<string, KmsSealKey>;
-      scheduler?: Promise<InspectableRevocationScheduler>;
+      scheduler?: Promise<{ module: SchedulerModule; client: SchedulerClient }>;
     }
   | undefined;
 
@@ -43,11 +46,13 @@ export function productionDependencies(): Dependencies {
       return key;
     },
     // Imported on first use: rotations without a grace period never load the Scheduler SDK.
-    scheduler: () => {
-      current.scheduler ??= import('../adapters/eventbridge-scheduler.js').then(
-        (module) => new module.EventBridgeScheduler(),
-      );
-      return current.scheduler;
+    scheduler: async (settings): Promise<InspectableRevocationScheduler> => {
+      current.scheduler ??= import('../adapters/eventbridge-scheduler.js').then((module) => ({
+        module,
+        client: module.createSchedulerClient(),
+      }));
+      const { module, client } = await current.scheduler;
+      return new module.EventBridgeScheduler(settings, client);
     },
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     now: () => new Date(),

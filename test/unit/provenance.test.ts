@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { inspectSecret } from '../../lambda/health/inspection.js';
 import { keyNameFor } from '../../lambda/keys/key-naming.js';
 import { recheckRevocation } from '../../lambda/keys/recheck.js';
-import { captureLogs, pendingKey, type Rotation, startRotation } from './fixture.js';
+import { captureLogs, FUNCTION_ARN, pendingKey, type Rotation, startRotation } from './fixture.js';
 
 /**
  * Issue 16's "Why", case by case, over the fakes: each one revoked a key it must not on the code before
@@ -142,7 +142,8 @@ describe('issue 16: provenance the writer of a secret cannot forge', () => {
             store: rotation.store,
             factify: rotation.factify,
             sealKey: rotation.sealKey,
-            rotatedSecrets: () => rotation.store.listSecretsRotatedBy(),
+            rotatedSecrets: async () =>
+              (await rotation.store.listSecretsRotatedBy(FUNCTION_ARN)).map((secret) => secret.arn),
           },
           manager,
           { kind: 'orphan', keyId: own.apiKeyId },
