@@ -343,7 +343,11 @@ describe('factify-rotation status with several secrets', () => {
   it("status --all gives the fleet table of every secret the function rotates: the audit's counts, then a line each", async () => {
     const { environment } = harness;
     const second = seedSecret(environment, { name: 'prod/second' });
-    environment.factify.seedKey(second.orgId, { name: keyNameFor(second.arn, randomUUID()) });
+    // Made minutes after the first value, so it shows its own prefix (see seedOrphan).
+    environment.factify.seedKey(second.orgId, {
+      name: keyNameFor(second.arn, randomUUID()),
+      createdAt: new Date(Date.now() - 5 * 60_000),
+    });
     environment.secretsManager.createSecretDirect('unrelated', JSON.stringify({ apiKey: 'ffy_test_x' }), {
       rotation: {
         lambdaArn: 'arn:aws:lambda:us-east-1:123456789012:function:another-function',
