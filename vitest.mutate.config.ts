@@ -5,6 +5,7 @@ export default defineConfig({
   test: {
     include: [
       'test/unit/ownership.test.ts',
+      'test/unit/ownership-rule.test.ts',
       'test/unit/provenance.test.ts',
       'test/unit/revocation.test.ts',
       'test/unit/steps/finish-secret.test.ts',
