@@ -8,7 +8,7 @@ import { CliError } from '../cli-error.js';
 import { diagnoseUnfinished } from '../diagnose.js';
 import { EXIT } from '../exit-codes.js';
 import { formatAge } from '../format.js';
-import { functionLogsCommand } from '../function-logs.js';
+import { describeLogsCommand, functionLogsCommand } from '../function-logs.js';
 import { wrap } from '../render.js';
 import { buildStatusReport } from '../status-report.js';
 
@@ -137,7 +137,10 @@ async function timedOut(
     }
   }
   const logs = functionLogsCommand(before.rotation.lambdaArn, versionId, timeoutMs / 60_000);
-  if (logs) ctx.print(`The rotation function's log says which step failed and why:\n  ${logs}`);
+  if (logs) {
+    ctx.print("The rotation function's log says which step failed and why:");
+    for (const line of describeLogsCommand(logs, 'its steps')) ctx.print(`  ${line}`);
+  }
   ctx.print(
     'Once the cause is fixed, let Secrets Manager retry, or clear the rotation and start again:\n' +
       `  npx factify-rotation recover ${before.name} --force   # --force while the rotation is under 15 minutes old`,
