@@ -8,6 +8,7 @@ import type { StepContext } from '../step-context.js';
 import { reportedError } from '../telemetry/errors.js';
 import { Logger } from '../telemetry/log.js';
 import { SecretMetrics, secretNameOf } from '../telemetry/metrics.js';
+import { redactingInvocation } from '../telemetry/redaction.js';
 import { type InvocationEvent, parseEvent, type Step } from './event.js';
 import { createSecret } from './steps/create-secret.js';
 import { finishSecret } from './steps/finish-secret.js';
@@ -55,7 +56,15 @@ const NO_CONTEXT_REMAINING_MS = 15 * 60 * 1000;
 export function createHandler(
   dependencies: () => Dependencies | Promise<Dependencies> = productionDependencies,
 ) {
+  // Every value the invocation sees stays redacted until it ends, whatever else it registers.
   return async function handler(
+    event: unknown,
+    context?: Partial<Context>,
+  ): Promise<{ VersionId: string } | AuditReport | undefined> {
+    return redactingInvocation(() => invoke(event, context));
+  };
+
+  async function invoke(
     event: unknown,
     context?: Partial<Context>,
   ): Promise<{ VersionId: string } | AuditReport | undefined> {
@@ -156,7 +165,7 @@ export function createHandler(
     } finally {
       metrics?.flush();
     }
-  };
+  }
 }
 
 function logKeys(event: InvocationEvent): Record<string, unknown> {

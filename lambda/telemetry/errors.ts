@@ -184,9 +184,14 @@ const READABLE_NAME = /^[A-Za-z_$][\w$.-]{0,99}$/;
  */
 export function reportedError(error: unknown): Error {
   const original = error instanceof Error ? error : undefined;
-  const name = original && READABLE_NAME.test(original.name) ? original.name : 'Error';
+  const name =
+    original && READABLE_NAME.test(original.name) && redact(original.name) === original.name
+      ? original.name
+      : 'Error';
   const code = original instanceof RotationError ? original.code : 'UNEXPECTED_ERROR';
-  const redacted = redact(original ? original.message : String(error));
+  const redacted = redact(
+    original ? (serviceErrorMessage(original, name) ?? original.message) : String(error),
+  );
   const message =
     redacted.length > MAX_REPORTED_MESSAGE ? `${redacted.slice(0, MAX_REPORTED_MESSAGE)}...` : redacted;
   // Construct Error with the original's class as new.target: the class's prototype without running its
@@ -208,6 +213,21 @@ export function reportedError(error: unknown): Error {
     configurable: true,
   });
   return fresh;
+}
+
+/**
+ * An AWS service's error (the SDK marks it with $metadata) is reported by its name and HTTP status only. The
+ * service's own text may echo the request (a key, the RotationToken) in any encoding, which no redaction can
+ * all recognise, so it is never printed: the name is AWS's documented error code.
+ */
+function serviceErrorMessage(error: Error, name: string): string | undefined {
+  const metadata = (error as { $metadata?: { httpStatusCode?: unknown } }).$metadata;
+  if (typeof metadata !== 'object' || metadata === null) return undefined;
+  const status = typeof metadata.httpStatusCode === 'number' ? ` (HTTP ${metadata.httpStatusCode})` : '';
+  return (
+    `AWS answered ${name}${status}. Its own message is not shown, since it may repeat the request: ` +
+    "look the code up in the service's API reference (Errors) for what it means."
+  );
 }
 
 /** User input echoed into an error: one short line of printable ASCII. */

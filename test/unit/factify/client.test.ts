@@ -548,7 +548,7 @@ describe('FactifyClient', () => {
       // Assess
       expect(error).toBeInstanceOf(FactifyRequestError);
       expect(error).toMatchObject({ status: 400, factifyCode: 'invalid_field_value' });
-      expect((error as Error).message).toContain('too long (field: name)');
+      expect((error as Error).message).toContain('(HTTP 400: invalid_field_value, field "name")');
     });
   });
 
@@ -613,7 +613,7 @@ describe('FactifyClient', () => {
       expect(error).toBeInstanceOf(FactifyRequestError);
       expect(error).toMatchObject({ status: 404, factifyCode: undefined });
       expect((error as Error).message).toContain(`revoke API key ${KEY_ID}`);
-      expect((error as Error).message).toContain('API key not found.');
+      expect((error as Error).message).toContain('(HTTP 404: no documented error code)');
     });
 
     it('gives up after repeated 5xx with FactifyUnavailableError', async () => {
