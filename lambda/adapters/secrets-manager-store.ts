@@ -17,7 +17,7 @@ import type {
   SecretVersionInfo,
   VersionSelector,
 } from '../ports.js';
-import { RotationStateError } from '../telemetry/errors.js';
+import { ListingLimitError, RotationStateError } from '../telemetry/errors.js';
 import { Sensitive } from '../telemetry/redaction.js';
 
 /**
@@ -31,6 +31,14 @@ export function createSecretsManagerClient(): SecretsManagerClient {
     requestHandler: { connectionTimeout: 3_000, requestTimeout: 5_000, throwOnRequestTimeout: true },
   });
 }
+
+// Bounds on the listings, far above real ones, so that a listing whose pages never end stops with a typed
+// error: a secret keeps about 100 versions (Secrets Manager deletes older deprecated ones), and an account
+// holds at most 500,000 secrets; ListSecrets answers up to 100 a page, so a fleet of 100,000 takes 1,000.
+export const MAX_LISTED_VERSIONS = 1_000;
+export const MAX_VERSION_PAGES = 100;
+export const MAX_LISTED_SECRETS = 100_000;
+export const MAX_SECRET_PAGES = 2_000;
 
 /** The secret store over the AWS SDK. */
 export class SecretsManagerStore implements InspectableSecretStore {
@@ -68,7 +76,14 @@ export class SecretsManagerStore implements InspectableSecretStore {
   async listVersions(secretId: string): Promise<SecretVersionInfo[]> {
     const versions: SecretVersionInfo[] = [];
     let nextToken: string | undefined;
+    let pages = 0;
     do {
+      if (++pages > MAX_VERSION_PAGES || versions.length > MAX_LISTED_VERSIONS) {
+        throw tooLong(`the versions of secret ${secretId} (ListSecretVersionIds)`, pages, versions.length, {
+          pages: MAX_VERSION_PAGES,
+          items: MAX_LISTED_VERSIONS,
+        });
+      }
       const out = await this.client.send(
         new ListSecretVersionIdsCommand({ SecretId: secretId, NextToken: nextToken }),
       );
@@ -88,8 +103,17 @@ export class SecretsManagerStore implements InspectableSecretStore {
   async listSecretsRotatedBy(functionArn: string): Promise<string[]> {
     const arns: string[] = [];
     let nextToken: string | undefined;
+    let pages = 0;
+    let listed = 0;
     do {
+      if (++pages > MAX_SECRET_PAGES || listed > MAX_LISTED_SECRETS) {
+        throw tooLong("the account's secrets (ListSecrets)", pages, listed, {
+          pages: MAX_SECRET_PAGES,
+          items: MAX_LISTED_SECRETS,
+        });
+      }
       const out = await this.client.send(new ListSecretsCommand({ NextToken: nextToken }));
+      listed += out.SecretList?.length ?? 0;
       for (const secret of out.SecretList ?? []) {
         if (secret.ARN !== undefined && sameFunction(secret.RotationLambdaARN, functionArn))
           arns.push(secret.ARN);
@@ -163,6 +187,19 @@ export class SecretsManagerStore implements InspectableSecretStore {
     }
     return out.VersionId;
   }
+}
+
+function tooLong(
+  listing: string,
+  pages: number,
+  items: number,
+  max: { pages: number; items: number },
+): ListingLimitError {
+  return new ListingLimitError(
+    listing,
+    pages > max.pages ? `${max.pages} pages` : `${max.items} items (${items} read)`,
+    'Check AWS_ENDPOINT_URL_SECRETS_MANAGER, if set, points at Secrets Manager.',
+  );
 }
 
 // A rotation function is named by its unqualified ARN, or by its name alone.

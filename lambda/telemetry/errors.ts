@@ -74,6 +74,20 @@ export class KeyLimitError extends RotationError {
   }
 }
 
+/**
+ * A listing (Factify's keys, a secret's versions, the account's secrets) went past the documented bound on its
+ * pages or items, so reading stopped there: a listing that never ends must not take all memory or time.
+ */
+export class ListingLimitError extends RotationError {
+  constructor(listing: string, limit: string, advice: string) {
+    super(
+      'LISTING_LIMIT_REACHED',
+      `Stopped reading ${listing} at ${limit}, the most this tool reads: the listing goes on further than any ` +
+        `real one should, so its source is broken or hostile. Nothing was changed. ${advice}`,
+    );
+  }
+}
+
 /** Two keys that must belong to the same Factify organization do not. */
 export class OrganizationMismatchError extends RotationError {
   constructor(message: string) {
