@@ -18,7 +18,9 @@ Options:
   --json                  status: print the report as JSON (with several secrets: {"secrets": [...]})
   --function <name|arn>   status: every secret whose rotation function this is (needs secretsmanager:ListSecrets)
   --wait                  rotate: follow the rotation until it is promoted or fails
-  --timeout <duration>    rotate --wait: how long to follow it, e.g. 90s or 15m (default 10m)
+  --timeout <duration>    every command: its deadline, e.g. 90s or 15m (default 10m); the command stops
+                          there, whatever AWS or Factify do (rotate --wait follows the rotation until
+                          shortly before it)
   -y, --yes               recover: do not ask for confirmation
   --force                 recover: also recover a rotation that may still be running (AWSPENDING
                           on a version younger than 15 minutes)
@@ -37,6 +39,8 @@ FACTIFY_API_URL and FACTIFY_ADMIN_SECRET_ID are read as the rotation function re
 
 interface Common {
   readonly secretId: string;
+  /** --timeout: the deadline of the whole command. */
+  readonly timeoutMs: number;
   /** --admin-secret-id; FACTIFY_ADMIN_SECRET_ID is the fallback, applied with the rest of the configuration. */
   readonly adminSecretId?: string;
 }
@@ -51,8 +55,9 @@ export type Command =
       readonly functionName?: string;
       readonly adminSecretId?: string;
       readonly json: boolean;
+      readonly timeoutMs: number;
     }
-  | (Common & { readonly name: 'rotate'; readonly wait: boolean; readonly timeoutMs: number })
+  | (Common & { readonly name: 'rotate'; readonly wait: boolean })
   | (Common & { readonly name: 'recover'; readonly yes: boolean; readonly force: boolean });
 
 const OPTIONS = {
@@ -68,9 +73,9 @@ const OPTIONS = {
 
 /** Which options each command accepts, besides --admin-secret-id and --help. */
 const COMMAND_OPTIONS: Record<string, readonly (keyof typeof OPTIONS)[]> = {
-  status: ['json', 'function'],
+  status: ['json', 'function', 'timeout'],
   rotate: ['wait', 'timeout'],
-  recover: ['yes', 'force'],
+  recover: ['yes', 'force', 'timeout'],
 };
 
 const DEFAULT_TIMEOUT_MS = 10 * 60_000;
@@ -102,6 +107,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
   }
   const adminSecretId = values['admin-secret-id']?.trim();
   const functionName = values.function?.trim();
+  const timeoutMs = values.timeout === undefined ? DEFAULT_TIMEOUT_MS : parseDuration(values.timeout);
   if (name === 'status' && functionName !== undefined) {
     if (functionName === '')
       throw new UsageError('--function needs the name or ARN of the rotation function.');
@@ -111,6 +117,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
       secretIds: [],
       functionName,
       json: values.json === true,
+      timeoutMs,
       ...(adminSecretId ? { adminSecretId } : {}),
     };
   }
@@ -118,22 +125,20 @@ export function parseCommandLine(argv: readonly string[]): Command {
     throw new UsageError(`${name} needs a secret: factify-rotation ${name} <secret-id (ARN or name)>.`);
   }
   if (name === 'status') {
-    return { name, secretIds, json: values.json === true, ...(adminSecretId ? { adminSecretId } : {}) };
+    return {
+      name,
+      secretIds,
+      json: values.json === true,
+      timeoutMs,
+      ...(adminSecretId ? { adminSecretId } : {}),
+    };
   }
   if (extra.length > 0) throw new UsageError(`Unexpected argument "${extra[0]}".`);
-  if (values.timeout !== undefined && !values.wait) {
-    throw new UsageError('--timeout applies to rotate --wait only.');
-  }
 
-  const common: Common = { secretId, ...(adminSecretId ? { adminSecretId } : {}) };
+  const common: Common = { secretId, timeoutMs, ...(adminSecretId ? { adminSecretId } : {}) };
   switch (name) {
     case 'rotate':
-      return {
-        ...common,
-        name,
-        wait: values.wait === true,
-        timeoutMs: values.timeout === undefined ? DEFAULT_TIMEOUT_MS : parseDuration(values.timeout),
-      };
+      return { ...common, name, wait: values.wait === true };
     default:
       return { ...common, name: 'recover', yes: values.yes === true, force: values.force === true };
   }

@@ -1,7 +1,7 @@
 /** The `factify-rotation` command: see a secret's rotation health and fix a stuck rotation. */
 import { main } from './main.js';
 
-process.exitCode = await main(
+const code = await main(
   process.argv.slice(2),
   {
     stdout: (text) => process.stdout.write(text),
@@ -11,3 +11,7 @@ process.exitCode = await main(
   },
   process.env,
 );
+
+// A command stopped by its deadline may leave a call in flight: end the process once the output is written.
+process.exitCode = code;
+process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));

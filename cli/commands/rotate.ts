@@ -57,6 +57,11 @@ export async function rotate(
   return follow(ctx, before, versionId, options.timeoutMs);
 }
 
+// --timeout bounds the whole command: following stops early enough to leave time for the closing report.
+function reportReserveMs(timeoutMs: number): number {
+  return Math.min(15_000, Math.floor(timeoutMs / 3));
+}
+
 async function follow(
   ctx: CliContext,
   before: SecretDetails,
@@ -64,7 +69,7 @@ async function follow(
   timeoutMs: number,
 ): Promise<number> {
   const { arn } = before;
-  const deadline = ctx.now().getTime() + timeoutMs;
+  const deadline = ctx.now().getTime() + timeoutMs - reportReserveMs(timeoutMs);
   let stored = false;
   let promoted = false;
   for (;;) {

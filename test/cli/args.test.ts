@@ -18,7 +18,16 @@ describe('the command line', () => {
     [['rotate', 'x', '--wait', '--timeout', '90s'], { name: 'rotate', wait: true, timeoutMs: 90_000 }],
     [['rotate', 'x', '--wait', '--timeout', '15m'], { timeoutMs: 900_000 }],
     [['rotate', 'x', '--wait', '--timeout', '120'], { timeoutMs: 120_000 }],
-    [['recover', 'x', '-y', '--force'], { name: 'recover', yes: true, force: true }],
+    [['recover', 'x', '-y', '--force'], { name: 'recover', yes: true, force: true, timeoutMs: 600_000 }],
+    // Every command has an overall deadline, 10 minutes unless --timeout says otherwise.
+    [['status', 'x'], { name: 'status', timeoutMs: 600_000 }],
+    [['status', 'x', '--timeout', '30s'], { name: 'status', timeoutMs: 30_000 }],
+    [
+      ['status', '--function', 'f', '--timeout', '2m'],
+      { name: 'status', functionName: 'f', timeoutMs: 120_000 },
+    ],
+    [['recover', 'x', '--timeout', '1h'], { name: 'recover', timeoutMs: 3_600_000 }],
+    [['rotate', 'x', '--timeout', '5m'], { name: 'rotate', wait: false, timeoutMs: 300_000 }],
     [[], { name: 'help' }],
     [['status', 'x', '--help'], { name: 'help' }],
   ])('%j', (argv, expected) => {
@@ -37,7 +46,8 @@ describe('the command line', () => {
     [['rotate', 'x', '--function', 'f'], 'rotate does not take --function'],
     [['status', 'x', '--wait'], 'status does not take --wait'],
     [['recover', 'x', '--json'], 'recover does not take --json'],
-    [['rotate', 'x', '--timeout', '5m'], '--timeout applies to rotate --wait only'],
+    [['status', 'x', '--timeout', '0'], '--timeout must be a positive duration'],
+    [['recover', 'x', '--timeout', '-5s'], "Option '--timeout' argument is ambiguous"],
     [['rotate', 'x', '--wait', '--timeout', 'soon'], '--timeout must be a positive duration'],
     [['rotate', 'x', '--wait', '--timeout', '0s'], '--timeout must be a positive duration'],
     [['status', 'x', '--jsn'], "Unknown option '--jsn'"],
