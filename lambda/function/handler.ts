@@ -1,13 +1,18 @@
 import type { Context } from 'aws-lambda';
 import type { AuditReport } from '../health/audit.js';
-import { checkRotationState } from '../keys/guard.js';
+import { checkStagedRotation } from '../keys/guard.js';
 import { emergencyToken, revokeReplacedKey } from '../keys/revocation.js';
-import type { FactifyKeys, InspectableRevocationScheduler, InspectableSecretStore } from '../ports.js';
+import type {
+  FactifyKeys,
+  InspectableRevocationScheduler,
+  InspectableSecretStore,
+  SecretDescription,
+} from '../ports.js';
 import { loadConfig } from '../settings/config.js';
 import type { StepContext } from '../step-context.js';
 import { reportedError } from '../telemetry/errors.js';
 import { Logger } from '../telemetry/log.js';
-import { SecretMetrics, secretNameOf } from '../telemetry/metrics.js';
+import { SecretMetrics } from '../telemetry/metrics.js';
 import { redactingInvocation } from '../telemetry/redaction.js';
 import { type InvocationEvent, parseEvent, type Step } from './event.js';
 import { createSecret } from './steps/create-secret.js';
@@ -79,11 +84,12 @@ export function createHandler(
       const keys = logKeys(parsed);
       log = log.child(keys);
       const config = loadConfig(process.env);
-      if (parsed.kind !== 'audit') {
-        metrics = new SecretMetrics(secretNameOf(parsed.secretId), config.metricsNamespace).forStep(
-          String(keys.step),
-        );
-      }
+      // Published only for a secret Secrets Manager described, under its own name: an invoker's SecretId
+      // must not trip another secret's alarms.
+      const metricsFor = (secret: SecretDescription) => {
+        metrics = new SecretMetrics(secret.name, config.metricsNamespace).forStep(String(keys.step));
+        return secret;
+      };
       const deps = await dependencies();
       const factify = deps.factify({
         baseUrl: config.factifyApiUrl,
@@ -116,7 +122,8 @@ export function createHandler(
 
       if (parsed.kind === 'start-rotation') {
         const token = parsed.revokeImmediately ? emergencyToken() : undefined;
-        const versionId = await deps.store.startRotation(parsed.secretId, token);
+        const secret = metricsFor(await deps.store.describe(parsed.secretId));
+        const versionId = await deps.store.startRotation(secret.arn, token);
         log.info('Started a rotation', {
           versionId,
           revokeImmediately: parsed.revokeImmediately,
@@ -135,15 +142,22 @@ export function createHandler(
         ...(config.schedulerRoleArn === undefined ? {} : { schedulerRoleArn: config.schedulerRoleArn }),
         ...(context?.invokedFunctionArn === undefined ? {} : { functionArn: context.invokedFunctionArn }),
         log,
-        ...(metrics === undefined ? {} : { metrics }),
+        // Read when a step's context is built, after the secret was described.
+        get metrics() {
+          return metrics;
+        },
         remainingMs,
         sleep: deps.sleep,
         now: deps.now,
       };
       if (parsed.kind === 'revoke-replaced-key') {
-        await revokeReplacedKey({ ...base, secret: await deps.store.describe(parsed.secretId) }, parsed);
+        const secret = metricsFor(await deps.store.describe(parsed.secretId));
+        await revokeReplacedKey({ ...base, secret }, parsed);
       } else {
-        const state = await checkRotationState(deps.store, parsed.secretId, parsed.token);
+        const state = checkStagedRotation(
+          metricsFor(await deps.store.describe(parsed.secretId)),
+          parsed.token,
+        );
         await STEP_HANDLERS[parsed.step]({
           ...base,
           secret: state.secret,
