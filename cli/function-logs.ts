@@ -1,3 +1,5 @@
+import { parseFunctionArn } from '../lambda/settings/arn.js';
+
 /**
  * The command that shows what the rotation function logged for one rotation. The CLI cannot read the
  * function's logs itself (that takes CloudWatch Logs permissions an operator of secrets may not have), but
@@ -16,18 +18,17 @@ export interface FunctionLogsCommand {
 
 /** A version id that needs no quoting in a shell or in a CloudWatch filter pattern. */
 export const SAFE_VERSION_ID = /^[A-Za-z0-9._-]{32,64}$/;
-// arn:aws:lambda:<region>:<account>:function:<name>[:<alias or version>], with Lambda's own name rules.
-const FUNCTION_ARN =
-  /^arn:aws[a-z-]*:lambda:([a-z]{2}(?:-[a-z]+)+-\d):\d{12}:function:([A-Za-z0-9_-]{1,64})(?::|$)/;
+// Lambda's own rule for a function name: also nothing a shell would read.
+const FUNCTION_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
 export function functionLogsCommand(
   rotationLambdaArn: string | undefined,
   versionId: string,
   sinceMinutes: number,
 ): FunctionLogsCommand | undefined {
-  const match = FUNCTION_ARN.exec(rotationLambdaArn ?? '');
-  if (!match) return undefined;
-  const [, region, name] = match;
+  const arn = parseFunctionArn(rotationLambdaArn ?? '');
+  if (!arn || !FUNCTION_NAME.test(arn.functionName)) return undefined;
+  const { region, functionName: name } = arn;
   const since = Math.max(5, Math.ceil(sinceMinutes) + 5);
   const command = `aws logs tail /aws/lambda/${name} --region ${region} --since ${since}m`;
   return SAFE_VERSION_ID.test(versionId)
