@@ -53,7 +53,8 @@ export function revokeSchedulingStatements(scope: Construct, role: iam.IRole): i
   return [
     new iam.PolicyStatement({
       sid: 'ScheduleRevocations',
-      actions: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule'],
+      // GetSchedule: a scheduled revocation sent before its schedule's time is refused.
+      actions: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule', 'scheduler:GetSchedule'],
       resources: [revokeScheduleArnPattern(scope)],
     }),
     new iam.PolicyStatement({
