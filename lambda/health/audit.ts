@@ -1,20 +1,36 @@
 import { secretNameOf } from '../settings/arn.js';
-import { reportedError } from '../telemetry/errors.js';
+import { AdminSecretRefusedError, reportedError } from '../telemetry/errors.js';
 import type { Logger } from '../telemetry/log.js';
 import { SecretMetrics } from '../telemetry/metrics.js';
 import { INSPECTION_CONCURRENCY, mapConcurrently } from './concurrency.js';
 import { type InspectionContext, inspectSecret, type SecretInspection } from './inspection.js';
-import type { FindingCode } from './verdict.js';
+import type { FindingCode, Verdict } from './verdict.js';
 
-/** One audited secret: its inspection, or why it could not be checked. */
+/**
+ * One audited secret: its verdict, finding codes, counts and dates, or the name and code of why it could not
+ * be checked. Anyone who may invoke the function may run an audit of any secret, so what it returns and logs
+ * names no version and no key: `factify-rotation status`, run with the secret's own permissions, shows those.
+ */
 export type AuditedSecret =
-  | ({ readonly secretId: string } & SecretInspection)
   | {
       readonly secretId: string;
-      readonly error: { readonly name: string; readonly code: string; readonly message: string };
-    };
+      readonly secretName: string;
+      readonly verdict: Verdict;
+      readonly findings: readonly { readonly code: FindingCode }[];
+      readonly rotation: Pick<
+        SecretInspection['rotation'],
+        'enabled' | 'lastRotatedDate' | 'nextRotationDate' | 'daysSinceRotation' | 'rotateBy'
+      >;
+      /** When the version of a rotation still pending was created. */
+      readonly pendingSince: string | null;
+      readonly activeKeys: number | null;
+      readonly orphanedKeys: number;
+      readonly replacedKeysNotRevoked: number;
+      readonly scheduledRevocations: readonly { readonly revokeAt: string }[];
+    }
+  | { readonly secretId: string; readonly error: { readonly name: string; readonly code: string } };
 
-/** What the audit returns: ids, dates, states and findings, never a key. */
+/** What the audit returns: verdicts, codes, counts and dates, never a key, a key id or a version id. */
 export interface AuditReport {
   readonly auditedAt: string;
   readonly secrets: readonly AuditedSecret[];
@@ -44,11 +60,12 @@ const OVERDUE_FINDINGS: readonly FindingCode[] = [
  * the others are still audited.
  */
 export async function runAudit(ctx: AuditContext, secretIds: readonly string[]): Promise<AuditReport> {
+  const inspection: AuditContext = { ...ctx, refuseSecret: (secret) => refuseAdminSecret(ctx, secret) };
   const secrets = await mapConcurrently(secretIds, INSPECTION_CONCURRENCY, (secretId) =>
-    auditOne(ctx, secretId),
+    auditOne(inspection, secretId),
   );
 
-  const checked = secrets.filter((secret) => !('error' in secret)) as SecretInspection[];
+  const checked = secrets.flatMap((secret) => ('error' in secret ? [] : [secret]));
   const summary = {
     audited: secrets.length,
     healthy: checked.filter((secret) => secret.findings.length === 0).length,
@@ -62,29 +79,52 @@ export async function runAudit(ctx: AuditContext, secretIds: readonly string[]):
   return { auditedAt: ctx.now().toISOString(), secrets, summary };
 }
 
+// The admin key's secret is no rotated secret: an invoker must not learn anything about it from the audit.
+function refuseAdminSecret(ctx: AuditContext, secret: { arn: string; name: string }): void {
+  const admin = ctx.adminSecretId;
+  if (admin === undefined) return;
+  // FACTIFY_ADMIN_SECRET_ID is an ARN, a name, or an ARN without Secrets Manager's six random characters.
+  const same =
+    admin === secret.arn ||
+    admin === secret.name ||
+    (secret.arn.startsWith(`${admin}-`) && secret.arn.length === admin.length + 7);
+  if (same) throw new AdminSecretRefusedError();
+}
+
 async function auditOne(ctx: AuditContext, secretId: string): Promise<AuditedSecret> {
   const log = ctx.log.child({ secretId });
   try {
     const { report } = await inspectSecret(ctx, secretId);
     const secretLog = log.child({ secretId: report.secret.arn, secretName: report.secret.name });
     for (const finding of report.findings) {
-      secretLog.warn('Audit finding', {
-        finding: finding.code,
-        detail: finding.message,
-        verdict: report.verdict,
-      });
+      secretLog.warn('Audit finding', { finding: finding.code, verdict: report.verdict });
     }
     if (report.findings.length === 0)
       secretLog.info('Audit found the secret healthy', { verdict: report.verdict });
     publish(ctx, report);
-    return { secretId, ...report };
+    return summarise(secretId, report);
   } catch (error) {
-    // Only the name, code and scrubbed message, as the handler reports its own failures.
-    const reported = reportedError(error);
-    log.error('Audit could not check the secret', { finding: 'not-checked', error: reported });
-    const { code } = reported as Error & { code: string };
-    return { secretId, error: { name: reported.name, code, message: reported.message } };
+    // Only the name and code: a message may name the secret's versions or keys.
+    const { name, code } = reportedError(error) as Error & { code: string };
+    log.error('Audit could not check the secret', { finding: 'not-checked', error: { name, code } });
+    return { secretId, error: { name, code } };
   }
+}
+
+function summarise(secretId: string, report: SecretInspection): AuditedSecret {
+  const { enabled, lastRotatedDate, nextRotationDate, daysSinceRotation, rotateBy } = report.rotation;
+  return {
+    secretId,
+    secretName: report.secret.name,
+    verdict: report.verdict,
+    findings: report.findings.map((finding) => ({ code: finding.code })),
+    rotation: { enabled, lastRotatedDate, nextRotationDate, daysSinceRotation, rotateBy },
+    pendingSince: report.pending?.createdDate ?? null,
+    activeKeys: report.factify.activeKeys,
+    orphanedKeys: report.orphans.length,
+    replacedKeysNotRevoked: report.awaitingRevocation.length,
+    scheduledRevocations: report.scheduledRevocations.map(({ revokeAt }) => ({ revokeAt })),
+  };
 }
 
 function publish(ctx: AuditContext, report: SecretInspection): void {

@@ -50,6 +50,8 @@ export interface InspectionContext {
    * scheduled (no grace period): then a replaced key still active is simply not revoked.
    */
   readonly scheduledRevocationAt?: (name: string) => Promise<Date | undefined>;
+  /** Throws for a secret this inspection must not look into, before anything of it is read. */
+  readonly refuseSecret?: (secret: { readonly arn: string; readonly name: string }) => void;
   readonly now: () => Date;
 }
 
@@ -138,6 +140,7 @@ interface ReadVersion {
  */
 export async function inspectSecret(ctx: InspectionContext, secretId: string): Promise<Inspection> {
   const details = await ctx.store.describeDetails(secretId);
+  ctx.refuseSecret?.(details);
   const { arn } = details;
   const versions = await Promise.all(
     (await ctx.store.listVersions(arn)).map((version) => readVersion(ctx, arn, version)),

@@ -88,6 +88,17 @@ export class ListingLimitError extends RotationError {
   }
 }
 
+/** The audit was asked to inspect the admin secret (FACTIFY_ADMIN_SECRET_ID), which it never does. */
+export class AdminSecretRefusedError extends RotationError {
+  constructor() {
+    super(
+      'ADMIN_SECRET_REFUSED',
+      'The audit does not inspect the admin secret (FACTIFY_ADMIN_SECRET_ID): it holds the key that manages ' +
+        "keys, not a rotated one. Remove it from the audit's SecretIds.",
+    );
+  }
+}
+
 /** Two keys that must belong to the same Factify organization do not. */
 export class OrganizationMismatchError extends RotationError {
   constructor(message: string) {
