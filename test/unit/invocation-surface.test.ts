@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { revocationScheduleName } from '../../lambda/keys/revocation-schedule.js';
+import { revocationScheduleName, revocationScheduleNames } from '../../lambda/keys/revocation-schedule.js';
 import { RotationStateError } from '../../lambda/telemetry/errors.js';
 import { captureLogs, startRotation } from './fixture.js';
 
@@ -129,6 +129,25 @@ describe('revocation schedule names', () => {
       expect(revocationScheduleName(ARN, id)).toMatch(/^fkr-revoke-[0-9a-f]{10}-[0-9a-f]{32,}$/);
       expect(revocationScheduleName(ARN, id).length).toBeLessThanOrEqual(64);
     }
+  });
+
+  it('are also looked for under the literal name earlier releases gave a short id of their shape', () => {
+    const tag = revocationScheduleName(ARN, 'x'.repeat(32)).split('-')[2];
+    const names = (id: string) => revocationScheduleNames(ARN, id);
+    const uuid = 'c0ffee00-1234-4abc-8def-0123456789ab';
+    expect(names(uuid)).toEqual([revocationScheduleName(ARN, uuid), `fkr-revoke-${tag}-${uuid}`]);
+    // The longest id whose literal name fits EventBridge Scheduler's 64 characters, and one more.
+    expect(names('a'.repeat(42))).toHaveLength(2);
+    expect(names('a'.repeat(43))).toEqual([revocationScheduleName(ARN, 'a'.repeat(43))]);
+    // Earlier releases digested an id with any other character, first or last.
+    expect(names(`'${'a'.repeat(35)}`)).toHaveLength(1);
+    expect(names(`${'a'.repeat(35)}'`)).toHaveLength(1);
+    // A digest-shaped id has no earlier literal name: it would be another version's name today.
+    const digest = 'ab'.repeat(16);
+    expect(names(digest)).toEqual([revocationScheduleName(ARN, digest)]);
+    expect(names(`x${digest}`)).toHaveLength(2);
+    expect(names(`${digest}x`)).toHaveLength(2);
+    expect(names('A'.repeat(32))).toHaveLength(2);
   });
 
   it('differ by secret and by version', () => {
