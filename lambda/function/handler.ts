@@ -10,7 +10,7 @@ import type {
 } from '../ports.js';
 import { loadConfig } from '../settings/config.js';
 import type { StepContext } from '../step-context.js';
-import { reportedError } from '../telemetry/errors.js';
+import { ConfigurationError, reportedError } from '../telemetry/errors.js';
 import { Logger } from '../telemetry/log.js';
 import { SecretMetrics } from '../telemetry/metrics.js';
 import { redactingInvocation } from '../telemetry/redaction.js';
@@ -37,7 +37,11 @@ export interface Dependencies {
     onRateLimited?: () => void;
     onRetry?: () => void;
   }): FactifyKeys;
-  readonly scheduler: () => Promise<InspectableRevocationScheduler>;
+  /** EventBridge Scheduler, its revocation schedules in `group` with `deadLetterArn` as their DLQ. */
+  readonly scheduler: (settings: {
+    readonly group?: string;
+    readonly deadLetterArn?: string;
+  }) => Promise<InspectableRevocationScheduler>;
   readonly sleep: (ms: number) => Promise<void>;
   readonly now: () => Date;
 }
@@ -91,6 +95,13 @@ export function createHandler(
         return secret;
       };
       const deps = await dependencies();
+      const scheduler = () =>
+        deps.scheduler({
+          ...(config.revokeScheduleGroup === undefined ? {} : { group: config.revokeScheduleGroup }),
+          ...(config.revokeScheduleDlqArn === undefined
+            ? {}
+            : { deadLetterArn: config.revokeScheduleDlqArn }),
+        });
       const factify = deps.factify({
         baseUrl: config.factifyApiUrl,
         remainingMs,
@@ -101,6 +112,19 @@ export function createHandler(
 
       if (parsed.kind === 'audit') {
         const { runAudit } = await import('../health/audit.js');
+        const functionArn = context?.invokedFunctionArn;
+        if (parsed.secretIds === undefined && functionArn === undefined) {
+          throw new ConfigurationError(
+            'An audit without SecretIds audits every secret whose rotation function is this function, but the ' +
+              'invocation carries no function ARN (the Lambda context): name the secrets in SecretIds.',
+          );
+        }
+        // Every secret whose rotation function is this one (ListSecrets, every page, which describes each).
+        const toAudit = parsed.secretIds ?? (await deps.store.listSecretsRotatedBy(functionArn as string));
+        log.info('Audit started', {
+          secretCount: toAudit.length,
+          discovered: parsed.secretIds === undefined,
+        });
         return await runAudit(
           {
             store: deps.store,
@@ -110,13 +134,14 @@ export function createHandler(
             ...(config.revokeGraceSeconds === 0
               ? {}
               : {
-                  scheduledRevocationAt: async (name: string) => (await deps.scheduler()).scheduledAt(name),
+                  scheduledRevocationAt: async (name: string) => (await scheduler()).scheduledAt(name),
                 }),
             now: deps.now,
+            remainingMs,
             log,
             metricsNamespace: config.metricsNamespace,
           },
-          parsed.secretIds,
+          toAudit,
         );
       }
 
@@ -136,7 +161,7 @@ export function createHandler(
       const base = {
         store: deps.store,
         factify,
-        scheduler: deps.scheduler,
+        scheduler,
         ...(config.adminSecretId === undefined ? {} : { adminSecretId: config.adminSecretId }),
         revokeGraceSeconds: config.revokeGraceSeconds,
         ...(config.schedulerRoleArn === undefined ? {} : { schedulerRoleArn: config.schedulerRoleArn }),
@@ -191,6 +216,6 @@ function logKeys(event: InvocationEvent): Record<string, unknown> {
     case 'revoke-replaced-key':
       return { secretId: event.secretId, step: 'revokeReplacedKey', versionId: event.versionId };
     case 'audit':
-      return { step: 'audit', secretCount: event.secretIds.length };
+      return { step: 'audit' };
   }
 }

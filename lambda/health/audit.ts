@@ -1,9 +1,10 @@
+import type { SecretDetails } from '../ports.js';
 import { secretNameOf } from '../settings/arn.js';
-import { AdminSecretRefusedError, reportedError } from '../telemetry/errors.js';
+import { AdminSecretRefusedError } from '../telemetry/errors.js';
 import type { Logger } from '../telemetry/log.js';
-import { SecretMetrics } from '../telemetry/metrics.js';
-import { INSPECTION_CONCURRENCY, mapConcurrently } from './concurrency.js';
-import { type InspectionContext, inspectSecret, type SecretInspection } from './inspection.js';
+import { type FleetMetricName, fleetMetricsLine, SecretMetrics } from '../telemetry/metrics.js';
+import { type FleetContext, type FleetSecret, inspectFleet } from './fleet.js';
+import type { SecretInspection } from './inspection.js';
 import type { FindingCode, Verdict } from './verdict.js';
 
 /**
@@ -42,7 +43,7 @@ export interface AuditReport {
   };
 }
 
-export interface AuditContext extends InspectionContext {
+export interface AuditContext extends Omit<FleetContext, 'onChecked'> {
   readonly log: Logger;
   readonly metricsNamespace: string;
 }
@@ -54,18 +55,27 @@ const OVERDUE_FINDINGS: readonly FindingCode[] = [
 ];
 
 /**
- * The daily audit: inspects each secret with the same code as `factify-rotation status`, logs one line per
- * finding, publishes each secret's health metrics, and returns the report. It only reads. A secret that
- * cannot be checked is reported as such (and publishes nothing, which the overdue alarm treats as breaching);
- * the others are still audited.
+ * The daily audit of `toAudit` (ids, or secrets as ListSecrets described them): inspects each secret with the same code as `factify-rotation status`, logs
+ * one line per finding, publishes each secret's health metrics and then the fleet's (no dimension), and
+ * returns the report. It only reads. A secret that cannot be checked, or that time ran out for, is reported
+ * as not checked (and publishes nothing per secret); the others are still audited.
  */
-export async function runAudit(ctx: AuditContext, secretIds: readonly string[]): Promise<AuditReport> {
-  const inspection: AuditContext = { ...ctx, refuseSecret: (secret) => refuseAdminSecret(ctx, secret) };
-  const secrets = await mapConcurrently(secretIds, INSPECTION_CONCURRENCY, (secretId) =>
-    auditOne(inspection, secretId),
+export async function runAudit(
+  ctx: AuditContext,
+  toAudit: readonly (string | SecretDetails)[],
+): Promise<AuditReport> {
+  const { secrets, factifyListings } = await inspectFleet(
+    {
+      ...ctx,
+      refuseSecret: (secret) => refuseAdminSecret(ctx, secret),
+      onChecked: (secret) => logAndPublish(ctx, secret),
+    },
+    toAudit,
   );
+  const checked = secrets.filter((secret) => !('error' in secret)) as SecretInspection[];
+  const fleet = fleetCounts(checked, secrets.length - checked.length);
+  process.stdout.write(`${fleetMetricsLine(ctx.metricsNamespace, ctx.now().getTime(), fleet)}\n`);
 
-  const checked = secrets.flatMap((secret) => ('error' in secret ? [] : [secret]));
   const summary = {
     audited: secrets.length,
     healthy: checked.filter((secret) => secret.findings.length === 0).length,
@@ -74,9 +84,11 @@ export async function runAudit(ctx: AuditContext, secretIds: readonly string[]):
   };
   ctx.log.info('Audit finished', {
     ...summary,
+    ...fleet,
+    factifyListings,
     outcome: summary.notChecked > 0 ? 'incomplete' : 'completed',
   });
-  return { auditedAt: ctx.now().toISOString(), secrets, summary };
+  return { auditedAt: ctx.now().toISOString(), secrets: secrets.map(summarise), summary };
 }
 
 // The admin key's secret is no rotated secret: an invoker must not learn anything about it from the audit.
@@ -91,40 +103,60 @@ function refuseAdminSecret(ctx: AuditContext, secret: { arn: string; name: strin
   if (same) throw new AdminSecretRefusedError();
 }
 
-async function auditOne(ctx: AuditContext, secretId: string): Promise<AuditedSecret> {
-  const log = ctx.log.child({ secretId });
-  try {
-    const { report } = await inspectSecret(ctx, secretId);
-    const secretLog = log.child({ secretId: report.secret.arn, secretName: report.secret.name });
-    for (const finding of report.findings) {
-      secretLog.warn('Audit finding', { finding: finding.code, verdict: report.verdict });
-    }
-    if (report.findings.length === 0)
-      secretLog.info('Audit found the secret healthy', { verdict: report.verdict });
-    publish(ctx, report);
-    return summarise(secretId, report);
-  } catch (error) {
+function summarise(secret: FleetSecret): AuditedSecret {
+  if ('error' in secret) {
     // Only the name and code: a message may name the secret's versions or keys.
-    const { name, code } = reportedError(error) as Error & { code: string };
-    log.error('Audit could not check the secret', { finding: 'not-checked', error: { name, code } });
-    return { secretId, error: { name, code } };
+    return { secretId: secret.secretId, error: { name: secret.error.name, code: secret.error.code } };
   }
+  const { enabled, lastRotatedDate, nextRotationDate, daysSinceRotation, rotateBy } = secret.rotation;
+  return {
+    secretId: secret.secretId,
+    secretName: secret.secret.name,
+    verdict: secret.verdict,
+    findings: secret.findings.map((finding) => ({ code: finding.code })),
+    rotation: { enabled, lastRotatedDate, nextRotationDate, daysSinceRotation, rotateBy },
+    pendingSince: secret.pending?.createdDate ?? null,
+    activeKeys: secret.factify.activeKeys,
+    orphanedKeys: secret.orphans.length,
+    replacedKeysNotRevoked: secret.awaitingRevocation.length,
+    scheduledRevocations: secret.scheduledRevocations.map(({ revokeAt }) => ({ revokeAt })),
+  };
 }
 
-function summarise(secretId: string, report: SecretInspection): AuditedSecret {
-  const { enabled, lastRotatedDate, nextRotationDate, daysSinceRotation, rotateBy } = report.rotation;
+/** The fleet metrics: how many secrets were checked, and how many of them have each problem. */
+export function fleetCounts(
+  checked: readonly SecretInspection[],
+  notChecked: number,
+): Record<FleetMetricName, number> {
+  const count = (test: (secret: SecretInspection) => boolean) => checked.filter(test).length;
+  const has = (secret: SecretInspection, code: FindingCode) =>
+    secret.findings.some((finding) => finding.code === code);
   return {
-    secretId,
-    secretName: report.secret.name,
-    verdict: report.verdict,
-    findings: report.findings.map((finding) => ({ code: finding.code })),
-    rotation: { enabled, lastRotatedDate, nextRotationDate, daysSinceRotation, rotateBy },
-    pendingSince: report.pending?.createdDate ?? null,
-    activeKeys: report.factify.activeKeys,
-    orphanedKeys: report.orphans.length,
-    replacedKeysNotRevoked: report.awaitingRevocation.length,
-    scheduledRevocations: report.scheduledRevocations.map(({ revokeAt }) => ({ revokeAt })),
+    SecretsAudited: checked.length,
+    SecretsOverdue: count((secret) => OVERDUE_FINDINGS.some((code) => has(secret, code))),
+    SecretsStuck: count((secret) => has(secret, 'rotation-stuck')),
+    SecretsCurrentKeyNotActive: count((secret) => has(secret, 'current-key-not-active')),
+    SecretsReplacedKeyNotRevoked: count((secret) => secret.awaitingRevocation.length > 0),
+    SecretsNearKeyLimit: count((secret) => has(secret, 'active-keys-near-limit')),
+    OrphanedKeys: checked.reduce((sum, secret) => sum + secret.orphans.length, 0),
+    SecretsNotChecked: notChecked,
   };
+}
+
+function logAndPublish(ctx: AuditContext, secret: FleetSecret): void {
+  const log = ctx.log.child({ secretId: secret.secretId });
+  if ('error' in secret) {
+    const { name, code } = secret.error;
+    log.error('Audit could not check the secret', { finding: 'not-checked', error: { name, code } });
+    return;
+  }
+  const secretLog = log.child({ secretId: secret.secret.arn, secretName: secret.secret.name });
+  for (const finding of secret.findings) {
+    secretLog.warn('Audit finding', { finding: finding.code, verdict: secret.verdict });
+  }
+  if (secret.findings.length === 0)
+    secretLog.info('Audit found the secret healthy', { verdict: secret.verdict });
+  publish(ctx, secret);
 }
 
 function publish(ctx: AuditContext, report: SecretInspection): void {

@@ -18,6 +18,7 @@ import {
   type FactifyKey,
   type FactifyKeys,
   type InspectableSecretStore,
+  type SecretDetails,
 } from '../ports.js';
 import { daysBetween, rotationDeadline } from '../settings/rotation-deadline.js';
 import {
@@ -52,6 +53,11 @@ export interface InspectionContext {
   readonly scheduledRevocationAt?: (name: string) => Promise<Date | undefined>;
   /** Throws for a secret this inspection must not look into, before anything of it is read. */
   readonly refuseSecret?: (secret: { readonly arn: string; readonly name: string }) => void;
+  /**
+   * The organization's keys, every one, listed with `manager`; a fleet shares one listing per organization
+   * (key-listings.ts). Absent: the secret's own listing.
+   */
+  readonly listKeys?: (manager: Credential, current: KeySecret) => Promise<FactifyKey[]>;
   readonly now: () => Date;
 }
 
@@ -138,8 +144,13 @@ interface ReadVersion {
  * Factify with the managing key (the admin key, or the AWSCURRENT key itself), and judges them. Throws when
  * the secret does not hold a Factify key secret; reports (rather than throws) a Factify failure.
  */
-export async function inspectSecret(ctx: InspectionContext, secretId: string): Promise<Inspection> {
-  const details = await ctx.store.describeDetails(secretId);
+export async function inspectSecret(
+  ctx: InspectionContext,
+  secretId: string,
+  /** What DescribeSecret would say, when a ListSecrets entry already said it. */
+  described?: SecretDetails,
+): Promise<Inspection> {
+  const details = described ?? (await ctx.store.describeDetails(secretId));
   ctx.refuseSecret?.(details);
   const { arn } = details;
   const versions = await Promise.all(
@@ -158,7 +169,8 @@ export async function inspectSecret(ctx: InspectionContext, secretId: string): P
   let keys: FactifyKey[] | undefined;
   let factifyError: FactifyError | undefined;
   try {
-    keys = await ctx.factify.listKeys(manager, { includeRevoked: true });
+    keys = await (ctx.listKeys?.(manager, current.value) ??
+      ctx.factify.listKeys(manager, { includeRevoked: true }));
   } catch (error) {
     if (!(error instanceof FactifyError)) throw error;
     factifyError = error;
