@@ -255,9 +255,10 @@ describe('the audit of a fleet', () => {
     const report = await invoke({ Action: 'audit' });
 
     expect(listings(factify)).toBe(3);
+    // The audit returns counts, not the organization: one active key, its own, in the other organization.
     expect(report.secrets.find((secret) => secret.secretId === arn)).toMatchObject({
       verdict: 'healthy',
-      factify: { organizationId: elsewhere, activeKeys: 1 },
+      activeKeys: 1,
     });
   });
 
