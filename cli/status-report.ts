@@ -51,7 +51,7 @@ async function scheduledRevocation(ctx: CliContext, name: string): Promise<Date 
         'replaced key still active in AWSPREVIOUS is in its grace period. Grant scheduler:GetSchedule on ' +
         `schedules named fkr-revoke-* in region ${ctx.region}, or use a profile or role that has it.`,
       undefined,
-      { cause: error },
+      { cause: error, code: 'AWS_ACCESS_DENIED' },
     );
   }
 }
