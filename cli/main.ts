@@ -28,12 +28,12 @@ export async function main(argv: readonly string[], io: CliIo, env: NodeJS.Proce
   const json = wantsJson(argv);
   const fail = (error: unknown, command: CommandName | null): number => {
     const failure = describe(error);
+    const named = command ?? commandNamed(argv) ?? null;
+    const help = named === null ? '--help' : `${named} --help`;
     io.stderr(
-      `${forTerminal(failure.message)}\n${error instanceof UsageError ? 'Run `npx factify-rotation --help` for usage.\n' : ''}`,
+      `${forTerminal(failure.message)}\n${error instanceof UsageError ? `Run \`npx factify-rotation ${help}\` for usage.\n` : ''}`,
     );
-    if (json) {
-      io.stdout(`${forTerminal(jsonDocument(command ?? commandNamed(argv) ?? null, { error: failure }))}\n`);
-    }
+    if (json) io.stdout(`${forTerminal(jsonDocument(named, { error: failure }))}\n`);
     return failure.exitCode;
   };
   let command: Command;

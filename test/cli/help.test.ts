@@ -77,6 +77,7 @@ describe('factify-rotation durations', () => {
 
     expect({ code, stdout }).toEqual({ code: 2, stdout: '' });
     expect(stderr).toMatch(/^--timeout needs a unit: 10s, 10m or 10h, not "10"\./);
+    expect(stderr).toContain('Run `npx factify-rotation rotate --help` for usage.');
     expect(harness.environment.secretsManager.calls).toEqual([]);
   });
 });
