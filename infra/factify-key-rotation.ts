@@ -13,9 +13,10 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import { DEFAULT_FACTIFY_API_URL } from '../lambda/settings/factify-api-url.js';
 import { DEFAULT_METRICS_NAMESPACE } from '../lambda/telemetry/metrics.js';
 import { RotationMonitoring } from './monitoring.js';
-import { DEFAULT_FACTIFY_API_URL, FactifyKeyRotationConfigError, propsProblems } from './props-validation.js';
+import { FactifyKeyRotationConfigError, propsProblems } from './props-validation.js';
 import {
   acknowledgeScheduleWildcard,
   allowInvoke,

@@ -1,13 +1,8 @@
 import { ArnFormat, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
+import { REVOKE_SCHEDULE_GROUP, REVOKE_SCHEDULE_PREFIX } from '../lambda/keys/revocation-schedule.js';
 
-/**
- * Where the function creates its revocation schedules (lambda/revocation.ts): the default group, one schedule
- * per replaced secret version, each named `fkr-revoke-<secret tag>-<version>`.
- */
-export const REVOKE_SCHEDULE_GROUP = 'default';
-export const REVOKE_SCHEDULE_PREFIX = 'fkr-revoke-';
 const SCHEDULER = 'scheduler.amazonaws.com';
 
 /**
@@ -90,7 +85,7 @@ export function acknowledgeScheduleWildcard(policy: iam.Policy): void {
   });
 }
 
-/** `arn:<partition>:scheduler:<region>:<account>:schedule/default/fkr-revoke-*` */
+/** `arn:<partition>:scheduler:<region>:<account>:schedule/<group>/<prefix>*`: the function's revocation schedules. */
 export function revokeScheduleArnPattern(scope: Construct): string {
   return Stack.of(scope).formatArn({
     service: 'scheduler',
