@@ -31,7 +31,7 @@ Commands:
 Options:
 ${JSON_OPTION_HELP}
   -h, --help              show this help; with a command, that command's help
-  --version               print the version of factify-rotation
+  -v, --version           print the version of factify-rotation
 
 Run \`factify-rotation <command> --help\` (or \`factify-rotation help <command>\`) for a command's options.
 
@@ -130,7 +130,7 @@ const OPTIONS = {
   force: { type: 'boolean' },
   'admin-secret-id': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
-  version: { type: 'boolean' },
+  version: { type: 'boolean', short: 'v' },
 } as const;
 
 /** Options every command takes. */

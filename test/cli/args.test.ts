@@ -30,6 +30,7 @@ describe('the command line', () => {
     [['help', 'rotate'], { name: 'help', topic: 'rotate' }],
     [['--version'], { name: 'version', json: false }],
     [['--version', '--json'], { name: 'version', json: true }],
+    [['-v'], { name: 'version', json: false }],
   ])('%j', (argv, expected) => {
     expect(parseCommandLine(argv)).toMatchObject(expected);
   });
