@@ -11,13 +11,12 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { keyNameFor } from '../lambda/keys/key-naming.js';
 import type { RotationEvent } from '../test/emulators/secrets-manager.js';
 import { CLI } from '../test/support/cli-runner.js';
 import type { Invocation } from '../test/support/lambda-runtime.js';
 import { startRotationEnvironment } from '../test/support/rotation-environment.js';
-import { type SeededSecret, seedSecret } from '../test/support/seeded-secret.js';
+import { type SeededSecret, seedSecret, stageOtherAppKeyAsPending } from '../test/support/seeded-secret.js';
 
 const { keep } = parseArgs({ options: { keep: { type: 'boolean', default: false } } }).values;
 
@@ -69,15 +68,7 @@ try {
 /** A secret whose rotation is stuck: AWSPENDING on an hour-old version, and a key a rotation left active. */
 async function seedStuckSecret(): Promise<SeededSecret> {
   const stuck = seedSecret(environment, { name: 'prod/stuck' });
-  const versionId = randomUUID();
-  await environment.secretsManager.client().send(
-    new PutSecretValueCommand({
-      SecretId: stuck.arn,
-      ClientRequestToken: versionId,
-      SecretString: JSON.stringify({ apiKey: stuck.otherAppKey.key, apiKeyId: stuck.otherAppKey.id }),
-      VersionStages: ['AWSPENDING'],
-    }),
-  );
+  const versionId = await stageOtherAppKeyAsPending(environment, stuck);
   environment.secretsManager.backdateVersion(stuck.arn, versionId, new Date(Date.now() - 3_600_000));
   environment.factify.seedKey(stuck.orgId, { name: keyNameFor(stuck.arn, randomUUID()), admin: false });
   return stuck;
