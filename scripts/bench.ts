@@ -159,7 +159,7 @@ function loadRows(load: LoadTimes, size: BundleSize): Row[] {
       budget: '',
     },
     {
-      figure: 'bundle size, raw / gzip -9',
+      figure: 'bundle size, entry and chunks, raw / gzip -9 each',
       measured: `${kb(size.rawBytes)} / ${kb(size.gzipBytes)}`,
       budget: '',
     },
