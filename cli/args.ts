@@ -23,6 +23,9 @@ Commands:
                         and a verdict, for each secret named (the same checks as the daily audit)
   status --function <name-or-arn>
                         the same for every secret that this rotation function rotates (the stack's)
+  status --all <name-or-arn>
+                        the fleet table of every secret that function rotates: the daily audit's counts
+                        (its fleet metrics), then one line per secret
   rotate <secret-id>    start a rotation through Secrets Manager
   recover <secret-id>   fix a stuck rotation: take AWSPENDING off the stray version and revoke
                         the keys this secret's rotations left active (asks for confirmation)
@@ -44,6 +47,7 @@ ${ENVIRONMENT_HELP}
 export const COMMAND_USAGE = {
   status: `Usage: factify-rotation status <secret-id>... [options]
        factify-rotation status --function <name-or-arn> [options]
+       factify-rotation status --all <name-or-arn> [options]
 
 Shows each secret's rotation settings, its versions and their keys at Factify, leftover keys, findings and a
 verdict: the same checks as the daily audit. Changes nothing.
@@ -51,6 +55,8 @@ verdict: the same checks as the daily audit. Changes nothing.
 Options:
 ${JSON_OPTION_HELP}
   --function <name|arn>   every secret whose rotation function this is (needs secretsmanager:ListSecrets)
+  --all                   the fleet table of those secrets: the daily audit's counts, then one line per
+                          secret (the function as --function or after --all)
 ${ADMIN_OPTION_HELP}
   -h, --help              show this help
 
@@ -115,6 +121,8 @@ export type Command =
       readonly secretIds: readonly string[];
       /** --function: every secret this rotation function rotates. */
       readonly functionName?: string;
+      /** --all: the fleet table of every secret `functionName` rotates. */
+      readonly fleet?: boolean;
       readonly adminSecretId?: string;
       readonly json: boolean;
     }
@@ -124,6 +132,7 @@ export type Command =
 const OPTIONS = {
   json: { type: 'boolean' },
   function: { type: 'string' },
+  all: { type: 'boolean' },
   wait: { type: 'boolean' },
   timeout: { type: 'string' },
   yes: { type: 'boolean', short: 'y' },
@@ -138,7 +147,7 @@ const GLOBAL_OPTIONS: readonly (keyof typeof OPTIONS)[] = ['json', 'help', 'admi
 
 /** Which options each command accepts, besides the global ones. */
 const COMMAND_OPTIONS: Record<CommandName, readonly (keyof typeof OPTIONS)[]> = {
-  status: ['function'],
+  status: ['function', 'all'],
   rotate: ['wait', 'timeout'],
   recover: ['yes', 'force'],
 };
@@ -207,6 +216,15 @@ export function parseCommandLine(argv: readonly string[]): Command {
   const adminSecretId = values['admin-secret-id']?.trim();
   const admin = adminSecretId ? { adminSecretId } : {};
   const functionName = values.function?.trim();
+  if (name === 'status' && values.all) {
+    const target = functionName ?? (secretIds.length === 1 ? secretIds[0]?.trim() : undefined);
+    if (!target || (functionName !== undefined && secretIds.length > 0)) {
+      throw new UsageError(
+        'status --all needs the rotation function, and only it: factify-rotation status --all <function-name-or-arn>.',
+      );
+    }
+    return { name, secretIds: [], functionName: target, fleet: true, json, ...admin };
+  }
   if (name === 'status' && functionName !== undefined) {
     if (functionName === '')
       throw new UsageError('--function needs the name or ARN of the rotation function.');
