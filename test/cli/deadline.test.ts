@@ -24,7 +24,14 @@ describe('the CLI ends every command by its deadline', () => {
 
     expect(code).toBe(1);
     expect(stderr).toContain(`${argv[0]} did not finish within its deadline of 3 s (--timeout)`);
-    expect(stdout).toBe('');
+    if (argv.includes('--json')) {
+      expect(JSON.parse(stdout)).toMatchObject({
+        command: argv[0],
+        error: { code: 'DEADLINE_EXCEEDED', exitCode: 1 },
+      });
+    } else {
+      expect(stdout).toBe('');
+    }
   });
 
   it('status, when Factify never answers: Factify is reported unchecked within the deadline', async () => {
