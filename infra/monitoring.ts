@@ -11,6 +11,7 @@ import { Construct } from 'constructs';
 import { AUDIT_ACTION } from '../lambda/health/audit-event.js';
 import { ACTIVE_KEYS_WARNING } from '../lambda/health/verdict.js';
 import { MAX_ACTIVE_KEYS } from '../lambda/keys/key-management.js';
+import { parseScheduleExpression, rotationGaps } from '../lambda/settings/schedule-expression.js';
 import { type MetricName, SECRET_NAME_DIMENSION } from '../lambda/telemetry/metrics.js';
 import { revokeScheduleArnPattern } from './revoke-scheduling.js';
 
@@ -331,8 +332,10 @@ export class RotationMonitoring extends Construct {
       this.props.secrets.map((secret) =>
         this.metric(name, secret, { statistic, period }).with({ label: secret.name }),
       );
-    const rate = /^rate\((\d+) (hours?|days?)\)$/.exec(this.props.scheduleExpression);
-    const scheduleDays = rate && (rate[2]?.startsWith('day') ? Number(rate[1]) : Number(rate[1]) / 24);
+    // The longest a key may wait for its rotation: the interval of a rate, the longest gap of a cron.
+    const schedule = parseScheduleExpression(this.props.scheduleExpression).schedule;
+    const longest = schedule && rotationGaps(schedule).longest;
+    const scheduleDays = longest && longest.hours / 24;
     const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { defaultInterval: Duration.days(35) });
     dashboard.addWidgets(
       new cloudwatch.GraphWidget({

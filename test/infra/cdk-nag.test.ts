@@ -31,6 +31,15 @@ const FAILURE_QUEUE_WITHOUT_DLQ = {
   ),
 };
 
+/** aws-cdk-lib's newest Node.js runtime moves with each release; the function runs one its bundle is tested on. */
+const RUNTIME = {
+  path: 'Test/Rotation/Function',
+  id: 'AwsSolutions-L1',
+  reason: expect.stringMatching(
+    /^The function runs nodejs24\.x, a runtime its bundle is tested on \(nodejs22\.x, nodejs24\.x: the end-to-end tests run the bundle on each\)/,
+  ),
+};
+
 const SCHEDULE_WILDCARD = `AwsSolutions-IAM5[Resource::arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule/default/fkr-revoke-*]`;
 
 /** Every acknowledgement in the tree, with the path of the construct that carries it. */
@@ -58,7 +67,7 @@ function rotationIn(options: Partial<FactifyKeyRotationProps>) {
 }
 
 describe('AwsSolutions checks', () => {
-  it('pass, with the CloudFormation validator, with every option on, acknowledging only the schedule name wildcard and the failure queue without a DLQ', () => {
+  it('pass, with the CloudFormation validator, with every option on, acknowledging only the runtime, the schedule name wildcard and the failure queue without a DLQ', () => {
     // The one in-process synth with the built-in validator on.
     const stack = newStack({ validation: true });
     new FactifyKeyRotation(stack, 'Rotation', {
@@ -80,6 +89,7 @@ describe('AwsSolutions checks', () => {
     // Warnings do not fail a synth: ask the pack directly for all of its findings.
     expect(new AwsSolutionsChecks().validateScope(app)).toEqual({ success: true, violations: [] });
     expect(acknowledgements(app)).toEqual([
+      RUNTIME,
       {
         path: 'Test/Rotation/RotationPolicy',
         id: SCHEDULE_WILDCARD,
@@ -91,10 +101,10 @@ describe('AwsSolutions checks', () => {
     ]);
   });
 
-  it('pass acknowledging only the failure queue without a DLQ, without a grace period', () => {
+  it('pass acknowledging only the runtime and the failure queue without a DLQ, without a grace period', () => {
     const { app } = rotationIn({ revokeGracePeriod: Duration.seconds(0) });
     expect(new AwsSolutionsChecks().validateScope(app)).toEqual({ success: true, violations: [] });
-    expect(acknowledgements(app)).toEqual([FAILURE_QUEUE_WITHOUT_DLQ]);
+    expect(acknowledgements(app)).toEqual([RUNTIME, FAILURE_QUEUE_WITHOUT_DLQ]);
   });
 
   it('still report any other wildcard resource in the policy that carries the acknowledgement', () => {
@@ -111,7 +121,7 @@ describe('AwsSolutions checks', () => {
     ]);
   });
 
-  it("pass with every platform team's setting, acknowledging only the network interface and schedule wildcards and the failure queue", () => {
+  it("pass with every platform team's setting, acknowledging only the runtime, the network interface and schedule wildcards and the failure queue", () => {
     const stack = newStack();
     const app = App.of(stack) as App;
     new FactifyKeyRotation(stack, 'Rotation', {
@@ -131,6 +141,7 @@ describe('AwsSolutions checks', () => {
     expect(new AwsSolutionsChecks().validateScope(app)).toEqual({ success: true, violations: [] });
     expect(acknowledgements(app).map(({ path, id }) => ({ path, id }))).toEqual([
       { path: 'Test/Rotation/NetworkInterfacePolicy', id: 'AwsSolutions-IAM5[Resource::*]' },
+      { path: RUNTIME.path, id: RUNTIME.id },
       { path: 'Test/Rotation/RotationPolicy', id: SCHEDULE_WILDCARD },
       { path: FAILURE_QUEUE_WITHOUT_DLQ.path, id: FAILURE_QUEUE_WITHOUT_DLQ.id },
     ]);
@@ -158,6 +169,7 @@ describe('AwsSolutions checks', () => {
     });
     expect(new AwsSolutionsChecks().validateScope(app)).toEqual({ success: true, violations: [] });
     expect(acknowledgements(app).map((ack) => ack.id)).toEqual([
+      'AwsSolutions-L1',
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/default/fkr-revoke-*]',
       'AwsSolutions-SQS3',
     ]);

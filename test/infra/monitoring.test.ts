@@ -3,6 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FactifyKeyRotation, type FactifyKeyRotationProps } from '../../infra/factify-key-rotation.js';
+import { KeyRotationSchedule } from '../../infra/rotation-schedule.js';
 import {
   ACCOUNT,
   importSecret,
@@ -172,8 +173,8 @@ describe('the alarms on the audit metrics', () => {
 
   it('are one set per secret', () => {
     expect(rotation.monitoring.overdueAlarms).toHaveLength(2);
-    // 5 per secret, the failed-invocations alarm, and the construct's own two.
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 2 * 5 + 1 + 2);
+    // 5 per secret, the failed-invocations alarm, and the construct's errors, alert delivery and metrics-dropped alarms.
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 2 * 5 + 1 + 3);
   });
 });
 
@@ -261,5 +262,13 @@ describe('the dashboard', () => {
     }
     // The schedule's 30 days as the line a key's age should not cross.
     expect(body).toContain(`{\\"value\\":30,\\"label\\":\\"rotation due\\"`);
+  });
+
+  it("draws the longest gap of a cron() schedule as the line a key's age should not cross", () => {
+    const dashboards = build([SECRET_ARN], {
+      rotationSchedule: KeyRotationSchedule.cron('cron(0 4 1,15 * ? *)'),
+    }).template.findResources('AWS::CloudWatch::Dashboard');
+    // From the 15th to the 1st of the next month: 17 days after a 31-day month.
+    expect(JSON.stringify(dashboards)).toContain(`{\\"value\\":17,\\"label\\":\\"rotation due\\"`);
   });
 });
