@@ -1,7 +1,7 @@
 import { ArnFormat, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
-import { REVOKE_SCHEDULE_GROUP, REVOKE_SCHEDULE_PREFIX } from '../lambda/keys/revocation-schedule.js';
+import { LEGACY_REVOKE_SCHEDULE_GROUP, REVOKE_SCHEDULE_PREFIX } from '../lambda/keys/revocation-schedule.js';
 
 const SCHEDULER = 'scheduler.amazonaws.com';
 
@@ -23,7 +23,7 @@ export function createRevokeSchedulerRole(scope: Construct, id: string): iam.Rol
           'aws:SourceArn': stack.formatArn({
             service: 'scheduler',
             resource: 'schedule-group',
-            resourceName: REVOKE_SCHEDULE_GROUP,
+            resourceName: LEGACY_REVOKE_SCHEDULE_GROUP,
             arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
           }),
         },
@@ -76,7 +76,7 @@ export function acknowledgeScheduleWildcard(policy: iam.Policy): void {
     reason:
       'The function creates one revocation schedule per replaced secret version at run time, named ' +
       `${REVOKE_SCHEDULE_PREFIX}<secret tag>-<version id>, so the names are unknown at deploy time; the name ` +
-      `prefix in the ${REVOKE_SCHEDULE_GROUP} group of this account and region is the narrowest scope IAM can ` +
+      `prefix in the ${LEGACY_REVOKE_SCHEDULE_GROUP} group of this account and region is the narrowest scope IAM can ` +
       'express. The actions are only CreateSchedule and DeleteSchedule (and GetSchedule, for the daily audit), ' +
       'and a schedule can do no more than the ' +
       "role it is given: iam:PassRole is limited to this construct's scheduler role, passed to EventBridge " +
@@ -90,7 +90,7 @@ export function revokeScheduleArnPattern(scope: Construct): string {
   return Stack.of(scope).formatArn({
     service: 'scheduler',
     resource: 'schedule',
-    resourceName: `${REVOKE_SCHEDULE_GROUP}/${REVOKE_SCHEDULE_PREFIX}*`,
+    resourceName: `${LEGACY_REVOKE_SCHEDULE_GROUP}/${REVOKE_SCHEDULE_PREFIX}*`,
     arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
   });
 }
