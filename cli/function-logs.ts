@@ -30,7 +30,10 @@ export function functionLogsCommand(
   if (!arn || !FUNCTION_NAME.test(arn.functionName)) return undefined;
   const { region, functionName: name } = arn;
   const since = Math.max(5, Math.ceil(sinceMinutes) + 5);
-  const command = `aws logs tail /aws/lambda/${name} --region ${region} --since ${since}m`;
+  // The stack gives the function a log group of its own, whose name CloudFormation generates: the function's
+  // configuration names it (LoggingConfig.LogGroup), so the command asks for it rather than guess.
+  const logGroup = `"$(aws lambda get-function-configuration --function-name ${name} --region ${region} --query LoggingConfig.LogGroup --output text)"`;
+  const command = `aws logs tail ${logGroup} --region ${region} --since ${since}m`;
   return SAFE_VERSION_ID.test(versionId)
     ? { command: `${command} --filter-pattern '{ $.versionId = "${versionId}" }'` }
     : { command, versionId: JSON.stringify(versionId) };

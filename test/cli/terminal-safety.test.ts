@@ -21,7 +21,7 @@ describe('the printed log command', () => {
     const logs = functionLogsCommand(FUNCTION, SAFE_ID, 60);
     expect(logs).toEqual({
       command:
-        `aws logs tail /aws/lambda/factify-key-rotation --region us-east-1 --since 65m ` +
+        `aws logs tail "$(aws lambda get-function-configuration --function-name factify-key-rotation --region us-east-1 --query LoggingConfig.LogGroup --output text)" --region us-east-1 --since 65m ` +
         `--filter-pattern '{ $.versionId = "${SAFE_ID}" }'`,
     });
   });
@@ -29,7 +29,7 @@ describe('the printed log command', () => {
   it.each(HOSTILE_VERSION_IDS)('never holds a hostile version id (%j): it is shown apart, escaped', (id) => {
     const logs = functionLogsCommand(FUNCTION, id, 60);
     expect(logs?.command).toBe(
-      'aws logs tail /aws/lambda/factify-key-rotation --region us-east-1 --since 65m',
+      'aws logs tail "$(aws lambda get-function-configuration --function-name factify-key-rotation --region us-east-1 --query LoggingConfig.LogGroup --output text)" --region us-east-1 --since 65m',
     );
     expect(logs?.command).not.toContain(id);
     // The operator still learns which version to look for, as data: a JSON string, never raw.
