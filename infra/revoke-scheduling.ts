@@ -53,7 +53,8 @@ export function revokeSchedulingStatements(scope: Construct, role: iam.IRole): i
   return [
     new iam.PolicyStatement({
       sid: 'ScheduleRevocations',
-      actions: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule'],
+      // GetSchedule: a scheduled revocation sent before its schedule's time is refused.
+      actions: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule', 'scheduler:GetSchedule'],
       resources: [revokeScheduleArnPattern(scope)],
     }),
     new iam.PolicyStatement({
@@ -75,9 +76,10 @@ export function acknowledgeScheduleWildcard(policy: iam.Policy): void {
     id: `AwsSolutions-IAM5[Resource::${resource}]`,
     reason:
       'The function creates one revocation schedule per replaced secret version at run time, named ' +
-      `${REVOKE_SCHEDULE_PREFIX}<secret tag>-<version id>, so the names are unknown at deploy time; the name ` +
+      `${REVOKE_SCHEDULE_PREFIX}<secret tag>-<digest of the version id>, so the names are unknown at deploy time; the name ` +
       `prefix in the ${LEGACY_REVOKE_SCHEDULE_GROUP} group of this account and region is the narrowest scope IAM can ` +
-      'express. The actions are only CreateSchedule and DeleteSchedule (and GetSchedule, for the daily audit), ' +
+      'express. The actions are only CreateSchedule, DeleteSchedule and GetSchedule (to refuse a revocation sent ' +
+      'before its time, and for the daily audit), ' +
       'and a schedule can do no more than the ' +
       "role it is given: iam:PassRole is limited to this construct's scheduler role, passed to EventBridge " +
       'Scheduler only, and that role may only invoke this function, whose revoke event refuses any key that ' +

@@ -8,7 +8,7 @@ import {
   replacedKeyIdOf,
   withProvenance,
 } from '../keys/ownership.js';
-import { revocationScheduleName } from '../keys/revocation-schedule.js';
+import { revocationScheduleNames } from '../keys/revocation-schedule.js';
 import { type KeySecret, parseKeySecret } from '../keys/secret-value.js';
 import { managerCredential, sealedWitnesses } from '../keys/secret-versions.js';
 import {
@@ -58,6 +58,8 @@ export interface InspectionContext {
    * scheduled (no grace period): then a replaced key still active is simply not revoked.
    */
   readonly scheduledRevocationAt?: (name: string) => Promise<Date | undefined>;
+  /** Throws for a secret this inspection must not look into, before anything of it is read. */
+  readonly refuseSecret?: (secret: { readonly arn: string; readonly name: string }) => void;
   /**
    * The organization's keys, every one, listed with `manager`; a fleet shares one listing per organization
    * (key-listings.ts). Absent: the secret's own listing.
@@ -156,6 +158,7 @@ export async function inspectSecret(
   described?: SecretDetails,
 ): Promise<Inspection> {
   const details = described ?? (await ctx.store.describeDetails(secretId));
+  ctx.refuseSecret?.(details);
   const { arn } = details;
   const versions = await Promise.all(
     (await ctx.store.listVersions(arn)).map((version) => readVersion(ctx, arn, version)),
@@ -248,7 +251,7 @@ export async function inspectSecret(
   // gone or past is active after its grace, whatever became of the invocation.
   const scheduled =
     replacedActive?.versionId !== undefined &&
-    (await ctx.scheduledRevocationAt?.(revocationScheduleName(arn, replacedActive.versionId)));
+    (await scheduledRevocation(ctx, arn, replacedActive.versionId));
   const revokeAt = scheduled && scheduled.getTime() > ctx.now().getTime() ? scheduled : undefined;
   const awaitingRevocation = replacedActive && !revokeAt ? [replacedActive] : [];
   const scheduledRevocations =
@@ -437,4 +440,17 @@ function toLeftover(key: FactifyKey): LeftoverKey {
 
 function iso(date: Date | undefined): string | null {
   return date === undefined ? null : date.toISOString();
+}
+
+// Under today's name, or under the earlier one of a revocation scheduled before the upgrade.
+async function scheduledRevocation(
+  ctx: InspectionContext,
+  arn: string,
+  versionId: string,
+): Promise<Date | undefined> {
+  for (const name of revocationScheduleNames(arn, versionId)) {
+    const at = await ctx.scheduledRevocationAt?.(name);
+    if (at !== undefined) return at;
+  }
+  return undefined;
 }

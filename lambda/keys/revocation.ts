@@ -6,7 +6,7 @@ import { ConfigurationError, RotationStateError } from '../telemetry/errors.js';
 import { stagesOf } from './guard.js';
 import { ensureRevoked, ROTATED_REASON } from './key-management.js';
 import { recheckRevocation } from './recheck.js';
-import { revocationScheduleName } from './revocation-schedule.js';
+import { revocationScheduleName, revocationScheduleNames } from './revocation-schedule.js';
 import { managerCredential, readRequiredVersion } from './secret-versions.js';
 
 /**
@@ -102,13 +102,25 @@ export async function revokeReplacedKey(ctx: SecretContext, event: RevokeReplace
         'schedules nothing; this event did not come from this function',
     );
   }
+  // The real event comes when its schedule runs: one sent before would end the grace period early. The
+  // schedule is looked for under its earlier name too, for a revocation scheduled before the upgrade.
+  const scheduler = await ctx.scheduler();
+  const scheduleNames = revocationScheduleNames(arn, event.versionId);
+  for (const name of scheduleNames) {
+    const at = await scheduler.scheduledAt(name);
+    if (at !== undefined && at.getTime() > ctx.now().getTime()) {
+      refuse(
+        `its schedule runs at ${at.toISOString()}, and the revocation runs then, not before. To revoke a leaked ` +
+          'key at once, rotate the secret with {"SecretId": ..., "RevokeImmediately": true}',
+      );
+    }
+  }
   const stages = stagesOf(ctx.secret, event.versionId) ?? [];
   if (stages.includes(AWSCURRENT) || stages.includes(AWSPENDING)) {
     refuse(`version ${event.versionId} is ${stages.join(', ')}, not a replaced version`);
   }
   const current = await readRequiredVersion(ctx, { stage: AWSCURRENT });
   const manager = await managerCredential(ctx, current, `the current key of secret ${arn}`);
-  const scheduler = await ctx.scheduler();
   const key = await recheckRevocation(ctx, manager, {
     kind: 'replaced',
     keyId: event.apiKeyId,
@@ -121,7 +133,7 @@ export async function revokeReplacedKey(ctx: SecretContext, event: RevokeReplace
     ctx.log.info('Revoked the replaced key after its grace period', { keyId: key.id, outcome });
     if (outcome === 'revoked') recordRevokedAge(ctx, key.createdAt);
   }
-  await scheduler.deleteSchedule(revocationScheduleName(arn, event.versionId));
+  for (const name of scheduleNames) await scheduler.deleteSchedule(name);
 }
 
 /** The ReplacedKeyAgeDays metric: how old a key was when it was revoked, from the createdAt it was stored with. */

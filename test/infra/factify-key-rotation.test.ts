@@ -467,7 +467,7 @@ describe('the revocation grace period', () => {
         {
           Sid: 'ScheduleRevocations',
           Effect: 'Allow',
-          Action: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule'],
+          Action: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule', 'scheduler:GetSchedule'],
           Resource: `arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule/default/fkr-revoke-*`,
         },
         {

@@ -34,6 +34,7 @@ import { AWSCURRENT, AWSPENDING, type Credential, type FactifyKey } from '../../
 import type { StepContext } from '../../step-context.js';
 import {
   KeyLimitError,
+  ListingLimitError,
   MalformedSecretValueError,
   OrganizationMismatchError,
   RevocationRefusedError,
@@ -277,12 +278,23 @@ function graceOver(ctx: StepContext, currentCreatedAt: string | undefined): bool
   return ctx.now().getTime() - created > ctx.revokeGraceSeconds * 1000 + GRACE_MARGIN_MS;
 }
 
+// Secrets Manager keeps about 100 versions of a secret. Each labelled one costs a GetSecretValue here, so
+// a secret with more is refused before the first write rather than read whole.
+export const MAX_OTHER_LABELLED_VERSIONS = 100;
+
 /**
  * The labelled versions besides AWSCURRENT and this rotation's (AWSPREVIOUS, a person's own labels), with
  * their provenance. A value that is not a key secret holds none of ours: it is left out.
  */
 async function otherLabelledVersions(ctx: StepContext, currentVersionId: string): Promise<HeldVersion[]> {
   const ids = Object.keys(ctx.secret.versions).filter((id) => id !== ctx.token && id !== currentVersionId);
+  if (ids.length > MAX_OTHER_LABELLED_VERSIONS) {
+    throw new ListingLimitError(
+      `the versions of secret ${ctx.secret.arn} that carry other staging labels`,
+      `${MAX_OTHER_LABELLED_VERSIONS} versions (it has ${ids.length})`,
+      'Remove the staging labels of the versions no one uses (UpdateSecretVersionStage), then retry the rotation.',
+    );
+  }
   const read = await Promise.all(
     ids.map(async (versionId) => {
       try {
