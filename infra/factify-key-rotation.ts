@@ -31,6 +31,7 @@ import {
   revokeSchedulingStatements,
 } from './revoke-scheduling.js';
 import { DEFAULT_ROTATION_SCHEDULE, type KeyRotationSchedule } from './rotation-schedule.js';
+import { createSealKey, listOtherSecrets } from './seal-key.js';
 
 export { FactifyKeyRotationConfigError } from './props-validation.js';
 
@@ -199,6 +200,8 @@ export class FactifyKeyRotation extends Construct {
   readonly rotationFunction: lambda.Function;
   /** The function's execution role; its log permissions sit in the role's default policy. */
   readonly role: iam.Role;
+  /** The KMS HMAC key the function seals the values it writes with; only the function's role may GenerateMac. */
+  readonly sealKey: kms.Key;
   /** The function's log group (JSON logs). */
   readonly logGroup: logs.LogGroup;
   /**
@@ -255,6 +258,8 @@ export class FactifyKeyRotation extends Construct {
       description: 'Runs the Factify key rotation function',
     });
     this.logGroup.grantWrite(this.role);
+    this.sealKey = createSealKey(this, 'SealKey', this.role);
+    listOtherSecrets(this, this.role);
     const graceSeconds = props.revokeGracePeriod?.toSeconds() ?? 0;
     if (graceSeconds > 0) this.revokeSchedulerRole = createRevokeSchedulerRole(this, 'RevokeSchedulerRole');
     const network = props.vpc && this.networkAccess(props.vpc, props);
@@ -287,6 +292,7 @@ export class FactifyKeyRotation extends Construct {
             }
           : {}),
         METRICS_NAMESPACE: props.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE,
+        FACTIFY_SEAL_KEY_ID: this.sealKey.keyArn,
         // Stack traces point into the TypeScript sources through the bundled source map.
         NODE_OPTIONS: '--enable-source-maps',
       },

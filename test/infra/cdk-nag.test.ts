@@ -40,6 +40,20 @@ const RUNTIME = {
   ),
 };
 
+/** HMAC keys have no automatic rotation in KMS. */
+const SEAL_KEY_ROTATION = {
+  path: 'Test/Rotation/SealKey',
+  id: 'AwsSolutions-KMS5',
+  reason: expect.stringMatching(/does not rotate HMAC keys/),
+};
+
+/** ListSecrets has no resource-level permission: in a policy of its own, acknowledged there only. */
+const LIST_SECRETS = {
+  path: 'Test/Rotation/ListSecretsPolicy',
+  id: 'AwsSolutions-IAM5[Resource::*]',
+  reason: expect.stringMatching(/ListSecrets supports no resource-level permission.*never values/),
+};
+
 const SCHEDULE_WILDCARD = `AwsSolutions-IAM5[Resource::arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule/default/fkr-revoke-*]`;
 
 /** Every acknowledgement in the tree, with the path of the construct that carries it. */
@@ -89,6 +103,8 @@ describe('AwsSolutions checks', () => {
     // Warnings do not fail a synth: ask the pack directly for all of its findings.
     expect(new AwsSolutionsChecks().validateScope(app)).toEqual({ success: true, violations: [] });
     expect(acknowledgements(app)).toEqual([
+      SEAL_KEY_ROTATION,
+      LIST_SECRETS,
       RUNTIME,
       {
         path: 'Test/Rotation/RotationPolicy',
@@ -104,7 +120,12 @@ describe('AwsSolutions checks', () => {
   it('pass acknowledging only the runtime and the failure queue without a DLQ, without a grace period', () => {
     const { app } = rotationIn({ revokeGracePeriod: Duration.seconds(0) });
     expect(new AwsSolutionsChecks().validateScope(app)).toEqual({ success: true, violations: [] });
-    expect(acknowledgements(app)).toEqual([RUNTIME, FAILURE_QUEUE_WITHOUT_DLQ]);
+    expect(acknowledgements(app)).toEqual([
+      SEAL_KEY_ROTATION,
+      LIST_SECRETS,
+      RUNTIME,
+      FAILURE_QUEUE_WITHOUT_DLQ,
+    ]);
   });
 
   it('still report any other wildcard resource in the policy that carries the acknowledgement', () => {
@@ -140,6 +161,8 @@ describe('AwsSolutions checks', () => {
     expect(report.pluginReports).toEqual([]);
     expect(new AwsSolutionsChecks().validateScope(app)).toEqual({ success: true, violations: [] });
     expect(acknowledgements(app).map(({ path, id }) => ({ path, id }))).toEqual([
+      { path: SEAL_KEY_ROTATION.path, id: SEAL_KEY_ROTATION.id },
+      { path: LIST_SECRETS.path, id: LIST_SECRETS.id },
       { path: 'Test/Rotation/NetworkInterfacePolicy', id: 'AwsSolutions-IAM5[Resource::*]' },
       { path: RUNTIME.path, id: RUNTIME.id },
       { path: 'Test/Rotation/RotationPolicy', id: SCHEDULE_WILDCARD },
@@ -169,6 +192,8 @@ describe('AwsSolutions checks', () => {
     });
     expect(new AwsSolutionsChecks().validateScope(app)).toEqual({ success: true, violations: [] });
     expect(acknowledgements(app).map((ack) => ack.id)).toEqual([
+      'AwsSolutions-KMS5',
+      'AwsSolutions-IAM5[Resource::*]',
       'AwsSolutions-L1',
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/default/fkr-revoke-*]',
       'AwsSolutions-SQS3',
