@@ -8,6 +8,8 @@ export default defineConfig({
       'test/unit/ownership-rule.test.ts',
       'test/unit/provenance.test.ts',
       'test/unit/revocation.test.ts',
+      'test/unit/revocation-outcomes.test.ts',
+      'test/unit/recheck.test.ts',
       'test/unit/steps/finish-secret.test.ts',
       'test/unit/seal.test.ts',
     ],
