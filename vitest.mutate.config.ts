@@ -11,6 +11,7 @@ export default defineConfig({
       'test/unit/revocation-outcomes.test.ts',
       'test/unit/recheck.test.ts',
       'test/unit/steps/finish-secret.test.ts',
+      'test/unit/steps/finish-secret-outcomes.test.ts',
       'test/unit/seal.test.ts',
     ],
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
