@@ -186,8 +186,17 @@ describe('what the revocation of a replaced key does, says and refuses', () => {
       rotation.scheduler.schedules.set(legacy, { ...schedule, name: legacy });
       rotation.advance(GRACE);
       logs.reset();
+      // The key it asks Factify with is named in any rejection an operator reads.
+      const labels: string[] = [];
+      const list = rotation.factify.listKeys.bind(rotation.factify);
+      vi.spyOn(rotation.factify, 'listKeys').mockImplementation(async (auth, options) => {
+        labels.push(auth.label);
+        return list(auth, options);
+      });
 
       await rotation.invoke(schedule.input);
+
+      expect(new Set(labels)).toEqual(new Set([`the current key of secret ${rotation.arn}`]));
 
       expect(rotation.factify.key(rotation.currentKey.id)?.revokedComment).toBe('rotated');
       expect(entry(logs.lines(), 'Revoked the replaced key after its grace period')).toEqual([

@@ -302,6 +302,24 @@ describe('finishSecret decides', () => {
       expect(rotation.factify.key(rotation.currentKey.id)?.revokedComment).toBe('rotated');
     });
 
+    it('names the key it asked with, which a rejection from Factify reports to the operator', async () => {
+      const rotation = await readyToFinish();
+      const labels: string[] = [];
+      const list = rotation.factify.listKeys.bind(rotation.factify);
+      vi.spyOn(rotation.factify, 'listKeys').mockImplementation(async (auth, options) => {
+        labels.push(auth.label);
+        if (labels.length === 1) throw new FactifyAuthenticationError('unknown key');
+        return list(auth, options);
+      });
+
+      await expect(rotation.run('finishSecret')).rejects.toBeInstanceOf(FactifyAuthenticationError);
+
+      expect(labels).toEqual([
+        `the new current key of secret ${rotation.arn}`,
+        `the replaced key of secret ${rotation.arn}`,
+      ]);
+    });
+
     it('in self-rotation, passes on a 401 when the replaced version holds no key secret', async () => {
       const rotation = await readyToFinish();
       rotation.store.setVersion(
