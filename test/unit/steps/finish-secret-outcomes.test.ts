@@ -215,6 +215,18 @@ describe('finishSecret decides', () => {
     });
   });
 
+  it('passes on a failure to read the replaced version, rather than taking it for a hand-made value', async () => {
+    const rotation = await readyToFinish();
+    const get = rotation.store.getValue.bind(rotation.store);
+    vi.spyOn(rotation.store, 'getValue').mockImplementation(async (arn, selector) => {
+      if (selector.versionId === rotation.currentVersionId) throw new Error('ThrottlingException');
+      return get(arn, selector);
+    });
+
+    await expect(rotation.run('finishSecret')).rejects.toThrow('ThrottlingException');
+    expect(rotation.factify.revokeCalls()).toBe(0);
+  });
+
   describe('a new key revoked during its promotion', () => {
     it('says AWSCURRENT is back on the replaced version, and logs it', async () => {
       const rotation = await readyToFinish();
