@@ -38,6 +38,11 @@ try {
     description: 'Open it in the Lambda console to start a rotation by hand',
     value: rotation.rotationFunction.functionName,
   });
+  new CfnOutput(stack, 'RotationFunctionArn', {
+    description:
+      'Application stacks enroll their secrets with it (FactifyKeyRotationEnrollment rotationFunctionArn)',
+    value: rotation.rotationFunction.functionArn,
+  });
   new CfnOutput(stack, 'LogGroupName', {
     description: 'Where the function logs each rotation step',
     value: rotation.logGroup.logGroupName,

@@ -56,11 +56,11 @@ export function propsProblems(
     }
   };
 
-  if (props.secrets.length === 0) problems.push('secrets: give at least one secret to rotate.');
-  props.secrets.forEach((secret, index) => {
+  const secrets = props.secrets ?? [];
+  secrets.forEach((secret, index) => {
     checkSecret(secret, `secrets[${index}]`);
   });
-  const rotated = props.secrets.map((secret) => secret.secretFullArn).filter((arn) => arn !== undefined);
+  const rotated = secrets.map((secret) => secret.secretFullArn).filter((arn) => arn !== undefined);
   const duplicates = rotated.filter(
     (arn, index) => !Token.isUnresolved(arn) && rotated.indexOf(arn) !== index,
   );
@@ -73,11 +73,23 @@ export function propsProblems(
       problems.push('adminSecret: the admin secret must not be one of the rotated secrets.');
     }
   }
-  if (props.encryptionKey && !Token.isUnresolved(props.encryptionKey.keyArn)) {
-    const problem = kmsKeyArnProblem(props.encryptionKey.keyArn, 'encryptionKey');
+  const keys = [
+    ...(props.encryptionKeys ?? []).map((key, index) => ({ key, what: `encryptionKeys[${index}]` })),
+    ...(props.encryptionKey ? [{ key: props.encryptionKey, what: 'encryptionKey' }] : []),
+  ];
+  for (const { key, what } of keys) {
+    if (Token.isUnresolved(key.keyArn)) continue;
+    const problem = kmsKeyArnProblem(key.keyArn, what);
     if (problem) problems.push(problem);
-    const env = parseKmsKeyArn(props.encryptionKey.keyArn);
-    if (env) environments.push({ what: 'encryptionKey', env });
+    const env = parseKmsKeyArn(key.keyArn);
+    if (env) environments.push({ what, env });
+  }
+  const prefix = props.secretNamePrefix;
+  if (prefix !== undefined && !Token.isUnresolved(prefix) && !/^[A-Za-z0-9/_+=.@-]{1,256}$/.test(prefix)) {
+    problems.push(
+      `secretNamePrefix: "${prefix.slice(0, 40)}" is not the start of a secret name: 1 to 256 letters, digits ` +
+        'and /_+=.@- (no wildcard: the prefix is matched as is).',
+    );
   }
   problems.push(...environmentProblems(environments, stack));
 
