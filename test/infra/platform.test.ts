@@ -1,4 +1,4 @@
-import { App, type CfnElement, Duration, Stack } from 'aws-cdk-lib';
+import { type CfnElement, Duration, type Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -9,67 +9,27 @@ import { FactifyKeyRotation, FactifyKeyRotationConfigError } from '../../infra/f
 import * as packageApi from '../../infra/index.js';
 import { FLEET_METRICS } from '../../infra/monitoring.js';
 import { KeyRotationSchedule } from '../../infra/rotation-schedule.js';
+import { fleetSecretArn, resourcesOf, synthesizeFleet, type TemplateJson } from './fleet-app.js';
 import { evaluate, type Statement } from './iam-evaluator.js';
 import {
   ACCOUNT,
-  CDK_JSON,
   importSecret,
   KMS_KEY_ARN,
   newStack,
   REGION,
   removeTempDirs,
   SECRET_ARN,
-  tempDir,
 } from './support.js';
 
 afterAll(removeTempDirs);
 
-const ENV = { account: ACCOUNT, region: REGION };
-const secretArn = (index: number) =>
-  `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:team-${index}/factify-AbC${String(index).padStart(3, '0')}`;
+const secretArn = fleetSecretArn;
 const logicalId = (stack: Stack, construct: IConstruct): string =>
   stack.getLogicalId((construct.node.defaultChild ?? construct) as CfnElement);
 
-/** A platform stack and application stacks that enroll `count` secrets, 250 a stack, synthesized together. */
-function fleetApp(count: number) {
-  const app = new App({ outdir: tempDir(), context: CDK_JSON.context });
-  const platformStack = new Stack(app, 'Platform', { env: ENV });
-  const platform = new FactifyKeyRotation(platformStack, 'Rotation', {
-    revokeGracePeriod: Duration.hours(1),
-    encryptionKeys: [kms.Key.fromKeyArn(platformStack, 'Key', KMS_KEY_ARN)],
-  });
-  const appStacks: Stack[] = [];
-  for (let start = 0; start < count; start += 250) {
-    const stack = new Stack(app, `App${appStacks.length}`, { env: ENV });
-    for (let index = start; index < Math.min(count, start + 250); index++) {
-      new FactifyKeyRotationEnrollment(stack, `Enroll${index}`, {
-        secret: importSecret(stack, secretArn(index)),
-        rotationFunctionArn: platform.rotationFunction.functionArn,
-      });
-    }
-    appStacks.push(stack);
-  }
-  const assembly = app.synth();
-  const template = (stack: Stack) => assembly.getStackByName(stack.stackName).template;
-  return {
-    platform,
-    platformStack,
-    platformTemplate: template(platformStack),
-    appTemplates: appStacks.map(template),
-  };
-}
-
-interface Resource {
-  readonly Type: string;
-  readonly Properties: Record<string, unknown>;
-}
-// biome-ignore lint/suspicious/noExplicitAny: a synthesized template is untyped JSON
-const resourcesOf = (template: any, type: string): Resource[] =>
-  Object.values(template.Resources as Record<string, Resource>).filter((resource) => resource.Type === type);
-
 describe('a platform that does not grow', () => {
-  const two = fleetApp(2);
-  const thousand = fleetApp(1000);
+  const two = synthesizeFleet(2);
+  const thousand = synthesizeFleet(1000);
 
   it('synthesizes the same platform template, role policy and alarms for 2 and for 1,000 enrolled secrets', () => {
     expect(JSON.stringify(thousand.platformTemplate)).toBe(JSON.stringify(two.platformTemplate));
@@ -77,18 +37,22 @@ describe('a platform that does not grow', () => {
     expect(alarms.length).toBeLessThanOrEqual(15);
     const policies = resourcesOf(thousand.platformTemplate, 'AWS::IAM::Policy');
     expect(JSON.stringify(policies)).not.toContain('team-');
+    expect(thousand.rolePolicyChars).toBe(two.rolePolicyChars);
+    // Far below IAM's 10,240 characters for a role's inline policies.
+    expect(thousand.rolePolicyChars).toBeLessThan(5000);
   });
 
   it('puts only rotation schedules in the application stacks, one per secret', () => {
     expect(thousand.appTemplates).toHaveLength(4);
     const types = thousand.appTemplates.flatMap((template) =>
-      Object.values(template.Resources as Record<string, { Type: string }>).map((resource) => resource.Type),
+      Object.values(template.Resources).map((resource) => resource.Type),
     );
     expect(new Set(types)).toEqual(new Set(['AWS::SecretsManager::RotationSchedule']));
     expect(types).toHaveLength(1000);
-    expect(thousand.appTemplates[3].Resources).toEqual(
+    const last = thousand.appTemplates[3] as TemplateJson;
+    expect(last.Resources).toEqual(
       expect.objectContaining({
-        [Object.keys(thousand.appTemplates[3].Resources)[0] as string]: {
+        [Object.keys(last.Resources)[0] as string]: {
           Type: 'AWS::SecretsManager::RotationSchedule',
           Properties: {
             SecretId: secretArn(750),
@@ -122,7 +86,7 @@ describe('a platform that does not grow', () => {
       new FactifyKeyRotation(stack, 'Rotation', {
         secrets: Array.from({ length: count }, (_, index) => importSecret(stack, secretArn(index))),
       });
-      const template = Template.fromStack(stack).toJSON();
+      const template = Template.fromStack(stack).toJSON() as TemplateJson;
       expect(Object.keys(template.Resources).length).toBeLessThan(500);
       return JSON.stringify(resourcesOf(template, 'AWS::IAM::Policy'));
     };
