@@ -1,7 +1,7 @@
-import { type Duration, Names, Token } from 'aws-cdk-lib';
+import { type Duration, Names, Stack, Token } from 'aws-cdk-lib';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { CfnRotationSchedule } from 'aws-cdk-lib/aws-secretsmanager';
-import { Construct } from 'constructs';
+import { Construct, type IDependable } from 'constructs';
 import { secretArnProblem } from './arns.js';
 import { FactifyKeyRotationConfigError } from './props-validation.js';
 import { DEFAULT_ROTATION_SCHEDULE, type KeyRotationSchedule } from './rotation-schedule.js';
@@ -84,8 +84,31 @@ export class FactifyKeyRotationEnrollment extends Construct {
       secretArn: secretArn as string,
       rotationFunctionArn: functionArn,
     });
+    const platform = prerequisites.get(functionArn);
+    if (platform?.stack === Stack.of(this)) {
+      for (const resource of platform.resources) this.rotationSchedule.node.addDependency(resource);
+    }
     checkStackLimits(this);
   }
+}
+
+/**
+ * What a rotation schedule must wait for, per rotation function ARN (the token of a platform in this app):
+ * Secrets Manager tests the configuration (and may rotate) as soon as the schedule exists, so the function must
+ * be invocable and allowed to rotate by then (the race aws-cdk PR #26512 fixed for the L2). Across stacks,
+ * CloudFormation deploys the platform stack first; in the platform's own stack, the schedule depends on these.
+ */
+const prerequisites = new Map<
+  string,
+  { readonly stack: Stack; readonly resources: readonly IDependable[] }
+>();
+
+export function registerRotationPrerequisites(
+  scope: Construct,
+  functionArn: string,
+  resources: readonly IDependable[],
+): void {
+  prerequisites.set(functionArn, { stack: Stack.of(scope), resources });
 }
 
 /** What is wrong with the schedule and its window, each message naming the fix. */

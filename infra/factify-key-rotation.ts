@@ -12,9 +12,14 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
-import { Construct } from 'constructs';
+import { Construct, type IDependable } from 'constructs';
 import { DEFAULT_METRICS_NAMESPACE } from '../lambda/telemetry/metrics.js';
-import { createRotationSchedule, type RotationScheduleOptions, scheduleId } from './enrollment.js';
+import {
+  createRotationSchedule,
+  type RotationScheduleOptions,
+  registerRotationPrerequisites,
+  scheduleId,
+} from './enrollment.js';
 import { RotationMonitoring } from './monitoring.js';
 import { DEFAULT_FACTIFY_API_URL, FactifyKeyRotationConfigError, propsProblems } from './props-validation.js';
 import { nagResourceName, RevokeScheduling } from './revoke-scheduling.js';
@@ -313,6 +318,8 @@ export class FactifyKeyRotation extends Construct {
       this.revokeScheduling.allowInvoke(this.revokeSchedulerRole, this.rotationFunction.functionArn);
     }
     this.invokePermission = this.allowSecretsManagerInvoke(props.secretNamePrefix && secretArnPattern);
+    // An enrollment in this stack waits for the same resources as the schedules of `secrets`.
+    registerRotationPrerequisites(this, this.rotationFunction.functionArn, this.schedulePrerequisites());
     this.rotationSchedules = secrets.map((secret) => this.scheduleRotation(secret, props));
 
     if (props.alertTopic) {
@@ -567,13 +574,21 @@ export class FactifyKeyRotation extends Construct {
       secretArn: fullArn(secret),
       rotationFunctionArn: this.rotationFunction.functionArn,
     });
-    // Secrets Manager tests the configuration (and may rotate) as soon as the schedule exists: the function must
-    // be invocable and allowed to rotate by then (the race aws-cdk PR #26512 fixed for the L2), and a revocation
-    // a short grace schedules must find the scheduler role allowed to invoke it.
-    schedule.node.addDependency(this.invokePermission);
-    schedule.node.addDependency(this.rotationPolicy);
-    if (this.revokeSchedulerRole) schedule.node.addDependency(this.revokeSchedulerRole);
+    for (const resource of this.schedulePrerequisites()) schedule.node.addDependency(resource);
     return schedule;
+  }
+
+  /**
+   * Secrets Manager tests the configuration (and may rotate) as soon as a schedule exists: the function must be
+   * invocable and allowed to rotate by then (the race aws-cdk PR #26512 fixed for the L2), and a revocation a
+   * short grace schedules must find the scheduler role allowed to invoke it.
+   */
+  private schedulePrerequisites(): IDependable[] {
+    return [
+      this.invokePermission,
+      this.rotationPolicy,
+      ...(this.revokeSchedulerRole ? [this.revokeSchedulerRole] : []),
+    ];
   }
 
   /**

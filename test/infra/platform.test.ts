@@ -286,6 +286,26 @@ describe('enrollment where the secret lives', () => {
     });
   });
 
+  it("in the platform's own stack, is created only once the function may be invoked and may rotate", () => {
+    const stack = newStack();
+    const platform = new FactifyKeyRotation(stack, 'Rotation', { revokeGracePeriod: Duration.hours(1) });
+    const enrollment = new FactifyKeyRotationEnrollment(stack, 'Enrollment', {
+      secret: importSecret(stack, SECRET_ARN),
+      rotationFunctionArn: platform.rotationFunction.functionArn,
+    });
+    const template = Template.fromStack(stack);
+    const schedule = template.findResources('AWS::SecretsManager::RotationSchedule')[
+      logicalId(stack, enrollment.rotationSchedule)
+    ];
+    expect(schedule?.DependsOn).toEqual(
+      expect.arrayContaining([
+        logicalId(stack, platform.invokePermission),
+        logicalId(stack, platform.rotationPolicy),
+        logicalId(stack, platform.revokeSchedulerRole as IConstruct),
+      ]),
+    );
+  });
+
   it('validates the schedule as the platform does, the secret ARN and the function ARN, all at once', () => {
     const stack = newStack();
     let problems: readonly string[] = [];
