@@ -33,7 +33,7 @@ export const BUNDLE_DIR = fileURLToPath(new URL('../dist/lambda', import.meta.ur
 
 const ALARM_PERIOD = Duration.minutes(5);
 /** Where the alarm descriptions point by default: what to do for each alarm. */
-const RUNBOOK = 'docs/operating.md of the factify-key-rotation package ("What to do for each alarm")';
+const RUNBOOK = 'docs/operating.md#alarms of the factify-key-rotation package';
 
 /** Properties of {@link FactifyKeyRotation}. */
 export interface FactifyKeyRotationProps extends RotationScheduleOptions {
