@@ -221,7 +221,7 @@ export class RotationMonitoring extends Construct {
     const fleet = `factify-rotation status --all --function ${this.props.rotationFunction.functionName}`;
     const runbook = `Runbook: ${this.props.runbook}`;
     const finding = (metric: FleetMetricName, threshold: number, what: string) =>
-      this.alarm(metric, {
+      this.alarm(metric, metric, {
         metric: this.fleetMetric(metric, 'Maximum', HOUR),
         threshold,
         evaluationPeriods: 1,
@@ -229,7 +229,7 @@ export class RotationMonitoring extends Construct {
         alarmDescription: `${what} Run: ${fleet} (it lists which secrets and what to do). ${runbook}`,
       });
     return {
-      SecretsAudited: this.alarm('SecretsAudited', {
+      SecretsAudited: this.alarm('SecretsAudited', 'SecretsAudited', {
         metric: this.fleetMetric('SecretsAudited', 'Maximum', HOUR),
         threshold: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
@@ -242,7 +242,7 @@ export class RotationMonitoring extends Construct {
           `run: ${fleet}. ${runbook}`,
       }),
       // DIFF is each audit's count minus the previous one's: two daily periods hold two audits.
-      AuditCoverageDropped: this.alarm('AuditCoverageDropped', {
+      AuditCoverageDropped: this.alarm('AuditCoverageDropped', 'AuditCoverageDropped', {
         metric: new cloudwatch.MathExpression({
           expression: 'DIFF(audited)',
           usingMetrics: { audited: this.fleetMetric('SecretsAudited', 'Minimum', DAY) },
@@ -301,7 +301,7 @@ export class RotationMonitoring extends Construct {
   }
 
   private queueAlarm(id: string, queue: sqs.IQueue, description: string): cloudwatch.Alarm {
-    return this.alarm(id, {
+    return this.alarm(id, id, {
       metric: queue.metricApproximateNumberOfMessagesVisible({
         period: Duration.minutes(5),
         statistic: 'Maximum',
@@ -316,6 +316,8 @@ export class RotationMonitoring extends Construct {
   /** The five alarms of one secret, keyed by the secret's construct so that reordering the list changes nothing. */
   private secretAlarms(secret: MonitoredSecret): cloudwatch.Alarm[] {
     const key = Names.uniqueId(secret.construct);
+    // The alarm's name ends with the secret's, cut to fit CloudWatch's 255 characters with its hash kept.
+    const nameKey = Names.uniqueResourceName(secret.construct, { maxLength: 100 });
     const runbook = `Runbook: ${this.props.runbook}`;
     const status = `Run: factify-rotation status ${secret.name}.`;
     const metric = (name: MetricName) =>
@@ -327,7 +329,7 @@ export class RotationMonitoring extends Construct {
         period: HOUR,
       });
     const untilNextAudit = (kind: string, name: MetricName, threshold: number, what: string) =>
-      this.alarm(`${kind}${key}`, {
+      this.alarm(`${kind}${key}`, `${kind}${nameKey}`, {
         metric: metric(name),
         threshold,
         evaluationPeriods: 1,
@@ -335,36 +337,36 @@ export class RotationMonitoring extends Construct {
         alarmDescription: `${what} ${status} ${runbook}`,
       });
     return [
-      this.alarm(`RotationOverdue${key}`, {
+      this.alarm(`RotationOverdue${key}`, `RotationOverdue${nameKey}`, {
         metric: metric('RotationOverdue'),
         threshold: 1,
         evaluationPeriods: HEARTBEAT_PERIODS,
         datapointsToAlarm: HEARTBEAT_PERIODS,
         treatMissingData: cloudwatch.TreatMissingData.BREACHING,
         alarmDescription:
-          `Factify key rotation of secret ${secret.name} is overdue or disabled, or the daily audit has not ` +
-          `checked it for a day. ${status} ${runbook}`,
+          'Factify key rotation of this secret is overdue or disabled, or the daily audit has not checked it ' +
+          `for a day. ${status} ${runbook}`,
       }),
       untilNextAudit(
         'CurrentKeyNotActive',
         'CurrentKeyNotActive',
         1,
-        `The current Factify key of secret ${secret.name} is revoked, expired or unknown at Factify: every consumer ` +
-          'of the secret is failing now.',
+        'The current Factify key of this secret is revoked, expired or unknown at Factify: every consumer of ' +
+          'the secret is failing now.',
       ),
-      untilNextAudit('RotationStuck', 'RotationStuck', 1, `A rotation of secret ${secret.name} is stuck.`),
+      untilNextAudit('RotationStuck', 'RotationStuck', 1, 'A rotation of this secret is stuck.'),
       untilNextAudit(
         'ActiveKeys',
         'ActiveKeys',
         ACTIVE_KEYS_WARNING,
-        `The Factify organization of secret ${secret.name} has ${ACTIVE_KEYS_WARNING} or more of its ` +
-          `${MAX_ACTIVE_KEYS} active keys.`,
+        `The Factify organization of this secret has ${ACTIVE_KEYS_WARNING} or more of its ${MAX_ACTIVE_KEYS} ` +
+          'active keys.',
       ),
       untilNextAudit(
         'ReplacedKeyNotRevoked',
         'ReplacedKeysNotRevoked',
         1,
-        `A key that a rotation of secret ${secret.name} replaced is still active after its grace period.`,
+        'A key that a rotation of this secret replaced is still active after its grace period.',
       ),
     ];
   }
@@ -393,9 +395,10 @@ export class RotationMonitoring extends Construct {
     });
   }
 
-  private alarm(id: string, props: cloudwatch.AlarmProps): cloudwatch.Alarm {
+  /** An alarm named `<prefix>-<name>` (at most 120 + 1 + 134 characters), notifying the topic. */
+  private alarm(id: string, name: string, props: cloudwatch.AlarmProps): cloudwatch.Alarm {
     const alarm = new cloudwatch.Alarm(this, `${id}Alarm`, {
-      alarmName: `${this.alarmNamePrefix}-${id}`.slice(0, 255),
+      alarmName: `${this.alarmNamePrefix}-${name}`,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       ...props,
     });

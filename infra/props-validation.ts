@@ -84,6 +84,10 @@ export function propsProblems(
     const env = parseKmsKeyArn(key.keyArn);
     if (env) environments.push({ what, env });
   }
+  // Every alarm description ends with it, within CloudWatch's 1,024 characters.
+  if (props.runbookUrl !== undefined && !(props.runbookUrl.length >= 1 && props.runbookUrl.length <= 300)) {
+    problems.push(`runbookUrl: give a link of 1 to 300 characters, got ${props.runbookUrl.length}.`);
+  }
   const prefix = props.secretNamePrefix;
   if (prefix !== undefined && !Token.isUnresolved(prefix) && !/^[A-Za-z0-9/_+=.@-]{1,256}$/.test(prefix)) {
     problems.push(

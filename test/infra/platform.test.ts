@@ -129,6 +129,26 @@ describe('limits checked at synth', () => {
   });
 });
 
+describe('the new props are checked at synth', () => {
+  it('refuses a secret name prefix with a wildcard and a runbook link too long for alarm descriptions', () => {
+    const stack = newStack();
+    let problems: readonly string[] = [];
+    try {
+      new FactifyKeyRotation(stack, 'Rotation', {
+        secretNamePrefix: 'team-*',
+        runbookUrl: `https://${'x'.repeat(300)}`,
+      });
+    } catch (error) {
+      if (!(error instanceof FactifyKeyRotationConfigError)) throw error;
+      problems = error.problems;
+    }
+    expect(problems).toEqual([
+      'runbookUrl: give a link of 1 to 300 characters, got 308.',
+      expect.stringMatching(/^secretNamePrefix: "team-\*" is not the start of a secret name/),
+    ]);
+  });
+});
+
 describe('the function acts only on secrets whose rotation is configured to use it', () => {
   const build = (props: { secretNamePrefix?: string } = {}) => {
     const stack = newStack();
@@ -512,6 +532,32 @@ describe('fleet monitoring', () => {
       JSON.stringify(template.findResources('AWS::CloudWatch::Dashboard')),
     );
     expect(JSON.stringify(template.findResources('AWS::CloudWatch::Dashboard'))).toContain('SEARCH(');
+  });
+
+  it("keeps per-secret alarm names and descriptions within CloudWatch's limits for the longest secret names", () => {
+    const stack = newStack();
+    // Names that differ only at the end, as long as a CloudWatch dimension value may be (255, as CDK checks it).
+    const longName = (last: string) => `${'team/'.repeat(50)}k${last}`.padEnd(255, 'z');
+    const arns = ['a', 'b'].map(
+      (last) => `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${longName(last)}-AbCdEf`,
+    );
+    new FactifyKeyRotation(stack, 'Rotation', {
+      perSecretAlarms: true,
+      runbookUrl: `https://runbooks.example.com/${'x'.repeat(150)}`,
+      secrets: arns.map((arn, index) =>
+        secretsmanager.Secret.fromSecretCompleteArn(stack, `${'S'.repeat(200)}${index}`, arn),
+      ),
+    });
+    const long = Object.values(Template.fromStack(stack).findResources('AWS::CloudWatch::Alarm')).map(
+      (alarm) => alarm.Properties,
+    );
+    expect(long).toHaveLength(alarms.length + 10);
+    for (const alarm of long) {
+      expect(JSON.stringify(alarm.AlarmDescription).length).toBeLessThan(1024);
+      expect((alarm.AlarmName ?? '').length).toBeLessThanOrEqual(255);
+    }
+    const names = long.flatMap((alarm) => alarm.AlarmName ?? []);
+    expect(new Set(names).size).toBe(names.length);
   });
 
   it('adds five alarms per listed secret on request, keyed by the secret, not by its position', () => {
