@@ -1,3 +1,4 @@
+import { parseArn } from '../lambda/settings/arn.js';
 import { CliError } from './cli-error.js';
 
 /** Where a Secrets Manager call went, for messages that say what to check. */
@@ -79,8 +80,9 @@ function extraPermission(action: string): string {
 
 // A secret lives in one region: an ARN from another region is not found in this one.
 function regionHint(secretId: string, region: string): string {
-  const arnRegion = /^arn:[^:]+:secretsmanager:([^:]+):/.exec(secretId)?.[1];
-  return arnRegion !== undefined && arnRegion !== region
+  const arn = parseArn(secretId);
+  const arnRegion = arn?.service === 'secretsmanager' ? arn.region : undefined;
+  return arnRegion && arnRegion !== region
     ? `Its ARN is in region ${arnRegion}: set AWS_REGION=${arnRegion}. `
     : '';
 }

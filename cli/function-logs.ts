@@ -1,3 +1,5 @@
+import { parseFunctionArn } from '../lambda/settings/arn.js';
+
 /**
  * The command that shows what the rotation function logged for one rotation. The CLI cannot read the
  * function's logs itself (that takes CloudWatch Logs permissions an operator of secrets may not have), but
@@ -8,10 +10,9 @@ export function functionLogsCommand(
   versionId: string,
   sinceMinutes: number,
 ): string | undefined {
-  // arn:aws:lambda:<region>:<account>:function:<name>[:<alias or version>]
-  const match = /^arn:[^:]+:lambda:([^:]+):\d+:function:([^:]+)/.exec(rotationLambdaArn ?? '');
-  if (!match) return undefined;
-  const [, region, name] = match;
+  const arn = parseFunctionArn(rotationLambdaArn ?? '');
+  if (!arn) return undefined;
+  const { region, functionName: name } = arn;
   const since = Math.max(5, Math.ceil(sinceMinutes) + 5);
   return (
     `aws logs tail /aws/lambda/${name} --region ${region} --since ${since}m ` +

@@ -4,6 +4,7 @@ import {
   type LeftoverKey,
   type SecretInspection,
 } from '../lambda/health/inspection.js';
+import { REVOKE_SCHEDULE_PREFIX } from '../lambda/keys/revocation-schedule.js';
 import type { Credential } from '../lambda/ports.js';
 import { adviseOn } from './advice.js';
 import type { CliContext } from './cli-context.js';
@@ -49,7 +50,7 @@ async function scheduledRevocation(ctx: CliContext, name: string): Promise<Date 
     throw new CliError(
       `Access denied: your AWS identity may not call scheduler:GetSchedule on ${name}, which tells whether the ` +
         'replaced key still active in AWSPREVIOUS is in its grace period. Grant scheduler:GetSchedule on ' +
-        `schedules named fkr-revoke-* in region ${ctx.region}, or use a profile or role that has it.`,
+        `schedules named ${REVOKE_SCHEDULE_PREFIX}* in region ${ctx.region}, or use a profile or role that has it.`,
       undefined,
       { cause: error },
     );

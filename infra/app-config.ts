@@ -1,24 +1,39 @@
 import { Duration } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { kmsKeyArnProblem, parseSecretArn, SECRET_ARN_EXAMPLE, secretArnProblem } from './arns.js';
-import { FactifyKeyRotationConfigError, MAX_REVOKE_GRACE_SECONDS } from './props-validation.js';
+import { parseSecretArn } from '../lambda/settings/arn.js';
+import {
+  isRevokeGraceSeconds,
+  MAX_REVOKE_GRACE_DAYS,
+  MAX_REVOKE_GRACE_SECONDS,
+} from '../lambda/settings/revoke-grace.js';
+import { kmsKeyArnProblem, SECRET_ARN_EXAMPLE, secretArnProblem } from './arns.js';
+import type { FactifyKeyRotationProps } from './factify-key-rotation.js';
+import { FactifyKeyRotationConfigError } from './props-validation.js';
 import { KeyRotationSchedule } from './rotation-schedule.js';
 
-/** The app's settings, read from CDK context (`-c key=value` or cdk.json). */
-export interface AppConfig {
+/** The construct's props that the app reads from context and passes on as they are. */
+export type AppProps = Pick<
+  FactifyKeyRotationProps,
+  | 'rotationSchedule'
+  | 'rotationWindow'
+  | 'rotateImmediatelyOnUpdate'
+  | 'revokeGracePeriod'
+  | 'factifyApiUrl'
+  | 'alertEmail'
+  | 'logRetention'
+>;
+
+/**
+ * The app's settings, read from CDK context (`-c key=value` or cdk.json): the construct's props (the secrets
+ * and the KMS key as ARNs, which the app imports) and where the stack goes.
+ */
+export interface AppConfig extends AppProps {
   readonly stackName: string;
   /** Where the stack deploys: the account and region of the secrets. */
   readonly env: { readonly account: string; readonly region: string };
   readonly secretArns: readonly string[];
   readonly adminSecretArn?: string;
   readonly kmsKeyArn?: string;
-  readonly rotationSchedule?: KeyRotationSchedule;
-  readonly rotationWindow?: Duration;
-  readonly rotateImmediatelyOnUpdate?: boolean;
-  readonly revokeGracePeriod?: Duration;
-  readonly factifyApiUrl?: string;
-  readonly alertEmail?: string;
-  readonly logRetention?: RetentionDays;
 }
 
 export const DEFAULT_STACK_NAME = 'FactifyKeyRotation';
@@ -76,13 +91,10 @@ export function readAppConfig(get: (key: string) => unknown): AppConfig {
   }
   const graceText = text('revokeGraceSeconds');
   const graceSeconds = graceText === undefined ? undefined : Number(graceText);
-  if (
-    graceText !== undefined &&
-    !(/^\d+$/.test(graceText) && Number(graceText) <= MAX_REVOKE_GRACE_SECONDS)
-  ) {
+  if (graceText !== undefined && !(/^\d+$/.test(graceText) && isRevokeGraceSeconds(Number(graceText)))) {
     problems.push(
       `revokeGraceSeconds: give a whole number of seconds from 0 (revoke at once) to ${MAX_REVOKE_GRACE_SECONDS} ` +
-        `(365 days), got "${graceText}".`,
+        `(${MAX_REVOKE_GRACE_DAYS} days), got "${graceText}".`,
     );
   }
   const retentionText = text('logRetentionDays');

@@ -3,36 +3,33 @@ import { App, CfnOutput, Stack, Validations } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { parseSecretArn } from '../lambda/settings/arn.js';
 import { readAppConfig } from './app-config.js';
 import { FactifyKeyRotation, FactifyKeyRotationConfigError } from './factify-key-rotation.js';
 
 const app = new App();
 try {
-  const config = readAppConfig((key) => app.node.tryGetContext(key));
-  const stack = new Stack(app, config.stackName, {
-    env: config.env,
+  const { stackName, env, secretArns, adminSecretArn, kmsKeyArn, ...props } = readAppConfig((key) =>
+    app.node.tryGetContext(key),
+  );
+  const stack = new Stack(app, stackName, {
+    env,
     description: 'Rotates Factify API keys held in Secrets Manager (factify-key-rotation)',
   });
   // Imported by complete ARN: the stack references the secrets, never their values. The id is the secret's
   // name with its random suffix, unique in the account and region, so reordering secretArns changes nothing.
+  // (readAppConfig has checked that each is a complete secret ARN.)
   const importSecret = (arn: string) =>
     secretsmanager.Secret.fromSecretCompleteArn(
       stack,
-      arn.slice(arn.indexOf(':secret:') + 8).replaceAll('/', '|'),
+      (parseSecretArn(arn)?.nameWithSuffix ?? arn).replaceAll('/', '|'),
       arn,
     );
   const rotation = new FactifyKeyRotation(stack, 'Rotation', {
-    secrets: config.secretArns.map(importSecret),
-    adminSecret: config.adminSecretArn === undefined ? undefined : importSecret(config.adminSecretArn),
-    encryptionKey:
-      config.kmsKeyArn === undefined ? undefined : kms.Key.fromKeyArn(stack, 'SecretsKey', config.kmsKeyArn),
-    rotationSchedule: config.rotationSchedule,
-    rotationWindow: config.rotationWindow,
-    rotateImmediatelyOnUpdate: config.rotateImmediatelyOnUpdate,
-    revokeGracePeriod: config.revokeGracePeriod,
-    factifyApiUrl: config.factifyApiUrl,
-    alertEmail: config.alertEmail,
-    logRetention: config.logRetention,
+    ...props,
+    secrets: secretArns.map(importSecret),
+    adminSecret: adminSecretArn === undefined ? undefined : importSecret(adminSecretArn),
+    encryptionKey: kmsKeyArn === undefined ? undefined : kms.Key.fromKeyArn(stack, 'SecretsKey', kmsKeyArn),
   });
   new CfnOutput(stack, 'RotationFunctionName', {
     description: 'Open it in the Lambda console to start a rotation by hand',

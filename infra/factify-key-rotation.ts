@@ -13,6 +13,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct, type IDependable } from 'constructs';
+import { DEFAULT_FACTIFY_API_URL } from '../lambda/settings/factify-api-url.js';
 import { DEFAULT_METRICS_NAMESPACE } from '../lambda/telemetry/metrics.js';
 import {
   createRotationSchedule,
@@ -21,7 +22,7 @@ import {
   scheduleId,
 } from './enrollment.js';
 import { RotationMonitoring } from './monitoring.js';
-import { DEFAULT_FACTIFY_API_URL, FactifyKeyRotationConfigError, propsProblems } from './props-validation.js';
+import { FactifyKeyRotationConfigError, propsProblems } from './props-validation.js';
 import { nagResourceName, RevokeScheduling } from './revoke-scheduling.js';
 import { DEFAULT_ROTATION_SCHEDULE } from './rotation-schedule.js';
 import { checkStackLimits } from './stack-limits.js';

@@ -3,21 +3,13 @@ import { type Duration, Stack, Token } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { type Arn, parseKmsKeyArn, parseSecretArn } from '../lambda/settings/arn.js';
 import { isMetricsNamespace } from '../lambda/settings/config.js';
-import {
-  kmsKeyArnProblem,
-  type ParsedArn,
-  parseKmsKeyArn,
-  parseSecretArn,
-  secretArnProblem,
-} from './arns.js';
+import { checkFactifyApiUrl, DEFAULT_FACTIFY_API_URL } from '../lambda/settings/factify-api-url.js';
+import { isRevokeGraceSeconds, MAX_REVOKE_GRACE_DAYS } from '../lambda/settings/revoke-grace.js';
+import { kmsKeyArnProblem, secretArnProblem } from './arns.js';
 import type { FactifyKeyRotationProps } from './factify-key-rotation.js';
 import { DEFAULT_ROTATION_SCHEDULE } from './rotation-schedule.js';
-
-export const DEFAULT_FACTIFY_API_URL = 'https://api.factify.com/v1';
-
-/** The longest grace period the function accepts (`REVOKE_GRACE_SECONDS`): 365 days. */
-export const MAX_REVOKE_GRACE_SECONDS = 365 * 24 * 3600;
 
 /** Thrown when the props (or the CDK context they came from) are invalid; lists every problem found. */
 export class FactifyKeyRotationConfigError extends Error {
@@ -39,7 +31,7 @@ export function propsProblems(
 ): string[] {
   const problems: string[] = [];
   const stack = Stack.of(scope);
-  const environments: { what: string; env: ParsedArn }[] = [];
+  const environments: { what: string; env: Arn }[] = [];
 
   const checkSecret = (secret: secretsmanager.ISecret, what: string): void => {
     const arn = secret.secretFullArn;
@@ -200,7 +192,7 @@ function subnetProblems(vpc: ec2.IVpc, selection: ec2.SubnetSelection | undefine
 }
 
 /** The function can only reach secrets and keys in its own account and region. */
-function environmentProblems(items: readonly { what: string; env: ParsedArn }[], stack: Stack): string[] {
+function environmentProblems(items: readonly { what: string; env: Arn }[], stack: Stack): string[] {
   const first = items[0];
   if (!first) return [];
   const region = Token.isUnresolved(stack.region) ? first.env.region : stack.region;
@@ -215,27 +207,15 @@ function environmentProblems(items: readonly { what: string; env: ParsedArn }[],
 }
 
 function revokeGraceProblem(grace: Duration): string | undefined {
-  const ms = grace.toMilliseconds({ integral: false });
-  if (Number.isInteger(ms / 1000) && ms / 1000 <= MAX_REVOKE_GRACE_SECONDS) return undefined;
-  return `revokeGracePeriod: give whole seconds from 0 (revoke at once) to 365 days, got ${grace.toHumanString()}.`;
+  if (isRevokeGraceSeconds(grace.toMilliseconds({ integral: false }) / 1000)) return undefined;
+  return (
+    `revokeGracePeriod: give whole seconds from 0 (revoke at once) to ${MAX_REVOKE_GRACE_DAYS} days, ` +
+    `got ${grace.toHumanString()}.`
+  );
 }
 
 function apiUrlProblem(value: string): string | undefined {
-  const fix = `Set it to the Factify API base URL, e.g. ${DEFAULT_FACTIFY_API_URL}.`;
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return `factifyApiUrl: "${value}" is not an absolute URL. ${fix}`;
-  }
-  // The same rules the function applies at start-up, minus its loopback exception for local emulators.
-  if (url.protocol !== 'https:')
-    return `factifyApiUrl: "${value}" must use https: keys travel in its requests.`;
-  if (url.username || url.password || url.search || url.hash) {
-    return `factifyApiUrl: "${value}" must not contain credentials, a query or a fragment. ${fix}`;
-  }
-  if (!url.pathname.replace(/\/+$/, '').endsWith('/v1')) {
-    return `factifyApiUrl: the path of "${value}" must end with /v1, the API version the function speaks. ${fix}`;
-  }
-  return undefined;
+  const checked = checkFactifyApiUrl(value, { loopbackHttp: false });
+  if ('url' in checked) return undefined;
+  return `factifyApiUrl: ${checked.problem}. Set it to the Factify API base URL, e.g. ${DEFAULT_FACTIFY_API_URL}.`;
 }

@@ -3,14 +3,13 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+// The group and the name prefix of the schedules that versions before the construct's own group created: the
+// function still finds those (a pending one is honoured) and deletes them, but creates none there.
+import {
+  REVOKE_SCHEDULE_GROUP as LEGACY_REVOKE_SCHEDULE_GROUP,
+  REVOKE_SCHEDULE_PREFIX as LEGACY_REVOKE_SCHEDULE_PREFIX,
+} from '../lambda/keys/revocation-schedule.js';
 
-/**
- * Where today's main created its revocation schedules: the account's shared default group, one schedule per
- * replaced secret version, each named `fkr-revoke-<secret tag>-<version>`. The function still finds and deletes
- * those (a pending one is honoured by the function, which looks there too), but creates none there.
- */
-export const LEGACY_REVOKE_SCHEDULE_GROUP = 'default';
-export const LEGACY_REVOKE_SCHEDULE_PREFIX = 'fkr-revoke-';
 const SCHEDULER = 'scheduler.amazonaws.com';
 
 /**

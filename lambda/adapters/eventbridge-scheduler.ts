@@ -6,10 +6,11 @@ import {
   ResourceNotFoundException,
   SchedulerClient,
 } from '@aws-sdk/client-scheduler';
+import { REVOKE_SCHEDULE_GROUP } from '../keys/revocation-schedule.js';
 import type { InspectableRevocationScheduler, OneTimeSchedule } from '../ports.js';
 
 /**
- * Revocation schedules on EventBridge Scheduler, in the default group. Endpoint, region and credentials
+ * Revocation schedules on EventBridge Scheduler, in their group (REVOKE_SCHEDULE_GROUP). Endpoint, region and credentials
  * come from the SDK's standard environment (AWS_ENDPOINT_URL_SCHEDULER, AWS_REGION, the Lambda role).
  */
 export class EventBridgeScheduler implements InspectableRevocationScheduler {
@@ -24,6 +25,7 @@ export class EventBridgeScheduler implements InspectableRevocationScheduler {
       await this.client.send(
         new CreateScheduleCommand({
           Name: schedule.name,
+          GroupName: REVOKE_SCHEDULE_GROUP,
           // at() takes the time without zone or fractions; the zone is given separately.
           ScheduleExpression: `at(${schedule.at.toISOString().slice(0, 19)})`,
           ScheduleExpressionTimezone: 'UTC',
@@ -49,7 +51,7 @@ export class EventBridgeScheduler implements InspectableRevocationScheduler {
 
   async deleteSchedule(name: string): Promise<void> {
     try {
-      await this.client.send(new DeleteScheduleCommand({ Name: name }));
+      await this.client.send(new DeleteScheduleCommand({ Name: name, GroupName: REVOKE_SCHEDULE_GROUP }));
     } catch (error) {
       if (!(error instanceof ResourceNotFoundException)) throw error;
     }
@@ -57,7 +59,9 @@ export class EventBridgeScheduler implements InspectableRevocationScheduler {
 
   async scheduledAt(name: string): Promise<Date | undefined> {
     try {
-      const out = await this.client.send(new GetScheduleCommand({ Name: name }));
+      const out = await this.client.send(
+        new GetScheduleCommand({ Name: name, GroupName: REVOKE_SCHEDULE_GROUP }),
+      );
       // Our schedules are at(yyyy-mm-ddThh:mm:ss) in UTC (scheduleOnce).
       const at = /^at\((\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\)$/.exec(out.ScheduleExpression ?? '')?.[1];
       return at === undefined ? undefined : new Date(`${at}Z`);

@@ -17,6 +17,7 @@ import type {
   SecretVersionInfo,
   VersionSelector,
 } from '../ports.js';
+import { parseArn, parseFunctionArn } from '../settings/arn.js';
 import { RotationStateError } from '../telemetry/errors.js';
 import { Sensitive } from '../telemetry/redaction.js';
 
@@ -168,7 +169,7 @@ export class SecretsManagerStore implements InspectableSecretStore {
 // A rotation function is named by its unqualified ARN, or by its name alone.
 function sameFunction(rotationLambdaArn: string | undefined, wanted: string): boolean {
   if (rotationLambdaArn === undefined) return false;
-  return wanted.startsWith('arn:')
+  return parseArn(wanted)
     ? rotationLambdaArn === wanted
-    : rotationLambdaArn.split(':function:')[1]?.split(':')[0] === wanted;
+    : parseFunctionArn(rotationLambdaArn)?.functionName === wanted;
 }

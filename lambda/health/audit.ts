@@ -1,6 +1,7 @@
+import { secretNameOf } from '../settings/arn.js';
 import { reportedError } from '../telemetry/errors.js';
 import type { Logger } from '../telemetry/log.js';
-import { SecretMetrics, secretNameOf } from '../telemetry/metrics.js';
+import { SecretMetrics } from '../telemetry/metrics.js';
 import { INSPECTION_CONCURRENCY, mapConcurrently } from './concurrency.js';
 import { type InspectionContext, inspectSecret, type SecretInspection } from './inspection.js';
 import type { FindingCode } from './verdict.js';

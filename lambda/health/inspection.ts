@@ -7,7 +7,7 @@ import {
   replacedByRotation,
   unheldOwnKeys,
 } from '../keys/ownership.js';
-import { revocationScheduleName } from '../keys/revocation.js';
+import { revocationScheduleName } from '../keys/revocation-schedule.js';
 import { type KeySecret, parseKeySecret } from '../keys/secret-value.js';
 import { managerCredential } from '../keys/secret-versions.js';
 import {

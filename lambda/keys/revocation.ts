@@ -1,12 +1,12 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { AWSCURRENT, AWSPENDING, type Credential } from '../ports.js';
 import { daysBetween } from '../settings/rotation-deadline.js';
 import type { SecretContext, StepContext } from '../step-context.js';
 import { ConfigurationError, RotationStateError } from '../telemetry/errors.js';
 import { stagesOf, versionWithStage } from './guard.js';
 import { ensureRevoked, listUntil, ROTATED_REASON } from './key-management.js';
-import { secretTag } from './key-naming.js';
 import { type HeldVersion, identifyKey, protectedKeyIds, proveRevocable } from './ownership.js';
+import { revocationScheduleName } from './revocation-schedule.js';
 import { managerCredential, readRequiredVersion, readVersion } from './secret-versions.js';
 
 /**
@@ -34,21 +34,6 @@ export const EMERGENCY_TOKEN_PREFIX = 'emergency-';
 
 export function emergencyToken(): string {
   return `${EMERGENCY_TOKEN_PREFIX}${randomUUID()}`;
-}
-
-const SCHEDULE_PREFIX = 'fkr-revoke-';
-const MAX_SCHEDULE_NAME = 64;
-
-/**
- * The revocation schedule's name, deterministic in the secret and the replaced version, so that a retried
- * finishSecret finds the schedule it made instead of making a second one. Under the `fkr-revoke-` prefix
- * that the function's IAM policy is scoped to.
- */
-export function revocationScheduleName(secretArn: string, replacedVersionId: string): string {
-  const name = `${SCHEDULE_PREFIX}${secretTag(secretArn)}-${replacedVersionId}`;
-  if (name.length <= MAX_SCHEDULE_NAME && /^[\w.-]+$/.test(replacedVersionId)) return name;
-  const digest = createHash('sha256').update(replacedVersionId).digest('hex').slice(0, 32);
-  return `${SCHEDULE_PREFIX}${secretTag(secretArn)}-${digest}`;
 }
 
 /** finishSecret's last act: revoke the replaced key now, or schedule its revocation after the grace period. */

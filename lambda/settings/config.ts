@@ -1,7 +1,8 @@
 import { ConfigurationError } from '../telemetry/errors.js';
 import { DEFAULT_METRICS_NAMESPACE } from '../telemetry/metrics.js';
-
-export const DEFAULT_FACTIFY_API_URL = 'https://api.factify.com/v1';
+import { isRoleArn } from './arn.js';
+import { checkFactifyApiUrl, DEFAULT_FACTIFY_API_URL } from './factify-api-url.js';
+import { isRevokeGraceSeconds, MAX_REVOKE_GRACE_SECONDS } from './revoke-grace.js';
 
 export interface Config {
   /** Base URL of the Factify API, without a trailing slash, ending in /v1. */
@@ -15,11 +16,6 @@ export interface Config {
   /** The CloudWatch namespace of the function's embedded metrics (METRICS_NAMESPACE). */
   readonly metricsNamespace: string;
 }
-
-// EventBridge Scheduler's at() runs any time ahead; a year bounds what a typo can do (and is Factify's
-// maximum key lifetime).
-const MAX_GRACE_SECONDS = 365 * 24 * 3600;
-const ROLE_ARN_PATTERN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
 
 /**
  * Reads the function's configuration from its environment. Invalid values throw ConfigurationError before
@@ -36,7 +32,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
         'Set the role EventBridge Scheduler assumes to invoke this function (the stack does), or set the grace to 0.',
     );
   }
-  if (schedulerRoleArn && !ROLE_ARN_PATTERN.test(schedulerRoleArn)) {
+  if (schedulerRoleArn && !isRoleArn(schedulerRoleArn)) {
     throw new ConfigurationError(
       'REVOKE_SCHEDULER_ROLE_ARN is not an IAM role ARN (arn:aws:iam::<account>:role/<name>).',
     );
@@ -71,9 +67,9 @@ function parseNamespace(value: string): string {
 
 function parseGrace(value: string): number {
   const seconds = Number(value);
-  if (!/^\d+$/.test(value) || seconds > MAX_GRACE_SECONDS) {
+  if (!/^\d+$/.test(value) || !isRevokeGraceSeconds(seconds)) {
     throw new ConfigurationError(
-      `REVOKE_GRACE_SECONDS must be a whole number of seconds from 0 to ${MAX_GRACE_SECONDS} (one year), ` +
+      `REVOKE_GRACE_SECONDS must be a whole number of seconds from 0 to ${MAX_REVOKE_GRACE_SECONDS} (one year), ` +
         `got "${value.slice(0, 20)}".`,
     );
   }
@@ -81,31 +77,10 @@ function parseGrace(value: string): number {
 }
 
 function parseApiUrl(value: string): string {
-  const fail = (why: string): never => {
-    throw new ConfigurationError(
-      `FACTIFY_API_URL is invalid: ${why}. Set it to the Factify API base URL, e.g. ${DEFAULT_FACTIFY_API_URL}, ` +
-        'or unset it to use that default.',
-    );
-  };
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return fail('it is not an absolute URL');
-  }
-  if (url.protocol === 'http:') {
-    // Keys travel in the Authorization header: plain HTTP only to this machine (local emulators).
-    if (!isLoopback(url.hostname)) fail('http is allowed only for a loopback host; use https');
-  } else if (url.protocol !== 'https:') {
-    fail(`the scheme must be https, not ${url.protocol.replace(':', '')}`);
-  }
-  if (url.username || url.password) fail('it must not contain credentials');
-  if (url.search || url.hash) fail('it must not have a query or fragment');
-  const path = url.pathname.replace(/\/+$/, '');
-  if (!path.endsWith('/v1')) fail('its path must end with /v1, the API version this function speaks');
-  return `${url.origin}${path}`;
-}
-
-function isLoopback(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
+  const checked = checkFactifyApiUrl(value, { loopbackHttp: true });
+  if ('url' in checked) return checked.url;
+  throw new ConfigurationError(
+    `FACTIFY_API_URL is invalid: ${checked.problem}. Set it to the Factify API base URL, e.g. ` +
+      `${DEFAULT_FACTIFY_API_URL}, or unset it to use that default.`,
+  );
 }

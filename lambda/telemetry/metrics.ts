@@ -136,15 +136,6 @@ function emfLine(
   });
 }
 
-/**
- * The secret's name as the dimension value: the name part of an ARN without Secrets Manager's six-character
- * suffix (as CDK's `secretName` of an imported secret), or the id as given.
- */
-export function secretNameOf(secretId: string): string {
-  const match = /^arn:[^:]+:secretsmanager:[^:]*:\d*:secret:(.+)-[A-Za-z0-9]{6}$/.exec(secretId);
-  return match?.[1] ?? secretId;
-}
-
 // Dimension values must be non-empty ASCII without control characters.
 // Metric lines bypass the Logger, so they are redacted here: a key pasted as the SecretId must not become a
 // dimension that anyone who may list metrics can read.

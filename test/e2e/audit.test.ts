@@ -1,13 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { DeleteScheduleCommand } from '@aws-sdk/client-scheduler';
 import { CancelRotateSecretCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { keyNameFor } from '../../lambda/keys/key-naming.js';
-import {
-  type RotationEnvironment,
-  retryUntilRotated,
-  startRotationEnvironment,
-} from '../support/rotation-environment.js';
+import { useRotationEnvironment } from '../support/e2e-fixture.js';
+import { retryUntilRotated } from '../support/rotation-environment.js';
 import {
   expectNoSecretsPrinted,
   revokeInDashboard,
@@ -39,17 +36,11 @@ function metricsBySecret(output: string): Map<string, Record<string, unknown>> {
 }
 
 describe('the daily audit, run by the built function against the emulators', () => {
-  let environment: RotationEnvironment;
-  beforeEach(async () => {
-    environment = await startRotationEnvironment({
-      env: {
-        REVOKE_GRACE_SECONDS: String(GRACE_SECONDS),
-        REVOKE_SCHEDULER_ROLE_ARN: 'arn:aws:iam::123456789012:role/factify-revoke-scheduler',
-      },
-    });
-  });
-  afterEach(async () => {
-    await environment.close();
+  const { environment } = useRotationEnvironment({
+    env: {
+      REVOKE_GRACE_SECONDS: String(GRACE_SECONDS),
+      REVOKE_SCHEDULER_ROLE_ARN: 'arn:aws:iam::123456789012:role/factify-revoke-scheduler',
+    },
   });
 
   it('reports each state of a secret correctly, publishes its metrics, and only reads', async () => {
@@ -195,13 +186,7 @@ describe('the daily audit, run by the built function against the emulators', () 
 });
 
 describe('metrics of a rotation, from the built function', () => {
-  let environment: RotationEnvironment;
-  beforeEach(async () => {
-    environment = await startRotationEnvironment();
-  });
-  afterEach(async () => {
-    await environment.close();
-  });
+  const { environment } = useRotationEnvironment();
 
   it('publishes every step, the completed rotation, and the Factify 429 it waited out', async () => {
     const seeded = seedSecret(environment, { name: 'prod/factify' });

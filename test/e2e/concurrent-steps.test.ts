@@ -1,11 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DUPLICATE_REASON } from '../../lambda/keys/key-management.js';
 import { keyNameFor } from '../../lambda/keys/key-naming.js';
-import {
-  FUNCTION_ARN,
-  type RotationEnvironment,
-  startRotationEnvironment,
-} from '../support/rotation-environment.js';
+import { useRotationEnvironment } from '../support/e2e-fixture.js';
+import { FUNCTION_ARN } from '../support/rotation-environment.js';
 import { expectRotated, rotateSecret, seedSecret } from '../support/seeded-secret.js';
 
 const GRACE_ENV = {
@@ -19,13 +16,10 @@ const GRACE_ENV = {
  * rotation must end as if each had run once.
  */
 describe('every step invoked twice at the same time', () => {
-  let environment: RotationEnvironment;
-  afterEach(async () => {
-    await environment.close();
-  });
+  const { environment, restart } = useRotationEnvironment();
 
   async function doubledEnvironment(env: Record<string, string> = {}) {
-    environment = await startRotationEnvironment({ env });
+    await restart({ env });
     const failures: string[] = [];
     environment.secretsManager.setRotationInvoker(FUNCTION_ARN, async (event) => {
       const both = await Promise.all([environment.invoke(event), environment.invoke(event)]);

@@ -1,11 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Fault } from '../emulators/factify.js';
-import {
-  type RotationEnvironment,
-  retryUntilRotated,
-  startRotationEnvironment,
-} from '../support/rotation-environment.js';
-import { expectRotated, rotateSecret, type SeededSecret, seedSecret } from '../support/seeded-secret.js';
+import { useSeededEnvironment } from '../support/e2e-fixture.js';
+import { retryUntilRotated } from '../support/rotation-environment.js';
+import { expectRotated, rotateSecret } from '../support/seeded-secret.js';
 
 const CREATE = { method: 'POST', path: '/v1/api-keys' } as const;
 const LIST = { method: 'GET', path: '/v1/api-keys' } as const;
@@ -18,15 +15,7 @@ const REVOKE = { method: 'DELETE', path: /^\/v1\/api-keys\/key_/ } as const;
  * end state as an undisturbed rotation: see expectRotated.
  */
 describe('a rotation under Factify faults converges', () => {
-  let environment: RotationEnvironment;
-  let seeded: SeededSecret;
-  beforeEach(async () => {
-    environment = await startRotationEnvironment();
-    seeded = seedSecret(environment);
-  });
-  afterEach(async () => {
-    await environment.close();
-  });
+  const { environment, seeded } = useSeededEnvironment();
 
   const killRunningInvocation = () => environment.running()?.kill();
 

@@ -1,11 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import { afterEach, describe, expect, it } from 'vitest';
-import {
-  type RotationEnvironment,
-  retryUntilRotated,
-  startRotationEnvironment,
-} from '../support/rotation-environment.js';
+import { describe, expect, it } from 'vitest';
+import { useRotationEnvironment } from '../support/e2e-fixture.js';
+import { retryUntilRotated } from '../support/rotation-environment.js';
 import { expectNoSecretsPrinted, keyWorks, rotateSecret, seedSecret } from '../support/seeded-secret.js';
 
 /**
@@ -13,18 +10,14 @@ import { expectNoSecretsPrinted, keyWorks, rotateSecret, seedSecret } from '../s
  * version naming another key and invoke the function with the scheduled revocation's event.
  */
 describe('a forged revokeReplacedKey event, with an admin secret', () => {
-  let environment: RotationEnvironment;
-  afterEach(async () => {
-    await environment.close();
+  const { environment } = useRotationEnvironment({
+    env: {
+      REVOKE_GRACE_SECONDS: '3600',
+      REVOKE_SCHEDULER_ROLE_ARN: 'arn:aws:iam::123456789012:role/factify-revoke-scheduler',
+    },
   });
 
   it("revokes neither another application's key nor the admin key, however the version names them", async () => {
-    environment = await startRotationEnvironment({
-      env: {
-        REVOKE_GRACE_SECONDS: '3600',
-        REVOKE_SCHEDULER_ROLE_ARN: 'arn:aws:iam::123456789012:role/factify-revoke-scheduler',
-      },
-    });
     const seeded = seedSecret(environment, { admin: true });
     const adminSecretArn = String(seeded.adminSecretArn);
     Object.assign(environment.env, { FACTIFY_ADMIN_SECRET_ID: adminSecretArn });

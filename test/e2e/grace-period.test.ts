@@ -1,17 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  killWhileHeld,
-  type RotationEnvironment,
-  retryUntilRotated,
-  startRotationEnvironment,
-} from '../support/rotation-environment.js';
-import {
-  expectRotated,
-  keyWorks,
-  rotateSecret,
-  type SeededSecret,
-  seedSecret,
-} from '../support/seeded-secret.js';
+import { describe, expect, it } from 'vitest';
+import { useSeededEnvironment } from '../support/e2e-fixture.js';
+import { killWhileHeld, retryUntilRotated } from '../support/rotation-environment.js';
+import { expectRotated, keyWorks, rotateSecret, seedSecret } from '../support/seeded-secret.js';
 
 const GRACE_SECONDS = 3600;
 const SCHEDULER_ROLE_ARN = 'arn:aws:iam::123456789012:role/factify-revoke-scheduler';
@@ -20,16 +10,8 @@ const SCHEDULER_ROLE_ARN = 'arn:aws:iam::123456789012:role/factify-revoke-schedu
 const afterGrace = () => new Date(Date.now() + (GRACE_SECONDS + 60) * 1000);
 
 describe('a grace period before the replaced key is revoked', () => {
-  let environment: RotationEnvironment;
-  let seeded: SeededSecret;
-  beforeEach(async () => {
-    environment = await startRotationEnvironment({
-      env: { REVOKE_GRACE_SECONDS: String(GRACE_SECONDS), REVOKE_SCHEDULER_ROLE_ARN: SCHEDULER_ROLE_ARN },
-    });
-    seeded = seedSecret(environment);
-  });
-  afterEach(async () => {
-    await environment.close();
+  const { environment, seeded } = useSeededEnvironment({
+    env: { REVOKE_GRACE_SECONDS: String(GRACE_SECONDS), REVOKE_SCHEDULER_ROLE_ARN: SCHEDULER_ROLE_ARN },
   });
 
   it('keeps the old key working after finishSecret, then revokes it when the schedule fires', async () => {

@@ -1,11 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { keyNameFor } from '../../lambda/keys/key-naming.js';
-import {
-  type RotationEnvironment,
-  retryUntilRotated,
-  startRotationEnvironment,
-} from '../support/rotation-environment.js';
+import { useRotationEnvironment } from '../support/e2e-fixture.js';
+import { retryUntilRotated } from '../support/rotation-environment.js';
 import { expectRotated, rotateSecret, seedSecret } from '../support/seeded-secret.js';
 
 const DAY_MS = 86_400_000;
@@ -15,13 +12,9 @@ const DAY_MS = 86_400_000;
  * the listing runs to many pages: that must never turn into a failure.
  */
 describe('years of history at Factify', () => {
-  let environment: RotationEnvironment;
-  afterEach(async () => {
-    await environment.close();
-  });
+  const { environment } = useRotationEnvironment({ factify: { listPageSize: 10 } });
 
   it('rotates with 400 old keys listed 10 to a page, past any fixed page cap', async () => {
-    environment = await startRotationEnvironment({ factify: { listPageSize: 10 } });
     const seeded = seedSecret(environment);
     for (let day = 1; day <= 400; day++) {
       environment.factify.seedKey(seeded.orgId, {

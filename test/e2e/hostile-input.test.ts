@@ -1,18 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useSeededEnvironment } from '../support/e2e-fixture.js';
 import { expectNoSecrets } from '../support/no-secrets.js';
-import {
-  FUNCTION_ARN,
-  type RotationEnvironment,
-  retryUntilRotated,
-  startRotationEnvironment,
-} from '../support/rotation-environment.js';
-import {
-  expectRotated,
-  keyWorks,
-  rotateSecret,
-  type SeededSecret,
-  seedSecret,
-} from '../support/seeded-secret.js';
+import { FUNCTION_ARN, retryUntilRotated } from '../support/rotation-environment.js';
+import { expectRotated, keyWorks, rotateSecret } from '../support/seeded-secret.js';
 
 const LIST = { method: 'GET', path: '/v1/api-keys' } as const;
 const CREATE = { method: 'POST', path: '/v1/api-keys' } as const;
@@ -22,15 +12,7 @@ const CREATE = { method: 'POST', path: '/v1/api-keys' } as const;
  * is written, the current key keeps working and the other keys stay active.
  */
 describe('hostile input is refused before any write, end to end', () => {
-  let environment: RotationEnvironment;
-  let seeded: SeededSecret;
-  beforeEach(async () => {
-    environment = await startRotationEnvironment();
-    seeded = seedSecret(environment);
-  });
-  afterEach(async () => {
-    await environment.close();
-  });
+  const { environment, seeded } = useSeededEnvironment();
 
   const activeKeyIds = () =>
     environment.factify

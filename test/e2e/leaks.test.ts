@@ -1,7 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useSeededEnvironment } from '../support/e2e-fixture.js';
 import { expectNoSecrets } from '../support/no-secrets.js';
-import { type RotationEnvironment, startRotationEnvironment } from '../support/rotation-environment.js';
-import { rotateSecret, type SeededSecret, seedSecret } from '../support/seeded-secret.js';
+import { rotateSecret } from '../support/seeded-secret.js';
 
 const LIST = { method: 'GET', path: '/v1/api-keys' } as const;
 
@@ -14,15 +14,7 @@ const shouted = (value: string) => value.toUpperCase();
  * error (test/support/runtime-error-log.mjs): hostile answers that echo secrets reach no line it prints.
  */
 describe('errors leak nothing, end to end', () => {
-  let environment: RotationEnvironment;
-  let seeded: SeededSecret;
-  beforeEach(async () => {
-    environment = await startRotationEnvironment();
-    seeded = seedSecret(environment);
-  });
-  afterEach(async () => {
-    await environment.close();
-  });
+  const { environment, seeded, restart } = useSeededEnvironment();
 
   const secrets = () => [seeded.initialKey.key, seeded.otherAppKey.key];
 
@@ -75,10 +67,8 @@ describe('errors leak nothing, end to end', () => {
 
   it('a Secrets Manager error whose body echoes the whole request: the new key and the RotationToken', async () => {
     // An environment that records the RotationToken Secrets Manager sends with each step.
-    await environment.close();
     const tokens: string[] = [];
-    environment = await startRotationEnvironment({ onStep: (event) => tokens.push(event.RotationToken) });
-    seeded = seedSecret(environment);
+    await restart({ onStep: (event) => tokens.push(event.RotationToken) });
     environment.secretsManager.failNext('PutSecretValue', {
       type: 'EncryptionFailure',
       times: 5,

@@ -1,13 +1,10 @@
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../cli/main.js';
+import { useSeededEnvironment } from '../support/e2e-fixture.js';
 import { expectNoSecrets } from '../support/no-secrets.js';
-import {
-  FUNCTION_ARN,
-  type RotationEnvironment,
-  startRotationEnvironment,
-} from '../support/rotation-environment.js';
-import { keyWorks, rotateSecret, type SeededSecret, seedSecret } from '../support/seeded-secret.js';
+import { FUNCTION_ARN } from '../support/rotation-environment.js';
+import { keyWorks, rotateSecret } from '../support/seeded-secret.js';
 
 /**
  * `recover --force` while finishSecret is still running: the operator reads the plan (remove AWSPENDING
@@ -15,14 +12,11 @@ import { keyWorks, rotateSecret, type SeededSecret, seedSecret } from '../suppor
  * process, on a terminal the test answers, against the emulators; the function runs as the built bundle.
  */
 describe('recover --force racing a running finishSecret', () => {
-  let environment: RotationEnvironment;
-  let seeded: SeededSecret;
+  const { environment, seeded } = useSeededEnvironment();
   let releaseFinish: () => void;
   let finishReached: Promise<void>;
 
   beforeEach(async () => {
-    environment = await startRotationEnvironment();
-    seeded = seedSecret(environment);
     for (const [name, value] of Object.entries(environment.env)) vi.stubEnv(name, value);
     vi.stubEnv('AWS_CONFIG_FILE', '/nonexistent/aws-config');
     vi.stubEnv('AWS_SHARED_CREDENTIALS_FILE', '/nonexistent/aws-credentials');
@@ -47,7 +41,6 @@ describe('recover --force racing a running finishSecret', () => {
   afterEach(async () => {
     releaseFinish();
     vi.unstubAllEnvs();
-    await environment.close();
   });
 
   /** Runs `recover --force` on an interactive terminal; `beforeAnswer` runs while the prompt waits. */

@@ -1,9 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  type RotationEnvironment,
-  retryUntilRotated,
-  startRotationEnvironment,
-} from '../support/rotation-environment.js';
+import { describe, expect, it } from 'vitest';
+import { useRotationEnvironment } from '../support/e2e-fixture.js';
+import { retryUntilRotated } from '../support/rotation-environment.js';
 import { expectRotated, rotateSecret, seedSecret } from '../support/seeded-secret.js';
 
 const major = (version: string | undefined) => version?.replace(/^v/, '').split('.')[0];
@@ -13,13 +10,7 @@ const major = (version: string | undefined) => version?.replace(/^v/, '').split(
  * E2E_NODE_MAJOR: the function's processes must run on it, not on whatever Node.js started the tests.
  */
 describe('the runtime the function runs on', () => {
-  let environment: RotationEnvironment;
-  beforeEach(async () => {
-    environment = await startRotationEnvironment();
-  });
-  afterEach(async () => {
-    await environment.close();
-  });
+  const { environment } = useRotationEnvironment();
 
   it('rotates in processes of the Node.js major CI asks for (E2E_NODE_MAJOR), else of this one', async () => {
     const seeded = seedSecret(environment);

@@ -1,12 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Fault } from '../emulators/secrets-manager.js';
-import {
-  killWhileHeld,
-  type RotationEnvironment,
-  retryUntilRotated,
-  startRotationEnvironment,
-} from '../support/rotation-environment.js';
-import { expectRotated, rotateSecret, type SeededSecret, seedSecret } from '../support/seeded-secret.js';
+import { useSeededEnvironment } from '../support/e2e-fixture.js';
+import { killWhileHeld, retryUntilRotated } from '../support/rotation-environment.js';
+import { expectRotated, rotateSecret } from '../support/seeded-secret.js';
 
 // The SDK retries transient errors itself (3 attempts); this many failures get through to the step.
 const PAST_SDK_RETRIES = 3;
@@ -16,15 +12,7 @@ const PAST_SDK_RETRIES = 3;
  * dies. Retrying the rotation with the same token must converge on an undisturbed rotation's end state.
  */
 describe('a rotation under Secrets Manager faults converges', () => {
-  let environment: RotationEnvironment;
-  let seeded: SeededSecret;
-  beforeEach(async () => {
-    environment = await startRotationEnvironment();
-    seeded = seedSecret(environment);
-  });
-  afterEach(async () => {
-    await environment.close();
-  });
+  const { environment, seeded } = useSeededEnvironment();
 
   const operations = ['DescribeSecret', 'GetSecretValue', 'PutSecretValue', 'UpdateSecretVersionStage'];
   const faults: [string, Fault][] = [

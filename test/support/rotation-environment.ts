@@ -28,17 +28,19 @@ export interface RotationEnvironment {
   close(): Promise<void>;
 }
 
+export interface RotationEnvironmentOptions {
+  readonly factify?: FactifySimulatorOptions;
+  readonly env?: Record<string, string>;
+  /** Called after each rotation step Secrets Manager invoked, e.g. to narrate a demo. */
+  readonly onStep?: (event: RotationEvent, invocation: Invocation) => void;
+}
+
 /**
  * Both emulators on loopback, and Secrets Manager wired to run rotations through the built bundle, each
  * step in a fresh process, the way Secrets Manager invokes the deployed function.
  */
 export async function startRotationEnvironment(
-  options: {
-    factify?: FactifySimulatorOptions;
-    env?: Record<string, string>;
-    /** Called after each rotation step Secrets Manager invoked, e.g. to narrate a demo. */
-    onStep?: (event: RotationEvent, invocation: Invocation) => void;
-  } = {},
+  options: RotationEnvironmentOptions = {},
 ): Promise<RotationEnvironment> {
   const secretsManager = await startSecretsManagerEmulator();
   const factify = await startFactifySimulator(options.factify);

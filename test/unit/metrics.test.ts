@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { METRIC_UNITS, SecretMetrics, secretNameOf } from '../../lambda/telemetry/metrics.js';
+import { secretNameOf } from '../../lambda/settings/arn.js';
+import { METRIC_UNITS, SecretMetrics } from '../../lambda/telemetry/metrics.js';
 import { captureLogs } from './fixture.js';
 
 const AT = Date.parse('2026-11-27T06:00:00Z');

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { keyNameFor } from '../../lambda/keys/key-naming.js';
-import { EMERGENCY_TOKEN_PREFIX, revocationScheduleName } from '../../lambda/keys/revocation.js';
+import { EMERGENCY_TOKEN_PREFIX } from '../../lambda/keys/revocation.js';
+import { revocationScheduleName } from '../../lambda/keys/revocation-schedule.js';
 import { ConfigurationError, InvalidEventError, RotationStateError } from '../../lambda/telemetry/errors.js';
 import { captureLogs, FUNCTION_ARN, pendingKey, SCHEDULER_ROLE_ARN, startRotation } from './fixture.js';
 
