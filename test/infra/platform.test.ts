@@ -352,7 +352,6 @@ describe('schedules of their own', () => {
   const rotation = new FactifyKeyRotation(stack, 'Rotation', { revokeGracePeriod: Duration.hours(1) });
   const template = Template.fromStack(stack);
   const group = rotation.revokeScheduling.scheduleGroup;
-  const groupArn = { 'Fn::GetAtt': [logicalId(stack, group), 'Arn'] };
   const groupName = { Ref: logicalId(stack, group) };
   const dlq = rotation.revokeScheduling.deadLetterQueue;
   const schedulerRole = rotation.revokeSchedulerRole as NonNullable<typeof rotation.revokeSchedulerRole>;
@@ -361,46 +360,6 @@ describe('schedules of their own', () => {
     template.resourceCountIs('AWS::Scheduler::ScheduleGroup', 1);
     const [resource] = Object.values(template.findResources('AWS::Scheduler::ScheduleGroup'));
     expect(resource?.DeletionPolicy ?? 'Delete').toBe('Delete');
-  });
-
-  it("lets only this group's schedules assume the scheduler role", () => {
-    template.hasResourceProperties('AWS::IAM::Role', {
-      AssumeRolePolicyDocument: {
-        Statement: [
-          {
-            Effect: 'Allow',
-            Principal: { Service: 'scheduler.amazonaws.com' },
-            Action: 'sts:AssumeRole',
-            Condition: {
-              StringEquals: { 'aws:SourceAccount': ACCOUNT },
-              ArnEquals: { 'aws:SourceArn': groupArn },
-            },
-          },
-        ],
-        Version: '2012-10-17',
-      },
-    });
-  });
-
-  it('lets the function create schedules in its group only, and only find and delete the old default ones', () => {
-    const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
-      (policy) => policy.Properties.PolicyDocument.Statement as Record<string, unknown>[],
-    );
-    const scheduler = statements.filter((s) => JSON.stringify(s.Action).includes('scheduler:'));
-    expect(scheduler).toEqual([
-      {
-        Sid: 'ScheduleRevocations',
-        Effect: 'Allow',
-        Action: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule', 'scheduler:GetSchedule'],
-        Resource: { 'Fn::Join': ['', [`arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule/`, groupName, '/*']] },
-      },
-      {
-        Sid: 'FindLegacyRevocationSchedules',
-        Effect: 'Allow',
-        Action: ['scheduler:DeleteSchedule', 'scheduler:GetSchedule'],
-        Resource: `arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule/default/fkr-revoke-*`,
-      },
-    ]);
   });
 
   it('tells the function its group and the dead-letter queue, which the scheduler role may send to', () => {
