@@ -88,6 +88,8 @@ describe('a platform that does not grow', () => {
       });
       const template = Template.fromStack(stack).toJSON() as TemplateJson;
       expect(Object.keys(template.Resources).length).toBeLessThan(500);
+      // CloudFormation takes a template of up to 1 MB (from S3, as cdk deploy uploads it).
+      expect(JSON.stringify(template).length).toBeLessThan(1_000_000);
       return JSON.stringify(resourcesOf(template, 'AWS::IAM::Policy'));
     };
     expect(policyOf(400)).toBe(policyOf(1));
