@@ -120,6 +120,18 @@ describe('limits checked at synth', () => {
     );
   });
 
+  it('refuses more enrollments than one application stack takes', () => {
+    const message = synthError((stack) => {
+      for (let index = 0; index < 500; index++) {
+        new FactifyKeyRotationEnrollment(stack, `Enroll${index}`, {
+          secret: importSecret(stack, secretArn(index)),
+          rotationFunctionArn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:factify-rotation`,
+        });
+      }
+    });
+    expect(message).toMatch(/would hold 501 resources.*at most 499 fit in this stack\. Enroll the others/s);
+  });
+
   it('counts the per-secret alarms too', () => {
     const message = synthError((stack) => {
       new FactifyKeyRotation(stack, 'Rotation', {
