@@ -29,7 +29,8 @@ try {
     ...props,
     secrets: secretArns.map(importSecret),
     adminSecret: adminSecretArn === undefined ? undefined : importSecret(adminSecretArn),
-    encryptionKey: kmsKeyArn === undefined ? undefined : kms.Key.fromKeyArn(stack, 'SecretsKey', kmsKeyArn),
+    encryptionKeys:
+      kmsKeyArn === undefined ? undefined : [kms.Key.fromKeyArn(stack, 'SecretsKey', kmsKeyArn)],
   });
   new CfnOutput(stack, 'RotationFunctionName', {
     description: 'Open it in the Lambda console to start a rotation by hand',
