@@ -1,5 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
-import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { parseSecretArn } from '../lambda/settings/arn.js';
 import {
   isRevokeGraceSeconds,
@@ -8,7 +8,7 @@ import {
 } from '../lambda/settings/revoke-grace.js';
 import { kmsKeyArnProblem, SECRET_ARN_EXAMPLE, secretArnProblem } from './arns.js';
 import type { FactifyKeyRotationProps } from './factify-key-rotation.js';
-import { FactifyKeyRotationConfigError } from './props-validation.js';
+import { FactifyKeyRotationConfigError, RETENTION_DAYS } from './props-validation.js';
 import { KeyRotationSchedule } from './rotation-schedule.js';
 
 /** The construct's props that the app reads from context and passes on as they are. */
@@ -37,8 +37,6 @@ export interface AppConfig extends AppProps {
 }
 
 export const DEFAULT_STACK_NAME = 'FactifyKeyRotation';
-
-const RETENTION_DAYS = new Set(Object.values(RetentionDays).filter((value) => typeof value === 'number'));
 
 /**
  * Reads and checks the context values. `get` is `app.node.tryGetContext`: values from `-c` are strings, values

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -22,7 +22,14 @@ import {
   scheduleId,
 } from './enrollment.js';
 import { RotationMonitoring } from './monitoring.js';
-import { FactifyKeyRotationConfigError, propsProblems } from './props-validation.js';
+import {
+  acknowledgeRuntime,
+  DEFAULT_RUNTIME,
+  FactifyKeyRotationConfigError,
+  laterScheduleProblems,
+  propsProblems,
+  propsWarnings,
+} from './props-validation.js';
 import { nagResourceName, RevokeScheduling } from './revoke-scheduling.js';
 import { DEFAULT_ROTATION_SCHEDULE } from './rotation-schedule.js';
 import { checkStackLimits } from './stack-limits.js';
@@ -123,7 +130,14 @@ export interface FactifyKeyRotationProps extends RotationScheduleOptions {
   readonly memorySize?: number;
 
   /**
-   * How long the function's log group keeps its logs.
+   * The function's Lambda runtime: one its bundle is tested on (the end-to-end tests run it on Node.js 22 and
+   * 24). A newer Node.js runtime that aws-cdk-lib knows is refused until the bundle is tested on it.
+   * @default lambda.Runtime.NODEJS_24_X
+   */
+  readonly runtime?: lambda.Runtime;
+
+  /**
+   * How long the function's log group keeps its logs: a value CloudWatch Logs offers.
    * @default logs.RetentionDays.ONE_YEAR
    */
   readonly logRetention?: logs.RetentionDays;
@@ -241,6 +255,11 @@ export class FactifyKeyRotation extends Construct {
   readonly errorsAlarm: cloudwatch.Alarm;
   /** Fires when EventBridge cannot deliver a rotation-failure event to the topic. */
   readonly alertDeliveryAlarm: cloudwatch.Alarm;
+  /**
+   * Fires when CloudWatch Logs drops the function's embedded metrics (EMFValidationErrors of its log group): then
+   * the audit's alarms see no data.
+   */
+  readonly metricsDroppedAlarm: cloudwatch.Alarm;
   /** The daily audit, the fleet alarms, the on-failure queue of asynchronous invocations, the dashboard. */
   readonly monitoring: RotationMonitoring;
 
@@ -248,6 +267,8 @@ export class FactifyKeyRotation extends Construct {
     super(scope, id);
     const problems = propsProblems(this, props, join(BUNDLE_DIR, 'index.mjs'));
     if (problems.length > 0) throw new FactifyKeyRotationConfigError(problems);
+    for (const warning of propsWarnings(props))
+      Annotations.of(this).addWarningV2(warning.id, warning.message);
 
     const secrets = props.secrets ?? [];
     const adminSecretArn = props.adminSecret && fullArn(props.adminSecret);
@@ -276,7 +297,7 @@ export class FactifyKeyRotation extends Construct {
     const network = props.vpc && this.networkAccess(props.vpc, props);
     this.rotationFunction = new lambda.Function(this, 'Function', {
       description: 'Rotates Factify API keys held in Secrets Manager',
-      runtime: lambda.Runtime.NODEJS_24_X,
+      runtime: props.runtime ?? DEFAULT_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
       // The bundle the end-to-end tests run ships as is: no re-bundling here.
       code: lambda.Code.fromAsset(BUNDLE_DIR),
@@ -309,6 +330,7 @@ export class FactifyKeyRotation extends Construct {
         NODE_OPTIONS: '--enable-source-maps',
       },
     });
+    acknowledgeRuntime(this.rotationFunction);
     // Lambda checks at creation that the role may create the function's network interfaces.
     if (network) this.rotationFunction.node.addDependency(network.policy);
 
@@ -322,6 +344,7 @@ export class FactifyKeyRotation extends Construct {
     // An enrollment in this stack waits for the same resources as the schedules of `secrets`.
     registerRotationPrerequisites(this, this.rotationFunction.functionArn, this.schedulePrerequisites());
     this.rotationSchedules = secrets.map((secret) => this.scheduleRotation(secret, props));
+    this.node.addValidation({ validate: () => laterScheduleProblems(this.rotationSchedules) });
 
     if (props.alertTopic) {
       this.alertTopic = props.alertTopic;
@@ -356,6 +379,17 @@ export class FactifyKeyRotation extends Construct {
         dimensionsMap: { RuleName: this.rotationFailedRule.ruleName },
       }),
       'EventBridge could not deliver a Factify key rotation failure to the alert topic.',
+    );
+    this.metricsDroppedAlarm = this.alarm(
+      'MetricsDroppedAlarm',
+      new cloudwatch.Metric({
+        namespace: 'AWS/Logs',
+        metricName: 'EMFValidationErrors',
+        dimensionsMap: { LogGroupName: this.logGroup.logGroupName },
+      }),
+      "CloudWatch Logs could not extract the Factify key rotation function's embedded metrics from its log group " +
+        '(EMFValidationErrors): the rotation and audit metrics, and the alarms on them, are missing. The ' +
+        'function log group shows the lines; check the metrics namespace.',
     );
     this.monitoring = new RotationMonitoring(this, 'Monitoring', {
       rotationFunction: this.rotationFunction,
@@ -648,7 +682,13 @@ export class FactifyKeyRotation extends Construct {
         actions: ['sns:Publish'],
         resources: [this.alertTopic.topicArn],
         conditions: {
-          ArnEquals: { 'aws:SourceArn': [this.errorsAlarm.alarmArn, this.alertDeliveryAlarm.alarmArn] },
+          ArnEquals: {
+            'aws:SourceArn': [
+              this.errorsAlarm.alarmArn,
+              this.alertDeliveryAlarm.alarmArn,
+              this.metricsDroppedAlarm.alarmArn,
+            ],
+          },
         },
       }),
     );

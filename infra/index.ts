@@ -1,4 +1,5 @@
-// The package's public API: what `import ... from 'factify-key-rotation'` gives a CDK app.
+// The package's public API: what `import ... from 'factify-key-rotation'` gives a CDK app. Every type a public
+// member refers to is exported here too (test/package/install.test.ts checks the declarations).
 export {
   FactifyKeyRotationEnrollment,
   type FactifyKeyRotationEnrollmentProps,
@@ -9,4 +10,6 @@ export {
   FactifyKeyRotationConfigError,
   type FactifyKeyRotationProps,
 } from './factify-key-rotation.js';
+export { type MonitoredSecret, RotationMonitoring, type RotationMonitoringProps } from './monitoring.js';
+export { RevokeScheduling } from './revoke-scheduling.js';
 export { KeyRotationSchedule } from './rotation-schedule.js';

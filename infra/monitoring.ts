@@ -11,6 +11,7 @@ import { Construct, type IConstruct } from 'constructs';
 import { AUDIT_ACTION } from '../lambda/health/audit-event.js';
 import { ACTIVE_KEYS_WARNING } from '../lambda/health/verdict.js';
 import { MAX_ACTIVE_KEYS } from '../lambda/keys/key-management.js';
+import { parseScheduleExpression, rotationGaps } from '../lambda/settings/schedule-expression.js';
 import { type MetricName, SECRET_NAME_DIMENSION } from '../lambda/telemetry/metrics.js';
 import { markPerSecretResource } from './stack-limits.js';
 
@@ -84,8 +85,8 @@ export class RotationMonitoring extends Construct {
   /** Where Lambda puts an asynchronous invocation that failed every retry or grew too old. */
   readonly failureQueue: sqs.Queue;
   readonly asyncInvokeConfig: lambda.EventInvokeConfig;
-  /** The fleet's alarms, by what they watch; their number is fixed. */
-  readonly fleetAlarms: Readonly<Record<FleetMetricName | 'AuditCoverageDropped', cloudwatch.Alarm>>;
+  /** The fleet's alarms, by the fleet metric they watch (and `AuditCoverageDropped`); their number is fixed. */
+  readonly fleetAlarms: { readonly [metric: string]: cloudwatch.Alarm };
   readonly failedInvocationsAlarm: cloudwatch.Alarm;
   readonly scheduleDeadLetterAlarm: cloudwatch.Alarm;
   /** The opt-in alarms of each secret, five per secret. */
@@ -219,7 +220,7 @@ export class RotationMonitoring extends Construct {
    * One alarm per fleet metric. Each finding alarm keeps its state between daily audits (missing data ignored):
    * the next audit that finds no such secret clears it. Its description says which command lists the secrets.
    */
-  private createFleetAlarms(): RotationMonitoring['fleetAlarms'] {
+  private createFleetAlarms(): Record<FleetMetricName | 'AuditCoverageDropped', cloudwatch.Alarm> {
     const fleet = `factify-rotation status --all --function ${this.props.rotationFunction.functionName}`;
     const runbook = `Runbook: ${this.props.runbook}`;
     const finding = (metric: FleetMetricName, threshold: number, what: string) =>
@@ -409,8 +410,10 @@ export class RotationMonitoring extends Construct {
   }
 
   private createDashboard(): cloudwatch.Dashboard {
-    const rate = /^rate\((\d+) (hours?|days?)\)$/.exec(this.props.scheduleExpression);
-    const scheduleDays = rate && (rate[2]?.startsWith('day') ? Number(rate[1]) : Number(rate[1]) / 24);
+    // The longest a key may wait for its rotation: the interval of a rate, the longest gap of a cron.
+    const schedule = parseScheduleExpression(this.props.scheduleExpression).schedule;
+    const longest = schedule && rotationGaps(schedule).longest;
+    const scheduleDays = longest && longest.hours / 24;
     const fleet = (names: readonly FleetMetricName[]) =>
       names.map((name) => this.fleetMetric(name, 'Maximum', DAY).with({ label: name }));
     const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { defaultInterval: Duration.days(35) });

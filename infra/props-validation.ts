@@ -1,15 +1,43 @@
 import { existsSync } from 'node:fs';
-import { type Duration, Stack, Token } from 'aws-cdk-lib';
+import { type Duration, Stack, Token, Validations } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
-import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import type { Construct } from 'constructs';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct, IConstruct } from 'constructs';
 import { type Arn, parseKmsKeyArn, parseSecretArn } from '../lambda/settings/arn.js';
-import { isMetricsNamespace } from '../lambda/settings/config.js';
+import { isMetricsNamespace, METRICS_NAMESPACE_RULE } from '../lambda/settings/config.js';
 import { checkFactifyApiUrl, DEFAULT_FACTIFY_API_URL } from '../lambda/settings/factify-api-url.js';
 import { isRevokeGraceSeconds, MAX_REVOKE_GRACE_DAYS } from '../lambda/settings/revoke-grace.js';
 import { kmsKeyArnProblem, secretArnProblem } from './arns.js';
 import type { FactifyKeyRotationProps } from './factify-key-rotation.js';
 import { DEFAULT_ROTATION_SCHEDULE } from './rotation-schedule.js';
+
+/**
+ * The runtimes the function's bundle is tested on: `npm test` runs the end-to-end suite on Node.js 22, CI runs
+ * it again on Node.js 24 (.ci/run).
+ */
+export const TESTED_RUNTIMES = ['nodejs22.x', 'nodejs24.x'] as const;
+export const DEFAULT_RUNTIME = lambda.Runtime.NODEJS_24_X;
+
+/** The retention periods CloudWatch Logs offers, in days (9999: never expire). */
+export const RETENTION_DAYS: ReadonlySet<number> = new Set(
+  Object.values(RetentionDays).filter((value) => typeof value === 'number'),
+);
+
+/**
+ * cdk-nag's AwsSolutions-L1 wants the newest runtime aws-cdk-lib knows, which moves with every aws-cdk-lib
+ * release; the function runs on a runtime its bundle is tested on instead, and says so where the finding arises.
+ */
+export function acknowledgeRuntime(fn: lambda.Function): void {
+  Validations.of(fn).acknowledge({
+    id: 'AwsSolutions-L1',
+    reason:
+      `The function runs ${fn.runtime.name}, a runtime its bundle is tested on (${TESTED_RUNTIMES.join(', ')}: ` +
+      "the end-to-end tests run the bundle on each); a newer runtime is not used until the bundle's tests run on it.",
+  });
+}
 
 /** Thrown when the props (or the CDK context they came from) are invalid; lists every problem found. */
 export class FactifyKeyRotationConfigError extends Error {
@@ -35,6 +63,13 @@ export function propsProblems(
 
   const checkSecret = (secret: secretsmanager.ISecret, what: string): void => {
     const arn = secret.secretFullArn;
+    if (hasGeneratedValue(secret)) {
+      problems.push(
+        `${what} (${secret.node.path}) is a new secret with a generated value, which is not a Factify key: the first ` +
+          'rotation would fail. Store the key in a secret outside the stack (aws secretsmanager create-secret) and ' +
+          'import it with Secret.fromSecretCompleteArn.',
+      );
+    }
     if (arn === undefined) {
       problems.push(
         `${what} (${secret.node.path}) was imported without its complete ARN: import it with ` +
@@ -49,8 +84,17 @@ export function propsProblems(
   };
 
   const secrets = props.secrets ?? [];
+  const scheduled = scheduledSecrets(stack);
   secrets.forEach((secret, index) => {
     checkSecret(secret, `secrets[${index}]`);
+    const arn = secret.secretFullArn;
+    const other = arn === undefined ? undefined : scheduled.get(arn);
+    if (other) {
+      problems.push(
+        `secrets[${index}]: ${arn} already has a rotation schedule in this stack (${other.node.path}): a secret ` +
+          'has one rotation configuration, so list it in one FactifyKeyRotation only.',
+      );
+    }
   });
   const rotated = secrets.map((secret) => secret.secretFullArn).filter((arn) => arn !== undefined);
   const duplicates = rotated.filter(
@@ -70,7 +114,9 @@ export function propsProblems(
     ...(props.encryptionKey ? [{ key: props.encryptionKey, what: 'encryptionKey' }] : []),
   ];
   for (const { key, what } of keys) {
-    if (Token.isUnresolved(key.keyArn)) continue;
+    const alias = aliasProblem(key, what);
+    if (alias) problems.push(alias);
+    if (alias || Token.isUnresolved(key.keyArn)) continue;
     const problem = kmsKeyArnProblem(key.keyArn, what);
     if (problem) problems.push(problem);
     const env = parseKmsKeyArn(key.keyArn);
@@ -101,6 +147,19 @@ export function propsProblems(
     const problem = revokeGraceProblem(props.revokeGracePeriod);
     if (problem) problems.push(problem);
   }
+  const runtime = props.runtime?.name;
+  if (runtime !== undefined && !(TESTED_RUNTIMES as readonly string[]).includes(runtime)) {
+    problems.push(
+      `runtime: the function's bundle is tested on ${TESTED_RUNTIMES.join(' and ')} only, got ${runtime}: choose ` +
+        'one of them (lambda.Runtime.NODEJS_24_X, the default, or NODEJS_22_X).',
+    );
+  }
+  if (props.logRetention !== undefined && !RETENTION_DAYS.has(props.logRetention)) {
+    problems.push(
+      `logRetention: CloudWatch Logs keeps logs for ${[...RETENTION_DAYS].filter((days) => days !== 9999).join(', ')} ` +
+        `days or forever (RetentionDays.INFINITE), got ${props.logRetention}.`,
+    );
+  }
   const memory = props.memorySize ?? 256;
   if (!Number.isInteger(memory) || memory < 128 || memory > 10240) {
     problems.push(`memorySize: give a whole number of MB from 128 to 10240, got ${memory}.`);
@@ -117,6 +176,72 @@ export function propsProblems(
     problems.push(`the function bundle ${bundleFile} is missing: run \`npm run build\` first.`);
   }
   return problems;
+}
+
+/** What synth lets through but an operator should hear about, each with a stable id for acknowledgeWarnings. */
+export function propsWarnings(props: FactifyKeyRotationProps): { id: string; message: string }[] {
+  const grace = props.revokeGracePeriod;
+  const schedule = props.rotationSchedule ?? DEFAULT_ROTATION_SCHEDULE;
+  const shortest = schedule.intervals()?.shortest;
+  if (!grace || !shortest || grace.toSeconds() <= shortest.toSeconds()) return [];
+  return [
+    {
+      id: 'factify-key-rotation:graceLongerThanRotationInterval',
+      message:
+        `revokeGracePeriod: ${grace.toHumanString()} is longer than the ${shortest.toHumanString()} between two ` +
+        `rotations of ${schedule.expressionString}: a replaced key would still be valid when the next rotation ` +
+        'replaces its successor, so three keys of the secret are active at once. Shorten the grace or rotate less often.',
+    },
+  ];
+}
+
+/** Every secret a rotation schedule of `stack` already names, with that schedule. */
+function scheduledSecrets(stack: Stack): Map<string, IConstruct> {
+  const scheduled = new Map<string, IConstruct>();
+  for (const construct of stack.node.findAll()) {
+    if (construct instanceof secretsmanager.CfnRotationSchedule) scheduled.set(construct.secretId, construct);
+  }
+  return scheduled;
+}
+
+/**
+ * Rotation schedules added to the stack after the construct that name one of its secrets: checked when the app
+ * synthesizes, as the construct cannot see them when it is created.
+ */
+export function laterScheduleProblems(own: readonly secretsmanager.CfnRotationSchedule[]): string[] {
+  const first = own[0];
+  if (!first) return [];
+  const secretIds = new Set(own.map((schedule) => schedule.secretId));
+  return Stack.of(first)
+    .node.findAll()
+    .filter(
+      (construct): construct is secretsmanager.CfnRotationSchedule =>
+        construct instanceof secretsmanager.CfnRotationSchedule &&
+        !own.includes(construct) &&
+        secretIds.has(construct.secretId),
+    )
+    .map(
+      (schedule) =>
+        `${schedule.node.path} schedules the rotation of ${schedule.secretId}, which ${first.node.scope?.node.path} ` +
+        'already rotates: a secret has one rotation configuration, so remove one of them.',
+    );
+}
+
+/** A secret this app creates whose value Secrets Manager generates (the default of `new Secret()`). */
+function hasGeneratedValue(secret: secretsmanager.ISecret): boolean {
+  const resource = secret.node.defaultChild;
+  return resource instanceof secretsmanager.CfnSecret && resource.generateSecretString !== undefined;
+}
+
+/** IAM never matches a KMS key by its alias: a policy naming the alias grants nothing. */
+function aliasProblem(key: kms.IKey, what: string): string | undefined {
+  if (!('aliasName' in key)) return undefined;
+  const { aliasName } = key as kms.IAlias;
+  return (
+    `${what}: ${Token.isUnresolved(aliasName) ? key.node.path : aliasName} is a KMS alias: IAM policies do not match ` +
+    "a key by its alias, so the function could not decrypt the secrets. Give the key itself (the alias's " +
+    "targetKey, or kms.Key.fromKeyArn(this, 'Key', 'arn:aws:kms:<region>:<account>:key/<key id>'))."
+  );
 }
 
 /** The options a platform team sets on every function: network, concurrency, name, alert topic. */
@@ -155,7 +280,7 @@ function platformProblems(props: FactifyKeyRotationProps, stack: Stack): string[
   if (namespace !== undefined && !Token.isUnresolved(namespace) && !isMetricsNamespace(namespace.trim())) {
     problems.push(
       `metricsNamespace: "${namespace.slice(0, 40)}" is not a CloudWatch namespace the function may publish in: ` +
-        '1 to 255 printable ASCII characters, not starting with ":" or "AWS/".',
+        `${METRICS_NAMESPACE_RULE}.`,
     );
   }
   const topicRegion = props.alertTopic?.env.region;

@@ -11,7 +11,7 @@ const common = {
   bundle: true,
   external: ['aws-cdk-lib', 'aws-cdk-lib/*', 'constructs'],
   platform: 'node',
-  target: 'node20',
+  target: 'node22',
   legalComments: 'none',
   logLevel: 'warning',
 };

@@ -8,7 +8,7 @@ import { writeThirdPartyLicenses } from './third-party-licenses.mjs';
 const common = {
   bundle: true,
   platform: 'node',
-  target: 'node20',
+  target: 'node22',
   format: 'esm',
   // Prefer a package's ES module build: the AWS SDK's tree-shakes (~450 KB of SDK shrinks to ~300 KB and
   // loads ~15 ms faster), where its CommonJS build, esbuild's default for platform node, is taken whole.

@@ -46,20 +46,31 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   };
 }
 
+/** What CloudWatch takes as a namespace, for messages. */
+export const METRICS_NAMESPACE_RULE =
+  '1 to 255 letters, digits, spaces and . - _ / # : (not only spaces), not starting with ":" or "AWS/"';
+
 /**
- * CloudWatch namespaces: 1 to 255 ASCII characters, not starting with a colon (nor AWS/, reserved for AWS).
- * The construct checks its metricsNamespace prop with this too, so a namespace the function would refuse fails
- * at synth, not at every invocation.
+ * CloudWatch namespaces: up to 255 of letters, digits, spaces and `. - _ / # :` with at least one that is not a
+ * space (CloudWatch's "Namespaces" concept page), not starting with a colon (PutMetricData) nor with AWS/
+ * (reserved for AWS). CloudWatch Logs drops embedded metrics in any other namespace. The construct checks its
+ * metricsNamespace prop with this too, so a namespace the function would refuse fails at synth, not at every
+ * invocation.
  */
 export function isMetricsNamespace(value: string): boolean {
-  return /^[\x20-\x7e]{1,255}$/.test(value) && !value.startsWith(':') && !value.startsWith('AWS/');
+  return (
+    /^[A-Za-z0-9 ._/#:-]{1,255}$/.test(value) &&
+    value.trim() !== '' &&
+    !value.startsWith(':') &&
+    !value.startsWith('AWS/')
+  );
 }
 
 function parseNamespace(value: string): string {
   if (!isMetricsNamespace(value)) {
     throw new ConfigurationError(
-      `METRICS_NAMESPACE must be a CloudWatch namespace (1 to 255 printable ASCII characters, not starting with ":" ` +
-        `or "AWS/"), got "${value.slice(0, 40).replace(/[^\x20-\x7e]/g, '?')}".`,
+      `METRICS_NAMESPACE must be a CloudWatch namespace (${METRICS_NAMESPACE_RULE}), ` +
+        `got "${value.slice(0, 40).replace(/[^\x20-\x7e]/g, '?')}".`,
     );
   }
   return value;

@@ -22,6 +22,7 @@ describe("the documentation's internal links", () => {
     'alarm-failed-invocations',
     'alarm-function-errors',
     'alarm-alert-delivery',
+    'alarm-metrics-dropped',
     'verdict-healthy',
     'verdict-rotation-in-progress',
     'verdict-stuck',

@@ -31,6 +31,15 @@ const FAILURE_QUEUE_WITHOUT_DLQ = {
   ),
 };
 
+/** aws-cdk-lib's newest Node.js runtime moves with each release; the function runs one its bundle is tested on. */
+const RUNTIME = {
+  path: 'Test/Rotation/Function',
+  id: 'AwsSolutions-L1',
+  reason: expect.stringMatching(
+    /^The function runs nodejs24\.x, a runtime its bundle is tested on \(nodejs22\.x, nodejs24\.x: the end-to-end tests run the bundle on each\)/,
+  ),
+};
+
 const SCHEDULE_WILDCARD = `AwsSolutions-IAM5[Resource::arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule/default/fkr-revoke-*]`;
 const OWN_GROUP_WILDCARD = `AwsSolutions-IAM5[Resource::arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule/<RotationRevokeSchedulesGroup0F4B338E>/*]`;
 const SECRETS_WILDCARD = `AwsSolutions-IAM5[Resource::arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:*]`;
@@ -70,7 +79,7 @@ function rotationIn(options: Partial<FactifyKeyRotationProps>) {
 }
 
 describe('AwsSolutions checks', () => {
-  it('pass, with the CloudFormation validator, with every option on, acknowledging only the schedule wildcards, the enrollable secrets, ListSecrets and the two queues', () => {
+  it('pass, with the CloudFormation validator, with every option on, acknowledging only the runtime, the schedule wildcards, the enrollable secrets, ListSecrets and the two queues', () => {
     // The one in-process synth with the built-in validator on.
     const stack = newStack({ validation: true });
     new FactifyKeyRotation(stack, 'Rotation', {
@@ -93,6 +102,7 @@ describe('AwsSolutions checks', () => {
     expect(new AwsSolutionsChecks().validateScope(app)).toEqual({ success: true, violations: [] });
     expect(idsOf(acknowledgements(app))).toEqual([
       SCHEDULE_DLQ,
+      { path: RUNTIME.path, id: RUNTIME.id },
       ...SCHEDULES,
       SECRETS,
       LIST_SECRETS,
@@ -108,11 +118,12 @@ describe('AwsSolutions checks', () => {
     );
   });
 
-  it('pass acknowledging only the queues, the enrollable secrets and ListSecrets, without a grace period', () => {
+  it('pass acknowledging only the runtime, the queues, the enrollable secrets and ListSecrets, without a grace period', () => {
     const { app } = rotationIn({ revokeGracePeriod: Duration.seconds(0) });
     expect(new AwsSolutionsChecks().validateScope(app)).toEqual({ success: true, violations: [] });
     expect(idsOf(acknowledgements(app))).toEqual([
       SCHEDULE_DLQ,
+      { path: RUNTIME.path, id: RUNTIME.id },
       SECRETS,
       LIST_SECRETS,
       { path: FAILURE_QUEUE_WITHOUT_DLQ.path, id: FAILURE_QUEUE_WITHOUT_DLQ.id },
@@ -133,7 +144,7 @@ describe('AwsSolutions checks', () => {
     ]);
   });
 
-  it("pass with every platform team's setting, acknowledging only the network interface and schedule wildcards and the failure queue", () => {
+  it("pass with every platform team's setting, acknowledging only the runtime, the network interface and schedule wildcards and the failure queue", () => {
     const stack = newStack();
     const app = App.of(stack) as App;
     new FactifyKeyRotation(stack, 'Rotation', {
@@ -154,6 +165,7 @@ describe('AwsSolutions checks', () => {
     expect(idsOf(acknowledgements(app))).toEqual([
       SCHEDULE_DLQ,
       { path: 'Test/Rotation/NetworkInterfacePolicy', id: 'AwsSolutions-IAM5[Resource::*]' },
+      { path: RUNTIME.path, id: RUNTIME.id },
       ...SCHEDULES,
       SECRETS,
       LIST_SECRETS,
@@ -184,6 +196,7 @@ describe('AwsSolutions checks', () => {
     expect(new AwsSolutionsChecks().validateScope(app)).toEqual({ success: true, violations: [] });
     expect(acknowledgements(app).map((ack) => ack.id)).toEqual([
       'AwsSolutions-SQS3',
+      'AwsSolutions-L1',
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/<RotationRevokeSchedulesGroup0F4B338E>/*]',
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/default/fkr-revoke-*]',
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:*]',

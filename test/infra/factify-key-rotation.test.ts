@@ -626,7 +626,11 @@ describe('alerting', () => {
             Resource: topic,
             Condition: {
               ArnEquals: {
-                'aws:SourceArn': [arnOf(rotation.errorsAlarm), arnOf(rotation.alertDeliveryAlarm)],
+                'aws:SourceArn': [
+                  arnOf(rotation.errorsAlarm),
+                  arnOf(rotation.alertDeliveryAlarm),
+                  arnOf(rotation.metricsDroppedAlarm),
+                ],
               },
             },
           },

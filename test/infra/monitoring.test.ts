@@ -3,6 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FactifyKeyRotation, type FactifyKeyRotationProps } from '../../infra/factify-key-rotation.js';
+import { KeyRotationSchedule } from '../../infra/rotation-schedule.js';
 import {
   ACCOUNT,
   importSecret,
@@ -140,9 +141,10 @@ describe('the opt-in alarms of each listed secret', () => {
 
   it('are one set per secret, on top of the fleet alarms, and none without perSecretAlarms', () => {
     expect(rotation.monitoring.perSecretAlarms).toHaveLength(2 * 5);
-    // 5 per secret, 9 on the fleet metrics, the two queues', and the construct's own two.
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 2 * 5 + 9 + 2 + 2);
-    build().template.resourceCountIs('AWS::CloudWatch::Alarm', 9 + 2 + 2);
+    // 5 per secret, 9 on the fleet metrics, the two queues', and the construct's errors, alert delivery and
+    // metrics-dropped alarms.
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 2 * 5 + 9 + 2 + 3);
+    build().template.resourceCountIs('AWS::CloudWatch::Alarm', 9 + 2 + 3);
   });
 });
 
@@ -240,5 +242,13 @@ describe('the dashboard', () => {
     expect(body).not.toMatch(/billing-key|factify\/api-key/);
     // The schedule's 30 days as the line a key's age should not cross.
     expect(body).toContain(`{\\"value\\":30,\\"label\\":\\"rotation due\\"`);
+  });
+
+  it("draws the longest gap of a cron() schedule as the line a key's age should not cross", () => {
+    const dashboards = build([SECRET_ARN], {
+      rotationSchedule: KeyRotationSchedule.cron('cron(0 4 1,15 * ? *)'),
+    }).template.findResources('AWS::CloudWatch::Dashboard');
+    // From the 15th to the 1st of the next month: 17 days after a 31-day month.
+    expect(JSON.stringify(dashboards)).toContain(`{\\"value\\":17,\\"label\\":\\"rotation due\\"`);
   });
 });

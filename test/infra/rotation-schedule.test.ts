@@ -9,6 +9,7 @@ describe('KeyRotationSchedule', () => {
     [Duration.hours(48), 'rate(2 days)'],
     [Duration.hours(4), 'rate(4 hours)'],
     [Duration.hours(36), 'rate(36 hours)'],
+    [Duration.days(999), 'rate(999 days)'],
   ])('renders a rate of %s as %s', (interval, expression) => {
     const schedule = KeyRotationSchedule.rate(interval);
     expect(schedule.problems(undefined)).toEqual([]);
@@ -26,7 +27,7 @@ describe('KeyRotationSchedule', () => {
 
   it.each([
     [Duration.hours(3), /at most every 4 hours/],
-    [Duration.days(1001), /at least every 1000 days/],
+    [Duration.days(1000), /at least every 999 days/],
     [Duration.minutes(270), /whole number of hours, got 4 hours 30 minutes/],
   ])('rejects a rate of %s', (interval, message) => {
     expect(KeyRotationSchedule.rate(interval).problems(undefined)).toEqual([expect.stringMatching(message)]);
@@ -83,7 +84,9 @@ describe('KeyRotationSchedule', () => {
     'cron(0 16 1,15 * ? *)',
     'cron(0 0 ? * SUN#1 *)',
     'cron(0 4 ? * 6L *)',
-    'cron(0 9 15W JAN,JUL ? *)',
+    'cron(0 9 15 JAN,JUL ? *)',
+    // AWS's own example, every eight hours starting at midnight.
+    'cron(0 /8 * * ? *)',
     'cron(0 */4 * * ? *)',
     'cron(0 0,12 * * ? *)',
     'cron(0 2-22/4 ? * * *)',
@@ -102,6 +105,8 @@ describe('KeyRotationSchedule', () => {
     ['cron(0 1,23 ? * MON-FRI *)', /2 hours apart \(23:00 and 1:00 UTC\)/],
     ['cron(0 1,23 ? * SAT,SUN *)', /2 hours apart \(23:00 and 1:00 UTC\)/],
     ['cron(0 1,23 14,15 * ? *)', /2 hours apart \(23:00 and 1:00 UTC\)/],
+    // Across a month's end: the last day at 22:00, the 1st at 01:00.
+    ['cron(0 1,22 1,L * ? *)', /3 hours apart \(22:00 and 1:00 UTC\)/],
   ])('rejects %s, more often than every four hours', (expression, message) => {
     expect(KeyRotationSchedule.cron(expression).problems(undefined)).toEqual([
       expect.stringMatching(message),
@@ -119,6 +124,9 @@ describe('KeyRotationSchedule', () => {
     ['cron(0 4 ? * FUN *)', /the day-of-week field of .* has "FUN"/],
     ['cron(0 20-4 * * ? *)', /has "20-4", a range that ends before it starts/],
     ['cron(0 L * * ? *)', /the hours field of .* has "L"/],
+    ['cron(0 9 15W * ? *)', /has "15W", a form Secrets Manager does not document for rotation/],
+    ['cron(0 9 L-3 * ? *)', /has "L-3", a form Secrets Manager does not document for rotation/],
+    ['rate(1000 days)', /at least every 999 days/],
   ])('rejects %s, saying why', (expression, message) => {
     expect(KeyRotationSchedule.cron(expression).problems(undefined)).toEqual([
       expect.stringMatching(message),

@@ -79,13 +79,33 @@ function readmeExample(): string {
   return example;
 }
 
+/** The README's cdk-nag lines for bin/my-app.ts: its imports, and the line that follows the stack. */
+function readmeCdkNag(): { imports: string[]; after: string[] } {
+  const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+  const block = /```ts\n\/\/ bin\/my-app\.ts[^\n]*\n([\s\S]*?)```/.exec(readme)?.[1];
+  if (!block) throw new Error('README: no bin/my-app.ts block with the cdk-nag lines');
+  const lines = block.split('\n').filter((line) => line.trim() !== '');
+  return {
+    imports: lines.filter((line) => line.startsWith('import ')),
+    after: lines.filter((line) => !line.startsWith('import ')),
+  };
+}
+
+/** The newest version of a package the registry serves. */
+async function newest(name: string): Promise<string> {
+  const { stdout } = await expectOk(run('npm', ['view', name, 'version'], tempDir()));
+  return stdout.trim();
+}
+
+type Versions = { 'aws-cdk-lib': string; constructs: string; 'cdk-nag': string };
+
 /**
- * A fresh `cdk init app --language typescript` app named my-app whose stack is the README's example. The
- * template's jest and swc serve its sample unit test, which is removed; its other dependencies are set to the
- * versions this repository installed, so npm takes them from its cache, and aws-cdk-lib and constructs to
- * the versions under test.
+ * A fresh `cdk init app --language typescript` app named my-app whose stack is the README's example, checked
+ * by cdk-nag as the README says. The template's jest and swc serve its sample unit test, which is removed; its
+ * other dependencies are set to the versions this repository installed, so npm takes them from its cache, and
+ * aws-cdk-lib, constructs and cdk-nag to the versions under test.
  */
-async function createApp(parent: string, versions: { 'aws-cdk-lib': string; constructs: string }) {
+async function createApp(parent: string, versions: Versions) {
   const dir = join(parent, 'my-app');
   mkdirSync(dir);
   await expectOk(
@@ -107,12 +127,44 @@ async function createApp(parent: string, versions: { 'aws-cdk-lib': string; cons
   rmSync(join(dir, 'test'), { recursive: true });
   rmSync(join(dir, 'jest.config.js'));
   writeFileSync(join(dir, 'lib/my-app-stack.ts'), readmeExample());
+  const nag = readmeCdkNag();
+  // After cdk init's `#!/usr/bin/env node`, which must stay the first line.
+  const [shebang = '', ...bin] = readFileSync(join(dir, 'bin/my-app.ts'), 'utf8').trimEnd().split('\n');
+  writeFileSync(join(dir, 'bin/my-app.ts'), [shebang, ...nag.imports, ...bin, ...nag.after, ''].join('\n'));
   return dir;
+}
+
+/**
+ * Every finding of cdk-nag's AwsSolutions pack on the README's stack in `app`, warnings included (a synth
+ * fails on errors only).
+ */
+async function nagFindings(app: string): Promise<unknown> {
+  writeFileSync(
+    join(app, 'nag-findings.ts'),
+    [
+      "import { App } from 'aws-cdk-lib';",
+      "import { AwsSolutionsChecks } from 'cdk-nag';",
+      "import { MyAppStack } from './lib/my-app-stack';",
+      'const app = new App({ outdir: process.argv[2] });',
+      "new MyAppStack(app, 'MyAppStack');",
+      'console.log(JSON.stringify(new AwsSolutionsChecks().validateScope(app)));',
+      '',
+    ].join('\n'),
+  );
+  const { stdout } = await expectOk(
+    run(join(app, 'node_modules/.bin/tsx'), ['nag-findings.ts', join(tempDir(), 'cdk.out')], app),
+  );
+  return JSON.parse(stdout);
 }
 
 async function install(app: string, tarball: string): Promise<void> {
   // Peers are installed from the app's own dependencies; --prefer-offline takes what the cache holds.
-  await expectOk(run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball], app));
+  const { stdout, stderr } = await expectOk(
+    run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball], app),
+  );
+  // npm 11 lists the packages whose install scripts (prepare among them) wait for approval: not this one.
+  const flagged = `${stdout}\n${stderr}`.split('\n').filter((line) => line.includes('install-scripts'));
+  expect(flagged.filter((line) => line.includes('factify-key-rotation'))).toEqual([]);
 }
 
 /**
@@ -156,13 +208,53 @@ function expectTheTestedBundle(outdir: string, stackName: string): void {
   expect(readFileSync(join(asset, 'index.mjs')).equals(readFileSync(BUNDLE))).toBe(true);
 }
 
+/**
+ * The names the root's declarations refer to that the root does not export: a user could not name the type of
+ * a public member (e.g. `rotation.monitoring`) or of a props field. Reads the declaration files: for each
+ * module the root re-exports from, the declarations it re-exports, their comments removed, and any type
+ * declared in or imported from a module of the package that they mention.
+ */
+function typesMissingFromRoot(typesDir: string): string[] {
+  const read = (module: string) => readFileSync(join(typesDir, module.replace(/\.js$/, '.d.ts')), 'utf8');
+  const exported = new Map<string, string>();
+  for (const [, names = '', module = ''] of read('index.js').matchAll(
+    /export \{([^}]*)\} from '(\.\/[^']+)'/g,
+  )) {
+    for (const name of names.split(',').map((item) => item.replace(/^\s*type\s+/, '').trim())) {
+      if (name) exported.set(name, module);
+    }
+  }
+  const missing = new Set<string>();
+  for (const module of new Set(exported.values())) {
+    const text = read(module).replace(/\/\*[\s\S]*?\*\//g, '');
+    const sections = text.split(/^(?=export )/m);
+    const declared = sections.flatMap(
+      (section) => /^export (?:declare )?(?:class|interface|type|enum|const) (\w+)/.exec(section)?.[1] ?? [],
+    );
+    const imported = [...text.matchAll(/^import (?:type )?\{([^}]*)\} from '\.\/[^']+'/gm)].flatMap(
+      ([, names = '']) => names.split(',').map((item) => item.replace(/^\s*type\s+/, '').trim()),
+    );
+    const publicText = sections
+      .filter((section) =>
+        exported.has(
+          /^export (?:declare )?(?:class|interface|type|enum|const) (\w+)/.exec(section)?.[1] ?? '',
+        ),
+      )
+      .join('\n');
+    for (const name of [...declared, ...imported]) {
+      if (name && !exported.has(name) && new RegExp(`\\b${name}\\b`).test(publicText)) missing.add(name);
+    }
+  }
+  return [...missing].sort();
+}
+
 let work: string;
 let tarball: string;
 let packedFiles: string[];
 
 beforeAll(async () => {
   work = tempDir();
-  // --ignore-scripts: `npm run test:package` has just built everything, which `prepare` would only repeat.
+  // --ignore-scripts: `npm run test:package` has just built everything, which `prepack` would only repeat.
   const packed = await expectOk(
     run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], REPO_ROOT),
   );
@@ -212,15 +304,19 @@ describe('the packed tarball', () => {
   });
 });
 
-describe('installed into a new CommonJS TypeScript CDK app', () => {
+describe('installed into a new CommonJS TypeScript CDK app with the newest aws-cdk-lib and cdk-nag', () => {
   let app: string;
+  let versions: Versions;
   let environment: RotationEnvironment | undefined;
 
   beforeAll(async () => {
-    app = await createApp(tempDir(), {
-      'aws-cdk-lib': installed('aws-cdk-lib'),
-      constructs: installed('constructs'),
-    });
+    versions = {
+      'aws-cdk-lib': await newest('aws-cdk-lib'),
+      constructs: await newest('constructs'),
+      'cdk-nag': await newest('cdk-nag'),
+    };
+    console.log(`The newest the registry serves: ${JSON.stringify(versions)}`);
+    app = await createApp(tempDir(), versions);
     await install(app, tarball);
   }, INSTALL_TIMEOUT);
 
@@ -229,8 +325,19 @@ describe('installed into a new CommonJS TypeScript CDK app', () => {
   });
 
   it(
-    'synthesizes offline, type-checked, deploying the bundle the end-to-end tests ran, byte for byte',
+    'synthesizes offline, type-checked, clean under cdk-nag, deploying the bundle the end-to-end tests ran, byte for byte',
     async () => {
+      const { stdout } = await expectOk(
+        run(
+          process.execPath,
+          [
+            '-p',
+            "['aws-cdk-lib', 'cdk-nag'].map((name) => require(name + '/package.json').version).join(' ')",
+          ],
+          app,
+        ),
+      );
+      expect(stdout.trim()).toBe(`${versions['aws-cdk-lib']} ${versions['cdk-nag']}`);
       const { code, stderr, outdir, connections } = await synth(app);
       expect({ code, stderr: code === 0 ? '' : stderr, connections }).toEqual({
         code: 0,
@@ -240,9 +347,14 @@ describe('installed into a new CommonJS TypeScript CDK app', () => {
       expectTheTestedBundle(outdir, 'MyAppStack');
       const template = readFileSync(join(outdir, 'MyAppStack.template.json'), 'utf8');
       expect(template).toContain('"ScheduleExpression": "cron(0 4 ? * SUN *)"');
+      expect(await nagFindings(app)).toEqual({ success: true, violations: [] });
     },
     INSTALL_TIMEOUT,
   );
+
+  it('exports from its root every type its public declarations name', () => {
+    expect(typesMissingFromRoot(join(app, 'node_modules/factify-key-rotation/lib/types/infra'))).toEqual([]);
+  });
 
   it('resolves to the CommonJS build for require() and to the ES module for import', async () => {
     const { stdout } = await expectOk(
@@ -328,9 +440,13 @@ describe('installed into a new CommonJS TypeScript CDK app', () => {
 
 describe('with the lowest aws-cdk-lib and constructs its peer dependencies admit', () => {
   it(
-    'synthesizes the same app, deploying the same bundle',
+    'synthesizes the same app, clean under cdk-nag, deploying the same bundle',
     async () => {
-      const versions = { 'aws-cdk-lib': lowest('aws-cdk-lib'), constructs: lowest('constructs') };
+      const versions = {
+        'aws-cdk-lib': lowest('aws-cdk-lib'),
+        constructs: lowest('constructs'),
+        'cdk-nag': installed('cdk-nag'),
+      };
       expect(versions['aws-cdk-lib']).toMatch(/^2\.\d+\.\d+$/);
       const app = await createApp(tempDir(), versions);
       await install(app, tarball);
@@ -341,6 +457,7 @@ describe('with the lowest aws-cdk-lib and constructs its peer dependencies admit
       const { code, stderr, outdir } = await synth(app);
       expect({ code, stderr: code === 0 ? '' : stderr }).toEqual({ code: 0, stderr: '' });
       expectTheTestedBundle(outdir, 'MyAppStack');
+      expect(await nagFindings(app)).toEqual({ success: true, violations: [] });
     },
     INSTALL_TIMEOUT,
   );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nextCronTime, rotationDeadline } from '../../lambda/settings/rotation-deadline.js';
+import { rotationDeadline } from '../../lambda/settings/rotation-deadline.js';
 
 const created = new Date('2026-11-01T15:30:00Z');
 const iso = (date: Date | undefined) => date?.toISOString();
@@ -14,23 +14,30 @@ describe('rotationDeadline', () => {
     // Sundays at 04:00: the next after created is Nov 8, then the window.
     ['cron(0 4 ? * SUN *)', '3h', '2026-11-08T08:00:00.000Z'],
     ['cron(0 4 ? * SUN *)', undefined, '2026-11-09T05:00:00.000Z'],
+    // The schedule grammar the stack checks with: L, <day>L and AWS's own /8.
+    ['cron(0 4 L * ? *)', '2h', '2026-11-30T07:00:00.000Z'],
+    ['cron(0 4 ? * FRIL *)', '2h', '2026-11-27T07:00:00.000Z'],
+    ['cron(0 /8 * * ? *)', '2h', '2026-11-01T19:00:00.000Z'],
   ])('%s with window %s: %s', (schedule, window, expected) => {
     expect(iso(rotationDeadline(schedule, window, created))).toBe(expected);
   });
 
-  it('cannot tell for cron syntax it does not read', () => {
-    expect(rotationDeadline('cron(0 4 L * ? *)', undefined, created)).toBeUndefined();
+  it('cannot tell for a schedule Secrets Manager would not accept', () => {
+    expect(rotationDeadline('cron(0 4 15W * ? *)', undefined, created)).toBeUndefined();
     expect(rotationDeadline('every day', undefined, created)).toBeUndefined();
   });
 });
 
-describe('nextCronTime', () => {
+describe('rotationDeadline from the next cron window', () => {
   it.each([
-    ['0 4 1 * ? *', '2026-12-01T04:00:00.000Z'],
-    ['0 */6 ? * MON-FRI *', '2026-11-02T00:00:00.000Z'],
-    ['0 8,20 ? * 1 *', '2026-11-01T20:00:00.000Z'],
-    ['0 0 15 JAN,JUL ? *', '2027-01-15T00:00:00.000Z'],
-  ])('%s: %s', (expression, expected) => {
-    expect(iso(nextCronTime(expression, created))).toBe(expected);
+    ['cron(0 4 1 * ? *)', '2026-12-01T04:00:00.000Z'],
+    ['cron(0 */6 ? * MON-FRI *)', '2026-11-02T00:00:00.000Z'],
+    ['cron(0 8,20 ? * 1 *)', '2026-11-01T20:00:00.000Z'],
+    ['cron(0 0 15 JAN,JUL ? *)', '2027-01-15T00:00:00.000Z'],
+  ])('%s opens next at %s', (expression, opening) => {
+    // The window (1h here) and the hour's margin follow the opening.
+    expect(iso(rotationDeadline(expression, '1h', created))).toBe(
+      new Date(new Date(opening).getTime() + 2 * 3_600_000).toISOString(),
+    );
   });
 });
