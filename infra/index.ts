@@ -11,5 +11,5 @@ export {
   type FactifyKeyRotationProps,
 } from './factify-key-rotation.js';
 export { type MonitoredSecret, RotationMonitoring, type RotationMonitoringProps } from './monitoring.js';
-export { RevokeScheduling } from './revoke-scheduling.js';
+export { RevokeScheduling, type RevokeSchedulingProps } from './revoke-scheduling.js';
 export { KeyRotationSchedule } from './rotation-schedule.js';

@@ -12,6 +12,12 @@ import {
 
 const SCHEDULER = 'scheduler.amazonaws.com';
 
+/** Properties of {@link RevokeScheduling}. */
+export interface RevokeSchedulingProps {
+  /** Whether the function schedules revocations (a grace period): only then is there a scheduler role. */
+  readonly schedulesRevocations: boolean;
+}
+
 /**
  * The revocation schedules of one construct: a schedule group of its own (deleting the stack deletes the group,
  * and EventBridge Scheduler deletes every schedule in a deleted group), the dead-letter queue each schedule
@@ -30,7 +36,7 @@ export class RevokeScheduling extends Construct {
    */
   readonly role?: iam.Role;
 
-  constructor(scope: Construct, id: string, props: { readonly schedulesRevocations: boolean }) {
+  constructor(scope: Construct, id: string, props: RevokeSchedulingProps) {
     super(scope, id);
     // No name: CloudFormation generates one unique in the account, so two deployments never share a group.
     this.scheduleGroup = new scheduler.CfnScheduleGroup(this, 'Group');
