@@ -10,6 +10,9 @@ Commands:
                         and a verdict, for each secret named (the same checks as the daily audit)
   status --function <name-or-arn>
                         the same for every secret that this rotation function rotates (the stack's)
+  status --all <name-or-arn>
+                        the fleet table of every secret that function rotates: the daily audit's counts
+                        (its fleet metrics), then one line per secret
   rotate <secret-id>    start a rotation through Secrets Manager
   recover <secret-id>   fix a stuck rotation: take AWSPENDING off the stray version and revoke
                         the keys this secret's rotations left active (asks for confirmation)
@@ -17,6 +20,7 @@ Commands:
 Options:
   --json                  status: print the report as JSON (with several secrets: {"secrets": [...]})
   --function <name|arn>   status: every secret whose rotation function this is (needs secretsmanager:ListSecrets)
+  --all                   status: the fleet table of those secrets (the function as --function or after --all)
   --wait                  rotate: follow the rotation until it is promoted or fails
   --timeout <duration>    rotate --wait: how long to follow it, e.g. 90s or 15m (default 10m)
   -y, --yes               recover: do not ask for confirmation
@@ -49,6 +53,8 @@ export type Command =
       readonly secretIds: readonly string[];
       /** --function: every secret this rotation function rotates. */
       readonly functionName?: string;
+      /** --all: the fleet table of every secret `functionName` rotates. */
+      readonly fleet?: boolean;
       readonly adminSecretId?: string;
       readonly json: boolean;
     }
@@ -58,6 +64,7 @@ export type Command =
 const OPTIONS = {
   json: { type: 'boolean' },
   function: { type: 'string' },
+  all: { type: 'boolean' },
   wait: { type: 'boolean' },
   timeout: { type: 'string' },
   yes: { type: 'boolean', short: 'y' },
@@ -68,7 +75,7 @@ const OPTIONS = {
 
 /** Which options each command accepts, besides --admin-secret-id and --help. */
 const COMMAND_OPTIONS: Record<string, readonly (keyof typeof OPTIONS)[]> = {
-  status: ['json', 'function'],
+  status: ['json', 'function', 'all'],
   rotate: ['wait', 'timeout'],
   recover: ['yes', 'force'],
 };
@@ -102,6 +109,22 @@ export function parseCommandLine(argv: readonly string[]): Command {
   }
   const adminSecretId = values['admin-secret-id']?.trim();
   const functionName = values.function?.trim();
+  if (name === 'status' && values.all) {
+    const target = functionName ?? (secretIds.length === 1 ? secretIds[0]?.trim() : undefined);
+    if (!target || (functionName !== undefined && secretIds.length > 0)) {
+      throw new UsageError(
+        'status --all needs the rotation function, and only it: factify-rotation status --all <function-name-or-arn>.',
+      );
+    }
+    return {
+      name,
+      secretIds: [],
+      functionName: target,
+      fleet: true,
+      json: values.json === true,
+      ...(adminSecretId ? { adminSecretId } : {}),
+    };
+  }
   if (name === 'status' && functionName !== undefined) {
     if (functionName === '')
       throw new UsageError('--function needs the name or ARN of the rotation function.');

@@ -75,7 +75,10 @@ export async function createContext(
         log: new Logger({}, 'ERROR'),
       }),
     ),
-    scheduler: new EventBridgeScheduler(),
+    // Where the function makes its revocation schedules (REVOKE_SCHEDULE_GROUP, as the function reads it).
+    scheduler: new EventBridgeScheduler(
+      config.revokeScheduleGroup === undefined ? {} : { group: config.revokeScheduleGroup },
+    ),
     region,
     ...(adminSecretId === undefined ? {} : { adminSecretId }),
     io,

@@ -30,7 +30,7 @@ export class ExplainedSecretStore implements InspectableSecretStore {
     return this.#call('ListSecretVersionIds', secretId, () => this.inner.listVersions(secretId));
   }
 
-  listSecretsRotatedBy(functionArn: string): Promise<string[]> {
+  listSecretsRotatedBy(functionArn: string): Promise<SecretDetails[]> {
     return this.#call('ListSecrets', '*', () => this.inner.listSecretsRotatedBy(functionArn));
   }
 

@@ -1,3 +1,5 @@
+import type { SecretInspection } from '../lambda/health/inspection.js';
+import type { FleetMetricName } from '../lambda/telemetry/metrics.js';
 import { formatDate } from './format.js';
 import type { LeftoverKey, StatusReport } from './status-report.js';
 
@@ -94,10 +96,36 @@ export function renderStatus(report: StatusReport): string {
   return lines.join('\n');
 }
 
+/** What each of the audit's fleet counts means, in the order the audit publishes them. */
+const FLEET_ROWS: Readonly<Record<FleetMetricName, string>> = {
+  SecretsAudited: 'secrets checked',
+  SecretsOverdue: 'rotation off, unscheduled or overdue',
+  SecretsStuck: 'rotation stuck',
+  SecretsCurrentKeyNotActive: 'current key not active at Factify',
+  SecretsReplacedKeyNotRevoked: 'replaced key still active, no revocation pending',
+  SecretsNearKeyLimit: "organization near Factify's 5 active keys",
+  OrphanedKeys: "orphaned keys (made by a secret's rotations, held by none)",
+  SecretsNotChecked: 'secrets not checked',
+};
+
+/** The fleet table: the daily audit's counts (the fleet metrics it publishes), by metric name. */
+export function renderFleet(functionName: string, counts: Readonly<Record<FleetMetricName, number>>): string {
+  const rows = (Object.keys(FLEET_ROWS) as FleetMetricName[]).map((name) => [
+    name,
+    String(counts[name]),
+    FLEET_ROWS[name],
+  ]);
+  return [
+    `Fleet of ${functionName}`,
+    ...table(['METRIC', 'COUNT', 'MEANING'], rows).map((row) => `  ${row}`),
+    '',
+  ].join('\n');
+}
+
 /** One line per secret: its verdict and findings, or why it could not be inspected. */
 export function renderSummary(
   secretIds: readonly string[],
-  results: readonly (StatusReport | { secretId: string; error: string })[],
+  results: readonly (SecretInspection | { secretId: string; error: string })[],
 ): string {
   const rows = results.map((result, index) =>
     'error' in result

@@ -42,7 +42,8 @@ export async function buildStatusReport(ctx: CliContext, secretId: string): Prom
   return { report: { ...facts, ...adviseOn(facts) }, manager };
 }
 
-async function scheduledRevocation(ctx: CliContext, name: string): Promise<Date | undefined> {
+/** When the revocation schedule `name` runs, with an operator's error when the identity may not look. */
+export async function scheduledRevocation(ctx: CliContext, name: string): Promise<Date | undefined> {
   try {
     return await ctx.scheduler.scheduledAt(name);
   } catch (error) {

@@ -12,25 +12,14 @@ import { AUDIT_ACTION } from '../lambda/health/audit-event.js';
 import { ACTIVE_KEYS_WARNING } from '../lambda/health/verdict.js';
 import { MAX_ACTIVE_KEYS } from '../lambda/keys/key-management.js';
 import { parseScheduleExpression, rotationGaps } from '../lambda/settings/schedule-expression.js';
-import { type MetricName, SECRET_NAME_DIMENSION } from '../lambda/telemetry/metrics.js';
+import {
+  FLEET_METRICS,
+  type FleetMetricName,
+  type MetricName,
+  SECRET_NAME_DIMENSION,
+} from '../lambda/telemetry/metrics.js';
 import { markPerSecretResource } from './stack-limits.js';
 
-/**
- * The fleet metrics the daily audit publishes with no dimension (an empty dimension set), one value per audit:
- * how many secrets it audited, and how many of them it found in each state. Their count does not grow with the
- * fleet, nor do the alarms on them.
- */
-export const FLEET_METRICS = [
-  'SecretsAudited',
-  'SecretsOverdue',
-  'SecretsStuck',
-  'SecretsCurrentKeyNotActive',
-  'SecretsReplacedKeyNotRevoked',
-  'SecretsNearKeyLimit',
-  'OrphanedKeys',
-  'SecretsNotChecked',
-] as const;
-export type FleetMetricName = (typeof FLEET_METRICS)[number];
 /** The fleet metrics that say how much the audit covered, rather than what it found. */
 const AUDIT_COVERAGE: readonly FleetMetricName[] = ['SecretsAudited', 'SecretsNotChecked'];
 

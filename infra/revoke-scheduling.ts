@@ -5,10 +5,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 // The group and the name prefix of the schedules that versions before the construct's own group created: the
 // function still finds those (a pending one is honoured) and deletes them, but creates none there.
-import {
-  REVOKE_SCHEDULE_GROUP as LEGACY_REVOKE_SCHEDULE_GROUP,
-  REVOKE_SCHEDULE_PREFIX as LEGACY_REVOKE_SCHEDULE_PREFIX,
-} from '../lambda/keys/revocation-schedule.js';
+import { LEGACY_REVOKE_SCHEDULE_GROUP, REVOKE_SCHEDULE_PREFIX } from '../lambda/keys/revocation-schedule.js';
 
 const SCHEDULER = 'scheduler.amazonaws.com';
 
@@ -140,7 +137,7 @@ export class RevokeScheduling extends Construct {
         reason:
           'The function creates one revocation schedule per replaced secret version at run time, so the names ' +
           "are unknown at deploy time: the construct's own schedule group (and, to find and delete only, the " +
-          `${LEGACY_REVOKE_SCHEDULE_PREFIX} prefix that older versions used in the default group) is the ` +
+          `${REVOKE_SCHEDULE_PREFIX} prefix that older versions used in the default group) is the ` +
           'narrowest scope IAM can express. A schedule can do no more than the role it is given: iam:PassRole is ' +
           "limited to this construct's scheduler role, passed to EventBridge Scheduler only, and that role may " +
           'only invoke this function, whose revoke event refuses any key that AWSCURRENT or AWSPENDING holds.',
@@ -154,7 +151,7 @@ export function legacyRevokeScheduleArnPattern(scope: Construct): string {
   return Stack.of(scope).formatArn({
     service: 'scheduler',
     resource: 'schedule',
-    resourceName: `${LEGACY_REVOKE_SCHEDULE_GROUP}/${LEGACY_REVOKE_SCHEDULE_PREFIX}*`,
+    resourceName: `${LEGACY_REVOKE_SCHEDULE_GROUP}/${REVOKE_SCHEDULE_PREFIX}*`,
     arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
   });
 }

@@ -104,8 +104,11 @@ export interface InspectableSecretStore extends SecretStore {
   describeDetails(secretId: string): Promise<SecretDetails>;
   /** ListSecretVersionIds: every version that has a staging label, all pages. */
   listVersions(secretId: string): Promise<SecretVersionInfo[]>;
-  /** ListSecrets: the ARN of every secret whose rotation function is `functionArn`, all pages. */
-  listSecretsRotatedBy(functionArn: string): Promise<string[]>;
+  /**
+   * ListSecrets: every secret whose rotation function is `functionArn`, all pages, with what DescribeSecret would
+   * say of it (ListSecrets is eventually consistent: a change of the last minutes may not show yet).
+   */
+  listSecretsRotatedBy(functionArn: string): Promise<SecretDetails[]>;
 }
 
 /** A key used to call Factify, with a description that error messages may show instead of the key. */

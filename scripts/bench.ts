@@ -5,11 +5,13 @@
  *
  *   npm run bench -- [--secrets 200] [--post-per-second 20] [--get-per-second 200] [--delete-is-write]
  *                    [--load-runs 15] [--rotations 5] [--cold-rotations 3] [--step-timeout-s 60]
- *                    [--containers <cores, at most 4>] [--only load,rotation,scale,platform]
+ *                    [--containers <cores, at most 4>] [--audit-secrets 1000] [--audit-organizations 300]
+ *                    [--fleet-rotations 1000] [--only load,rotation,scale,audit,fleet,platform]
  */
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { BUNDLE } from '../test/support/lambda-runtime.js';
+import { type AuditFigures, measureAudit } from './bench/audit.js';
 import { type BundleSize, type LoadTimes, measureBundleSize, measureLoadTime } from './bench/load-time.js';
 import { measurePlatformSize, type PlatformSizeFigures } from './bench/platform-size.js';
 import { measureRotation, type RotationFigures } from './bench/rotation.js';
@@ -26,9 +28,12 @@ export const BUDGETS = {
   secretsManagerCalls: 16,
   factifyCalls: 7,
   scaleRatio: 1.25,
+  // Issue #17: the daily audit of 1,000 secrets on the emulators, in one invocation.
+  auditWallMs: 30_000,
+  auditPeakRssMb: 200,
 } as const;
 
-const SECTIONS = ['load', 'rotation', 'scale', 'platform'] as const;
+const SECTIONS = ['load', 'rotation', 'scale', 'audit', 'fleet', 'platform'] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Options {
@@ -41,6 +46,9 @@ interface Options {
   readonly coldRotations: number;
   readonly stepTimeoutMs: number;
   readonly containers: number;
+  readonly auditSecrets: number;
+  readonly auditOrganizations: number;
+  readonly fleetRotations: number;
   readonly sections: ReadonlySet<Section>;
 }
 
@@ -67,6 +75,9 @@ function validateOptions(argv: string[]): Options {
       'cold-rotations': { type: 'string', default: '3' },
       'step-timeout-s': { type: 'string', default: '60' },
       containers: { type: 'string', default: String(Math.min(4, availableParallelism())) },
+      'audit-secrets': { type: 'string', default: '1000' },
+      'audit-organizations': { type: 'string', default: '300' },
+      'fleet-rotations': { type: 'string', default: '1000' },
       only: { type: 'string', default: SECTIONS.join(',') },
     },
     strict: true,
@@ -102,6 +113,9 @@ function validateOptions(argv: string[]): Options {
     coldRotations: integer('cold-rotations', values['cold-rotations'], 1, 20),
     stepTimeoutMs: integer('step-timeout-s', values['step-timeout-s'], 5, 900) * 1000,
     containers: integer('containers', values.containers, 1, 16),
+    auditSecrets: integer('audit-secrets', values['audit-secrets'], 1, 10_000),
+    auditOrganizations: integer('audit-organizations', values['audit-organizations'], 1, 10_000),
+    fleetRotations: integer('fleet-rotations', values['fleet-rotations'], 1, 5_000),
     sections: sections as Set<Section>,
   };
   if (problems.length > 0) {
@@ -234,6 +248,57 @@ function scaleRows(s: ScaleFigures): Row[] {
   ];
 }
 
+function auditRows(a: AuditFigures): Row[] {
+  const smCalls = sum(a.secretsManagerCalls);
+  return [
+    {
+      figure: `audit: ${a.secrets} secrets over ${a.organizations} organizations, one cold invocation`,
+      measured: `${(a.wallMs / 1000).toFixed(1)} s, ${a.checked} checked`,
+      budget: `< ${BUDGETS.auditWallMs / 1000} s, all checked`,
+      ok: a.wallMs < BUDGETS.auditWallMs && a.checked === a.secrets,
+    },
+    {
+      figure: 'audit: peak RSS',
+      measured: `${a.peakRssMb.toFixed(1)} MB`,
+      budget: `< ${BUDGETS.auditPeakRssMb} MB`,
+      ok: a.peakRssMb < BUDGETS.auditPeakRssMb,
+    },
+    {
+      figure: 'audit: Factify listings (GET /v1/api-keys)',
+      measured: String(a.factifyListings),
+      budget: `<= ${a.organizations} (one per organization)`,
+      ok: a.factifyListings <= a.organizations,
+    },
+    {
+      figure: 'audit: calls per secret, Secrets Manager / Factify',
+      measured: `${(smCalls / a.secrets).toFixed(2)} / ${(a.factifyRequests / a.secrets).toFixed(2)}`,
+      budget: '',
+    },
+    { figure: 'audit: size of the answer', measured: kb(a.responseBytes), budget: '<= 6 MB (Lambda)' },
+  ];
+}
+
+function fleetRows(s: ScaleFigures): Row[] {
+  // The bound is Factify's POST budget: every rotation creates one key.
+  const windowMs = s.windowMs ?? 1000;
+  // How much faster than Factify's real minute the emulator's window runs out its POST budget.
+  const compression = (60_000 / windowMs) * (s.postPerSecond / 100);
+  const perMinute = (s.secrets / (s.totalMs * compression)) * 60_000;
+  return [
+    {
+      figure: `fleet: ${s.secrets} rotations, Factify POST 100/min (${s.postPerSecond} per ${windowMs / 1000} s here)`,
+      measured: `${perMinute.toFixed(0)} rotations/min of 100/min = ${perMinute.toFixed(0)}% of the bound`,
+      budget: '',
+    },
+    {
+      figure: 'fleet: failures after one retry / orphaned keys / 429s',
+      measured: `${s.failures} / ${s.orphans} / ${s.rateLimited}`,
+      budget: '0 / 0 / -',
+      ok: s.failures === 0 && s.orphans === 0,
+    },
+  ];
+}
+
 /** IAM's limit on the inline policies of one role, in characters without whitespace. */
 const ROLE_POLICY_LIMIT = 10_240;
 
@@ -321,6 +386,38 @@ if (options.sections.has('scale')) {
   if (figures.firstFailure) notes.push(`First scale failure: ${figures.firstFailure}`);
 }
 
+if (options.sections.has('audit')) {
+  const figures = await measureAudit({
+    secrets: options.auditSecrets,
+    organizations: options.auditOrganizations,
+    timeoutMs: 90_000,
+  });
+  rows.push(...auditRows(figures));
+  notes.push(
+    `Audit Secrets Manager calls: ${breakdown(figures.secretsManagerCalls)}; ${figures.factifyRequests} Factify requests.`,
+  );
+  if (figures.firstError) notes.push(`First audit error: ${figures.firstError}`);
+}
+if (options.sections.has('fleet')) {
+  // Factify's documented POST 100/min (GET 1,000/min), shared by every caller (one admin key: the tightest
+  // case), compressed 6x into 10-second windows so that 1,000 rotations take a bit over 100 s, not ten minutes;
+  // rotations start at that rate too, as Secrets Manager spreads scheduled ones over their rotation window.
+  const figures = await measureScale({
+    ...options,
+    secrets: options.fleetRotations,
+    postPerSecond: 100,
+    getPerSecond: 1000,
+    windowMs: 10_000,
+    deleteIsWrite: false,
+    startsPerWindow: 100,
+  });
+  rows.push(...fleetRows(figures));
+  notes.push(
+    `Fleet rotation: ${(figures.totalMs / 1000).toFixed(1)} s for ${figures.secrets} rotations, lower bound ` +
+      `${(figures.lowerBoundMs / 1000).toFixed(1)} s (${figures.boundBy}); 6x that at Factify's real 100/min.`,
+  );
+  if (figures.firstFailure) notes.push(`First fleet failure: ${figures.firstFailure}`);
+}
 if (options.sections.has('platform')) {
   rows.push(...platformRows(measurePlatformSize()));
   notes.push(

@@ -1,10 +1,14 @@
+import { fleetCounts } from '../../lambda/health/audit.js';
 import { INSPECTION_CONCURRENCY, mapConcurrently } from '../../lambda/health/concurrency.js';
+import { inspectFleet } from '../../lambda/health/fleet.js';
+import type { SecretInspection } from '../../lambda/health/inspection.js';
 import { mostUrgent, type Verdict } from '../../lambda/health/verdict.js';
+import type { SecretDetails } from '../../lambda/ports.js';
 import type { Command } from '../args.js';
 import type { CliContext } from '../cli-context.js';
 import { CliError } from '../cli-error.js';
-import { renderStatus, renderSummary } from '../render.js';
-import { buildStatusReport, type StatusReport } from '../status-report.js';
+import { renderFleet, renderStatus, renderSummary } from '../render.js';
+import { buildStatusReport, type StatusReport, scheduledRevocation } from '../status-report.js';
 import { VERDICT_EXIT_CODES } from '../verdict-exit-codes.js';
 
 type StatusCommand = Extract<Command, { name: 'status' }>;
@@ -21,16 +25,18 @@ export interface StatusFailure {
  * cannot be inspected is reported and counts as `unknown`, and the others are still inspected.
  */
 export async function status(ctx: CliContext, command: StatusCommand): Promise<number> {
-  const secretIds =
+  const rotated =
     command.functionName === undefined
-      ? command.secretIds
+      ? undefined
       : await ctx.store.listSecretsRotatedBy(command.functionName);
+  const secretIds = rotated?.map((secret) => secret.arn) ?? command.secretIds;
   if (secretIds.length === 0) {
     throw new CliError(
       `No secret in region ${ctx.region} has ${command.functionName} as its rotation function. Check the name ` +
         '(the stack output RotationFunctionName) and AWS_REGION.',
     );
   }
+  if (command.fleet) return fleetStatus(ctx, command, rotated ?? []);
   if (secretIds.length === 1 && command.functionName === undefined) {
     const { report } = await buildStatusReport(ctx, secretIds[0] as string);
     ctx.print(command.json ? JSON.stringify(report, null, 2) : renderStatus(report));
@@ -56,6 +62,50 @@ export async function status(ctx: CliContext, command: StatusCommand): Promise<n
   } else {
     for (const report of reports) ctx.print(`${renderStatus(report)}\n`);
     ctx.print(renderSummary(secretIds, results));
+  }
+  return VERDICT_EXIT_CODES[verdict];
+}
+
+/**
+ * `status --all <function>`: the fleet table, from the daily audit's own code: its counts (the fleet metrics
+ * the audit publishes) and one line per secret. Each Factify organization is listed once, as in the audit.
+ */
+async function fleetStatus(
+  ctx: CliContext,
+  command: StatusCommand,
+  rotated: readonly SecretDetails[],
+): Promise<number> {
+  const { secrets } = await inspectFleet(
+    {
+      store: ctx.store,
+      factify: ctx.factify,
+      ...(ctx.adminSecretId === undefined ? {} : { adminSecretId: ctx.adminSecretId }),
+      scheduledRevocationAt: (name) => scheduledRevocation(ctx, name),
+      now: ctx.now,
+      // A terminal has no invocation deadline.
+      remainingMs: () => Number.POSITIVE_INFINITY,
+    },
+    rotated,
+  );
+  const checked = secrets.filter(
+    (secret): secret is { secretId: string } & SecretInspection => !('error' in secret),
+  );
+  const fleet = fleetCounts(checked, secrets.length - checked.length);
+  const verdict = mostUrgent(
+    secrets.map((secret): Verdict => ('error' in secret ? 'unknown' : secret.verdict)),
+  );
+  if (command.json) {
+    ctx.print(JSON.stringify({ verdict, fleet, secrets }, null, 2));
+  } else {
+    ctx.print(renderFleet(String(command.functionName), fleet));
+    ctx.print(
+      renderSummary(
+        rotated.map((secret) => secret.arn),
+        secrets.map((secret) =>
+          'error' in secret ? { secretId: secret.secretId, error: secret.error.message } : secret,
+        ),
+      ),
+    );
   }
   return VERDICT_EXIT_CODES[verdict];
 }

@@ -7,6 +7,7 @@ import {
   ResourceExistsException,
   ResourceNotFoundException,
   RotateSecretCommand,
+  type SecretListEntry,
   SecretsManagerClient,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
@@ -43,27 +44,11 @@ export class SecretsManagerStore implements InspectableSecretStore {
 
   async describeDetails(secretId: string): Promise<SecretDetails> {
     const out = await this.client.send(new DescribeSecretCommand({ SecretId: secretId }));
-    if (out.ARN === undefined || out.Name === undefined) {
+    const details = detailsOf({ ...out, SecretVersionsToStages: out.VersionIdsToStages });
+    if (details === undefined) {
       throw new RotationStateError(`DescribeSecret returned no ARN or Name for secret ${secretId}.`);
     }
-    const rules = out.RotationRules;
-    const days = rules?.AutomaticallyAfterDays;
-    const schedule =
-      rules?.ScheduleExpression ??
-      (days === undefined ? undefined : `rate(${days} day${days === 1 ? '' : 's'})`);
-    return {
-      arn: out.ARN,
-      name: out.Name,
-      rotationEnabled: out.RotationEnabled === true,
-      versions: out.VersionIdsToStages ?? {},
-      rotation: {
-        ...(out.RotationLambdaARN === undefined ? {} : { lambdaArn: out.RotationLambdaARN }),
-        ...(schedule === undefined ? {} : { schedule }),
-        ...(rules?.Duration === undefined ? {} : { window: rules.Duration }),
-        ...(out.LastRotatedDate === undefined ? {} : { lastRotatedDate: out.LastRotatedDate }),
-        ...(out.NextRotationDate === undefined ? {} : { nextRotationDate: out.NextRotationDate }),
-      },
-    };
+    return details;
   }
 
   async listVersions(secretId: string): Promise<SecretVersionInfo[]> {
@@ -86,18 +71,18 @@ export class SecretsManagerStore implements InspectableSecretStore {
     return versions;
   }
 
-  async listSecretsRotatedBy(functionArn: string): Promise<string[]> {
-    const arns: string[] = [];
+  async listSecretsRotatedBy(functionArn: string): Promise<SecretDetails[]> {
+    const secrets: SecretDetails[] = [];
     let nextToken: string | undefined;
     do {
       const out = await this.client.send(new ListSecretsCommand({ NextToken: nextToken }));
-      for (const secret of out.SecretList ?? []) {
-        if (secret.ARN !== undefined && sameFunction(secret.RotationLambdaARN, functionArn))
-          arns.push(secret.ARN);
+      for (const entry of out.SecretList ?? []) {
+        const details = sameFunction(entry.RotationLambdaARN, functionArn) ? detailsOf(entry) : undefined;
+        if (details) secrets.push(details);
       }
       nextToken = out.NextToken;
     } while (nextToken !== undefined);
-    return arns;
+    return secrets;
   }
 
   async getValue(secretId: string, version: VersionSelector): Promise<Sensitive | undefined> {
@@ -166,10 +151,44 @@ export class SecretsManagerStore implements InspectableSecretStore {
   }
 }
 
-// A rotation function is named by its unqualified ARN, or by its name alone.
+/** A secret as DescribeSecret or a ListSecrets entry describes it; undefined without an ARN or a name. */
+function detailsOf(out: SecretListEntry): SecretDetails | undefined {
+  if (out.ARN === undefined || out.Name === undefined) return undefined;
+  const rules = out.RotationRules;
+  const days = rules?.AutomaticallyAfterDays;
+  const schedule =
+    rules?.ScheduleExpression ??
+    (days === undefined ? undefined : `rate(${days} day${days === 1 ? '' : 's'})`);
+  return {
+    arn: out.ARN,
+    name: out.Name,
+    rotationEnabled: out.RotationEnabled === true,
+    versions: out.SecretVersionsToStages ?? {},
+    rotation: {
+      ...(out.RotationLambdaARN === undefined ? {} : { lambdaArn: out.RotationLambdaARN }),
+      ...(schedule === undefined ? {} : { schedule }),
+      ...(rules?.Duration === undefined ? {} : { window: rules.Duration }),
+      ...(out.LastRotatedDate === undefined ? {} : { lastRotatedDate: out.LastRotatedDate }),
+      ...(out.NextRotationDate === undefined ? {} : { nextRotationDate: out.NextRotationDate }),
+    },
+  };
+}
+
+/**
+ * Whether a secret's RotationLambdaARN names the function `wanted` (an ARN or a name). A function is compared
+ * without its qualifier: `:$LATEST`, a version or an alias on either side still names the same function.
+ */
 function sameFunction(rotationLambdaArn: string | undefined, wanted: string): boolean {
   if (rotationLambdaArn === undefined) return false;
-  return parseArn(wanted)
-    ? rotationLambdaArn === wanted
-    : parseFunctionArn(rotationLambdaArn)?.functionName === wanted;
+  const configured = parseFunctionArn(rotationLambdaArn);
+  if (configured === undefined) return false;
+  if (!parseArn(wanted)) return configured.functionName === wanted;
+  const target = parseFunctionArn(wanted);
+  return (
+    target !== undefined &&
+    target.functionName === configured.functionName &&
+    target.account === configured.account &&
+    target.region === configured.region &&
+    target.partition === configured.partition
+  );
 }

@@ -6,7 +6,7 @@ import type { FactifyKeys, InspectableRevocationScheduler, InspectableSecretStor
 import { secretNameOf } from '../settings/arn.js';
 import { loadConfig } from '../settings/config.js';
 import type { StepContext } from '../step-context.js';
-import { reportedError } from '../telemetry/errors.js';
+import { ConfigurationError, reportedError } from '../telemetry/errors.js';
 import { Logger } from '../telemetry/log.js';
 import { SecretMetrics } from '../telemetry/metrics.js';
 import { type InvocationEvent, parseEvent, type Step } from './event.js';
@@ -32,7 +32,11 @@ export interface Dependencies {
     onRateLimited?: () => void;
     onRetry?: () => void;
   }): FactifyKeys;
-  readonly scheduler: () => Promise<InspectableRevocationScheduler>;
+  /** EventBridge Scheduler, its revocation schedules in `group` with `deadLetterArn` as their DLQ. */
+  readonly scheduler: (settings: {
+    readonly group?: string;
+    readonly deadLetterArn?: string;
+  }) => Promise<InspectableRevocationScheduler>;
   readonly sleep: (ms: number) => Promise<void>;
   readonly now: () => Date;
 }
@@ -77,6 +81,13 @@ export function createHandler(
         );
       }
       const deps = await dependencies();
+      const scheduler = () =>
+        deps.scheduler({
+          ...(config.revokeScheduleGroup === undefined ? {} : { group: config.revokeScheduleGroup }),
+          ...(config.revokeScheduleDlqArn === undefined
+            ? {}
+            : { deadLetterArn: config.revokeScheduleDlqArn }),
+        });
       const factify = deps.factify({
         baseUrl: config.factifyApiUrl,
         remainingMs,
@@ -87,6 +98,19 @@ export function createHandler(
 
       if (parsed.kind === 'audit') {
         const { runAudit } = await import('../health/audit.js');
+        const functionArn = context?.invokedFunctionArn;
+        if (parsed.secretIds === undefined && functionArn === undefined) {
+          throw new ConfigurationError(
+            'An audit without SecretIds audits every secret whose rotation function is this function, but the ' +
+              'invocation carries no function ARN (the Lambda context): name the secrets in SecretIds.',
+          );
+        }
+        // Every secret whose rotation function is this one (ListSecrets, every page, which describes each).
+        const toAudit = parsed.secretIds ?? (await deps.store.listSecretsRotatedBy(functionArn as string));
+        log.info('Audit started', {
+          secretCount: toAudit.length,
+          discovered: parsed.secretIds === undefined,
+        });
         return await runAudit(
           {
             store: deps.store,
@@ -96,13 +120,14 @@ export function createHandler(
             ...(config.revokeGraceSeconds === 0
               ? {}
               : {
-                  scheduledRevocationAt: async (name: string) => (await deps.scheduler()).scheduledAt(name),
+                  scheduledRevocationAt: async (name: string) => (await scheduler()).scheduledAt(name),
                 }),
             now: deps.now,
+            remainingMs,
             log,
             metricsNamespace: config.metricsNamespace,
           },
-          parsed.secretIds,
+          toAudit,
         );
       }
 
@@ -121,7 +146,7 @@ export function createHandler(
       const base = {
         store: deps.store,
         factify,
-        scheduler: deps.scheduler,
+        scheduler,
         ...(config.adminSecretId === undefined ? {} : { adminSecretId: config.adminSecretId }),
         revokeGraceSeconds: config.revokeGraceSeconds,
         ...(config.schedulerRoleArn === undefined ? {} : { schedulerRoleArn: config.schedulerRoleArn }),
@@ -169,6 +194,6 @@ function logKeys(event: InvocationEvent): Record<string, unknown> {
     case 'revoke-replaced-key':
       return { secretId: event.secretId, step: 'revokeReplacedKey', versionId: event.versionId };
     case 'audit':
-      return { step: 'audit', secretCount: event.secretIds.length };
+      return { step: 'audit' };
   }
 }

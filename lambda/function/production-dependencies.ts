@@ -1,3 +1,4 @@
+import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { FactifyClient } from '../adapters/factify/client.js';
 import { FactifyHttp } from '../adapters/factify/http.js';
 import { SecretsManagerStore } from '../adapters/secrets-manager-store.js';
@@ -15,9 +16,15 @@ const SDK_ENVIRONMENT = [
   'AWS_PROFILE',
 ];
 
+type SchedulerModule = typeof import('../adapters/eventbridge-scheduler.js');
+
 // One SDK client each per container: their connections are reused across invocations.
 let clients:
-  | { environment: string; store: SecretsManagerStore; scheduler?: Promise<InspectableRevocationScheduler> }
+  | {
+      environment: string;
+      store: SecretsManagerStore;
+      scheduler?: Promise<{ module: SchedulerModule; client: SchedulerClient }>;
+    }
   | undefined;
 
 /** The handler's dependencies in Lambda: Secrets Manager through the AWS SDK, Factify through undici. */
@@ -29,11 +36,13 @@ export function productionDependencies(): Dependencies {
     store: current.store,
     factify: (options) => new FactifyClient(new FactifyHttp(options)),
     // Imported on first use: rotations without a grace period never load the Scheduler SDK.
-    scheduler: () => {
-      current.scheduler ??= import('../adapters/eventbridge-scheduler.js').then(
-        (module) => new module.EventBridgeScheduler(),
-      );
-      return current.scheduler;
+    scheduler: async (settings): Promise<InspectableRevocationScheduler> => {
+      current.scheduler ??= import('../adapters/eventbridge-scheduler.js').then((module) => ({
+        module,
+        client: module.createSchedulerClient(),
+      }));
+      const { module, client } = await current.scheduler;
+      return new module.EventBridgeScheduler(settings, client);
     },
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     now: () => new Date(),

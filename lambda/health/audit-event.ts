@@ -1,12 +1,14 @@
 import { InvalidEventError, printable } from '../telemetry/errors.js';
 
 /**
- * `{"Action": "audit", "SecretIds": ["<arn>", ...]}`: the daily audit the stack schedules. It only reads, so
- * the list is checked whole before the first call: at most MAX_AUDITED_SECRETS ids, each a non-empty string.
+ * `{"Action": "audit"}`: the daily audit the stack schedules, of every secret whose rotation function is this
+ * function. `{"Action": "audit", "SecretIds": ["<arn>", ...]}` audits only those (1 to MAX_AUDITED_SECRETS ids,
+ * each a non-empty string), checked whole before the first call.
  */
 export interface AuditEvent {
   readonly kind: 'audit';
-  readonly secretIds: readonly string[];
+  /** The secrets named; undefined to audit every secret this function rotates. */
+  readonly secretIds?: readonly string[];
 }
 
 export const AUDIT_ACTION = 'audit';
@@ -22,12 +24,11 @@ export function parseAuditEvent(event: Readonly<Record<string, unknown>>): Audit
     );
   }
   const ids = event.SecretIds;
-  if (!Array.isArray(ids) || ids.length === 0) {
-    throw new InvalidEventError('SecretIds must be a non-empty list of secret ARNs or names');
-  }
-  if (ids.length > MAX_AUDITED_SECRETS) {
+  if (ids === undefined) return { kind: 'audit' };
+  if (!Array.isArray(ids) || ids.length === 0 || ids.length > MAX_AUDITED_SECRETS) {
     throw new InvalidEventError(
-      `SecretIds lists ${ids.length} secrets; an audit takes at most ${MAX_AUDITED_SECRETS}: split the list`,
+      `SecretIds, when given, must list 1 to ${MAX_AUDITED_SECRETS} secret ARNs or names` +
+        `${Array.isArray(ids) ? ` (got ${ids.length})` : ''}; leave it out to audit every secret this function rotates`,
     );
   }
   ids.forEach((id, index) => {

@@ -1,18 +1,13 @@
+import type { SecretDetails } from '../ports.js';
 import { secretNameOf } from '../settings/arn.js';
-import { reportedError } from '../telemetry/errors.js';
 import type { Logger } from '../telemetry/log.js';
-import { SecretMetrics } from '../telemetry/metrics.js';
-import { INSPECTION_CONCURRENCY, mapConcurrently } from './concurrency.js';
-import { type InspectionContext, inspectSecret, type SecretInspection } from './inspection.js';
+import { type FleetMetricName, fleetMetricsLine, SecretMetrics } from '../telemetry/metrics.js';
+import { type FleetContext, type FleetSecret, inspectFleet } from './fleet.js';
+import type { SecretInspection } from './inspection.js';
 import type { FindingCode } from './verdict.js';
 
 /** One audited secret: its inspection, or why it could not be checked. */
-export type AuditedSecret =
-  | ({ readonly secretId: string } & SecretInspection)
-  | {
-      readonly secretId: string;
-      readonly error: { readonly name: string; readonly code: string; readonly message: string };
-    };
+export type AuditedSecret = FleetSecret;
 
 /** What the audit returns: ids, dates, states and findings, never a key. */
 export interface AuditReport {
@@ -26,7 +21,7 @@ export interface AuditReport {
   };
 }
 
-export interface AuditContext extends InspectionContext {
+export interface AuditContext extends Omit<FleetContext, 'onChecked'> {
   readonly log: Logger;
   readonly metricsNamespace: string;
 }
@@ -38,17 +33,23 @@ const OVERDUE_FINDINGS: readonly FindingCode[] = [
 ];
 
 /**
- * The daily audit: inspects each secret with the same code as `factify-rotation status`, logs one line per
- * finding, publishes each secret's health metrics, and returns the report. It only reads. A secret that
- * cannot be checked is reported as such (and publishes nothing, which the overdue alarm treats as breaching);
- * the others are still audited.
+ * The daily audit of `toAudit` (ids, or secrets as ListSecrets described them): inspects each secret with the same code as `factify-rotation status`, logs
+ * one line per finding, publishes each secret's health metrics and then the fleet's (no dimension), and
+ * returns the report. It only reads. A secret that cannot be checked, or that time ran out for, is reported
+ * as not checked (and publishes nothing per secret); the others are still audited.
  */
-export async function runAudit(ctx: AuditContext, secretIds: readonly string[]): Promise<AuditReport> {
-  const secrets = await mapConcurrently(secretIds, INSPECTION_CONCURRENCY, (secretId) =>
-    auditOne(ctx, secretId),
+export async function runAudit(
+  ctx: AuditContext,
+  toAudit: readonly (string | SecretDetails)[],
+): Promise<AuditReport> {
+  const { secrets, factifyListings } = await inspectFleet(
+    { ...ctx, onChecked: (secret) => logAndPublish(ctx, secret) },
+    toAudit,
   );
-
   const checked = secrets.filter((secret) => !('error' in secret)) as SecretInspection[];
+  const fleet = fleetCounts(checked, secrets.length - checked.length);
+  process.stdout.write(`${fleetMetricsLine(ctx.metricsNamespace, ctx.now().getTime(), fleet)}\n`);
+
   const summary = {
     audited: secrets.length,
     healthy: checked.filter((secret) => secret.findings.length === 0).length,
@@ -57,34 +58,50 @@ export async function runAudit(ctx: AuditContext, secretIds: readonly string[]):
   };
   ctx.log.info('Audit finished', {
     ...summary,
+    ...fleet,
+    factifyListings,
     outcome: summary.notChecked > 0 ? 'incomplete' : 'completed',
   });
   return { auditedAt: ctx.now().toISOString(), secrets, summary };
 }
 
-async function auditOne(ctx: AuditContext, secretId: string): Promise<AuditedSecret> {
-  const log = ctx.log.child({ secretId });
-  try {
-    const { report } = await inspectSecret(ctx, secretId);
-    const secretLog = log.child({ secretId: report.secret.arn, secretName: report.secret.name });
-    for (const finding of report.findings) {
-      secretLog.warn('Audit finding', {
-        finding: finding.code,
-        detail: finding.message,
-        verdict: report.verdict,
-      });
-    }
-    if (report.findings.length === 0)
-      secretLog.info('Audit found the secret healthy', { verdict: report.verdict });
-    publish(ctx, report);
-    return { secretId, ...report };
-  } catch (error) {
-    // Only the name, code and scrubbed message, as the handler reports its own failures.
-    const reported = reportedError(error);
-    log.error('Audit could not check the secret', { finding: 'not-checked', error: reported });
-    const { code } = reported as Error & { code: string };
-    return { secretId, error: { name: reported.name, code, message: reported.message } };
+/** The fleet metrics: how many secrets were checked, and how many of them have each problem. */
+export function fleetCounts(
+  checked: readonly SecretInspection[],
+  notChecked: number,
+): Record<FleetMetricName, number> {
+  const count = (test: (secret: SecretInspection) => boolean) => checked.filter(test).length;
+  const has = (secret: SecretInspection, code: FindingCode) =>
+    secret.findings.some((finding) => finding.code === code);
+  return {
+    SecretsAudited: checked.length,
+    SecretsOverdue: count((secret) => OVERDUE_FINDINGS.some((code) => has(secret, code))),
+    SecretsStuck: count((secret) => has(secret, 'rotation-stuck')),
+    SecretsCurrentKeyNotActive: count((secret) => has(secret, 'current-key-not-active')),
+    SecretsReplacedKeyNotRevoked: count((secret) => secret.awaitingRevocation.length > 0),
+    SecretsNearKeyLimit: count((secret) => has(secret, 'active-keys-near-limit')),
+    OrphanedKeys: checked.reduce((sum, secret) => sum + secret.orphans.length, 0),
+    SecretsNotChecked: notChecked,
+  };
+}
+
+function logAndPublish(ctx: AuditContext, secret: FleetSecret): void {
+  const log = ctx.log.child({ secretId: secret.secretId });
+  if ('error' in secret) {
+    log.error('Audit could not check the secret', { finding: 'not-checked', error: secret.error });
+    return;
   }
+  const secretLog = log.child({ secretId: secret.secret.arn, secretName: secret.secret.name });
+  for (const finding of secret.findings) {
+    secretLog.warn('Audit finding', {
+      finding: finding.code,
+      detail: finding.message,
+      verdict: secret.verdict,
+    });
+  }
+  if (secret.findings.length === 0)
+    secretLog.info('Audit found the secret healthy', { verdict: secret.verdict });
+  publish(ctx, secret);
 }
 
 function publish(ctx: AuditContext, report: SecretInspection): void {

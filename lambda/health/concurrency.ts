@@ -1,6 +1,8 @@
 /**
- * How many secrets an audit (and `factify-rotation status` with several) inspects at once: an audit of 100
- * stays well inside the function's timeout, and far below Factify's rate limits (each inspection lists keys once).
+ * How many secrets an audit (and `factify-rotation status` with several) inspects at once. An inspection makes
+ * three to five Secrets Manager reads one after another (DescribeSecret, ListSecretVersionIds, GetSecretValue of
+ * each staged version): at this concurrency, far below Secrets Manager's read quotas, and as fast as more on a
+ * loaded machine (each call costs CPU); Factify is asked once per organization (key-listings.ts).
  */
 export const INSPECTION_CONCURRENCY = 4;
 

@@ -18,6 +18,7 @@ import {
   type FactifyKey,
   type FactifyKeys,
   type InspectableSecretStore,
+  type SecretDetails,
 } from '../ports.js';
 import { daysBetween, rotationDeadline } from '../settings/rotation-deadline.js';
 import {
@@ -50,6 +51,11 @@ export interface InspectionContext {
    * scheduled (no grace period): then a replaced key still active is simply not revoked.
    */
   readonly scheduledRevocationAt?: (name: string) => Promise<Date | undefined>;
+  /**
+   * The organization's keys, every one, listed with `manager`; a fleet shares one listing per organization
+   * (key-listings.ts). Absent: the secret's own listing.
+   */
+  readonly listKeys?: (manager: Credential, current: KeySecret) => Promise<FactifyKey[]>;
   readonly now: () => Date;
 }
 
@@ -136,8 +142,13 @@ interface ReadVersion {
  * Factify with the managing key (the admin key, or the AWSCURRENT key itself), and judges them. Throws when
  * the secret does not hold a Factify key secret; reports (rather than throws) a Factify failure.
  */
-export async function inspectSecret(ctx: InspectionContext, secretId: string): Promise<Inspection> {
-  const details = await ctx.store.describeDetails(secretId);
+export async function inspectSecret(
+  ctx: InspectionContext,
+  secretId: string,
+  /** What DescribeSecret would say, when a ListSecrets entry already said it. */
+  described?: SecretDetails,
+): Promise<Inspection> {
+  const details = described ?? (await ctx.store.describeDetails(secretId));
   const { arn } = details;
   const versions = await Promise.all(
     (await ctx.store.listVersions(arn)).map((version) => readVersion(ctx, arn, version)),
@@ -155,7 +166,8 @@ export async function inspectSecret(ctx: InspectionContext, secretId: string): P
   let keys: FactifyKey[] | undefined;
   let factifyError: FactifyError | undefined;
   try {
-    keys = await ctx.factify.listKeys(manager, { includeRevoked: true });
+    keys = await (ctx.listKeys?.(manager, current.value) ??
+      ctx.factify.listKeys(manager, { includeRevoked: true }));
   } catch (error) {
     if (!(error instanceof FactifyError)) throw error;
     factifyError = error;

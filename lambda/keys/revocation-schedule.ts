@@ -3,10 +3,17 @@ import { secretTag } from './key-naming.js';
 
 /**
  * Where and under what names the function schedules the revocation of a replaced key (EventBridge Scheduler):
- * the group, the name prefix that the function's IAM policy and the scheduler role's trust are scoped to, and
+ * the shared group of earlier versions (the construct's own is REVOKE_SCHEDULE_GROUP, settings/config.ts), the
+ * name prefix that the function's IAM policy and the scheduler role's trust are scoped to, and
  * the name of each schedule. The function, its Scheduler adapter, the stack's policies and the CLI use these.
  */
-export const REVOKE_SCHEDULE_GROUP = 'default';
+
+/**
+ * The account's shared group, where versions before the construct had a group of its own (REVOKE_SCHEDULE_GROUP
+ * in the function's environment) made their schedules: the function still finds and deletes those there.
+ */
+export const LEGACY_REVOKE_SCHEDULE_GROUP = 'default';
+
 export const REVOKE_SCHEDULE_PREFIX = 'fkr-revoke-';
 /** EventBridge Scheduler's limit on schedule names. */
 const MAX_SCHEDULE_NAME = 64;

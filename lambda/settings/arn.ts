@@ -81,6 +81,12 @@ export function isRoleArn(value: string): boolean {
   );
 }
 
+/** Whether `value` is an SQS queue ARN (`...:sqs:<region>:<account>:<queue name>`, `.fifo` for a FIFO queue). */
+export function isQueueArn(value: string): boolean {
+  const arn = regionalArn(value, 'sqs');
+  return arn !== undefined && /^[\w-]{1,80}(\.fifo)?$/.test(arn.resource);
+}
+
 function regionalArn(value: string, service: string): Arn | undefined {
   const arn = parseArn(value);
   const wellFormed =

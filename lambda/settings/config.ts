@@ -1,6 +1,6 @@
 import { ConfigurationError } from '../telemetry/errors.js';
 import { DEFAULT_METRICS_NAMESPACE } from '../telemetry/metrics.js';
-import { isRoleArn } from './arn.js';
+import { isQueueArn, isRoleArn } from './arn.js';
 import { checkFactifyApiUrl, DEFAULT_FACTIFY_API_URL } from './factify-api-url.js';
 import { isRevokeGraceSeconds, MAX_REVOKE_GRACE_SECONDS } from './revoke-grace.js';
 
@@ -15,6 +15,13 @@ export interface Config {
   readonly schedulerRoleArn?: string;
   /** The CloudWatch namespace of the function's embedded metrics (METRICS_NAMESPACE). */
   readonly metricsNamespace: string;
+  /**
+   * REVOKE_SCHEDULE_GROUP: the EventBridge Scheduler group the revocation schedules are made in (the
+   * construct's own); unset, the account's `default` group, where schedules of earlier versions live.
+   */
+  readonly revokeScheduleGroup?: string;
+  /** REVOKE_SCHEDULE_DLQ_ARN: the SQS queue a revocation schedule sends its event to when delivery fails. */
+  readonly revokeScheduleDlqArn?: string;
 }
 
 /**
@@ -37,13 +44,32 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       'REVOKE_SCHEDULER_ROLE_ARN is not an IAM role ARN (arn:aws:iam::<account>:role/<name>).',
     );
   }
+  const revokeScheduleGroup = env.REVOKE_SCHEDULE_GROUP?.trim();
+  if (revokeScheduleGroup && !isScheduleGroupName(revokeScheduleGroup)) {
+    throw new ConfigurationError(
+      'REVOKE_SCHEDULE_GROUP is not an EventBridge Scheduler group name (1 to 64 letters, digits, ".", "_" or "-").',
+    );
+  }
+  const revokeScheduleDlqArn = env.REVOKE_SCHEDULE_DLQ_ARN?.trim();
+  if (revokeScheduleDlqArn && !isQueueArn(revokeScheduleDlqArn)) {
+    throw new ConfigurationError(
+      'REVOKE_SCHEDULE_DLQ_ARN is not an SQS queue ARN (arn:aws:sqs:<region>:<account>:<queue name>).',
+    );
+  }
   return {
     factifyApiUrl: parseApiUrl(env.FACTIFY_API_URL?.trim() || DEFAULT_FACTIFY_API_URL),
     ...(adminSecretId ? { adminSecretId } : {}),
     revokeGraceSeconds,
     ...(schedulerRoleArn ? { schedulerRoleArn } : {}),
     metricsNamespace: parseNamespace(env.METRICS_NAMESPACE?.trim() || DEFAULT_METRICS_NAMESPACE),
+    ...(revokeScheduleGroup ? { revokeScheduleGroup } : {}),
+    ...(revokeScheduleDlqArn ? { revokeScheduleDlqArn } : {}),
   };
+}
+
+/** EventBridge Scheduler's rule for a schedule group's name: 1 to 64 letters, digits, ".", "_" or "-". */
+export function isScheduleGroupName(value: string): boolean {
+  return /^[0-9a-zA-Z._-]{1,64}$/.test(value);
 }
 
 /** What CloudWatch takes as a namespace, for messages. */

@@ -26,7 +26,8 @@ export class InvalidEventError extends RotationError {
         'to start a rotation by hand, with "RevokeImmediately": true to revoke the old key at once (leaked key); ' +
         'the scheduled revocation {"Action": "revokeReplacedKey", "SecretId": "<arn>", ' +
         '"VersionId": "<replaced version id>", "ApiKeyId": "key_..."}; ' +
-        'or the daily audit {"Action": "audit", "SecretIds": ["<arn>", ...]} (at most 100).',
+        'or the daily audit {"Action": "audit"} of every secret this function rotates, or of the ones named with ' +
+        '"SecretIds": ["<arn>", ...] (1 to 100).',
     );
   }
 }
@@ -35,6 +36,13 @@ export class InvalidEventError extends RotationError {
 export class ConfigurationError extends RotationError {
   constructor(message: string) {
     super('INVALID_CONFIGURATION', message);
+  }
+}
+
+/** The audit ran out of time before it could check the secret. */
+export class AuditTimeError extends RotationError {
+  constructor(message: string) {
+    super('NOT_CHECKED_IN_TIME', message);
   }
 }
 

@@ -38,6 +38,44 @@ export const METRIC_UNITS = {
 
 export type MetricName = keyof typeof METRIC_UNITS;
 
+/**
+ * The audit's fleet metrics, published with no dimension (an empty dimension set), so that a fixed set of
+ * alarms watches any number of secrets. Counts of secrets, but OrphanedKeys counts keys.
+ */
+export const FLEET_METRICS = [
+  'SecretsAudited',
+  'SecretsOverdue',
+  'SecretsStuck',
+  'SecretsCurrentKeyNotActive',
+  'SecretsReplacedKeyNotRevoked',
+  'SecretsNearKeyLimit',
+  'OrphanedKeys',
+  'SecretsNotChecked',
+] as const;
+
+export type FleetMetricName = (typeof FLEET_METRICS)[number];
+
+/** The EMF line of the audit's fleet metrics: one document whose only dimension set is empty. */
+export function fleetMetricsLine(
+  namespace: string,
+  timestamp: number,
+  values: Readonly<Record<FleetMetricName, number>>,
+): string {
+  return JSON.stringify({
+    _aws: {
+      Timestamp: timestamp,
+      CloudWatchMetrics: [
+        {
+          Namespace: namespace,
+          Dimensions: [[]],
+          Metrics: FLEET_METRICS.map((name) => ({ Name: name, Unit: 'Count' })),
+        },
+      ],
+    },
+    ...Object.fromEntries(FLEET_METRICS.map((name) => [name, values[name]])),
+  });
+}
+
 // EMF allows 100 metrics per directive (we have fewer) and dimension values of at most 1024 characters.
 const MAX_DIMENSION_VALUE = 1024;
 

@@ -11,16 +11,23 @@ import { startWarmLambda, type WarmLambda } from './warm-lambda.js';
 
 export interface ScaleOptions {
   readonly secrets: number;
-  /** Factify's POST budget, per second, shared by every caller. */
+  /** Factify's POST budget, per second (per window, with windowMs), shared by every caller. */
   readonly postPerSecond: number;
-  /** Factify's GET budget, per second, shared by every caller. */
+  /** Factify's GET budget, per second (per window, with windowMs), shared by every caller. */
   readonly getPerSecond: number;
+  /** The rate limits' window: one second unless given. */
+  readonly windowMs?: number;
   /** Whether DELETE draws on the POST budget (the docs leave it open) instead of the GET budget. */
   readonly deleteIsWrite: boolean;
   /** The Lambda timeout of each step. */
   readonly stepTimeoutMs: number;
   /** Warm processes ("containers") the invocations are shared among. */
   readonly containers: number;
+  /**
+   * Rotations started a window, as Secrets Manager spreads scheduled rotations over their rotation window;
+   * all at once when absent.
+   */
+  readonly startsPerWindow?: number;
 }
 
 export interface ScaleFigures extends ScaleOptions {
@@ -57,12 +64,13 @@ const MAX_ATTEMPTS = 2;
  * invocations: only connection pools are shared.
  */
 export async function measureScale(options: ScaleOptions): Promise<ScaleFigures> {
+  const windowMs = options.windowMs ?? WINDOW_MS;
   const secretsManager = await startSecretsManagerEmulator();
   const factify = await startFactifySimulator({
     rateLimitScope: 'global',
     rateLimits: {
-      write: { limit: options.postPerSecond, windowMs: WINDOW_MS },
-      read: { limit: options.getPerSecond, windowMs: WINDOW_MS },
+      write: { limit: options.postPerSecond, windowMs },
+      read: { limit: options.getPerSecond, windowMs },
     },
     deleteRateClass: options.deleteIsWrite ? 'write' : 'read',
   });
@@ -108,15 +116,25 @@ export async function measureScale(options: ScaleOptions): Promise<ScaleFigures>
     // createSecret 1 list; testSecret 2 organization reads and 1 list; finishSecret 1 list and, for a
     // hand-written first value, 1 organization read proving the value holds the key it revokes.
     const readsPerRotation = options.deleteIsWrite ? 6 : 7;
-    const postBoundMs = ((options.secrets * writesPerRotation) / options.postPerSecond) * 1000;
-    const getBoundMs = ((options.secrets * readsPerRotation) / options.getPerSecond) * 1000;
+    const postBoundMs = ((options.secrets * writesPerRotation) / options.postPerSecond) * windowMs;
+    const getBoundMs = ((options.secrets * readsPerRotation) / options.getPerSecond) * windowMs;
     const lowerBoundMs = Math.max(postBoundMs, getBoundMs);
     // Generous, yet bounded: a run that has not finished by then counts its stragglers as failures.
     const waitMs = Math.max(lowerBoundMs * 4, options.stepTimeoutMs * 4) + 30_000;
 
     const client = secretsManager.client();
     const started = performance.now();
-    await Promise.all(secrets.map(({ arn }) => client.send(new RotateSecretCommand({ SecretId: arn }))));
+    const batch = options.startsPerWindow ?? secrets.length;
+    for (let first = 0; first < secrets.length; first += batch) {
+      const windowStarted = performance.now();
+      await Promise.all(
+        secrets
+          .slice(first, first + batch)
+          .map(({ arn }) => client.send(new RotateSecretCommand({ SecretId: arn }))),
+      );
+      const rest = windowMs - (performance.now() - windowStarted);
+      if (first + batch < secrets.length && rest > 0) await new Promise((r) => setTimeout(r, rest));
+    }
     const wait = (arn: string) =>
       secretsManager.waitForRotation(arn, waitMs).catch((): RotationOutcome | undefined => undefined);
     let outcomes = await Promise.all(secrets.map(({ arn }) => wait(arn)));

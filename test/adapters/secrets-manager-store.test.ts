@@ -79,4 +79,36 @@ describe('SecretsManagerStore', () => {
     expect([first, again, other]).toEqual(['stored', 'stored', 'another-value']);
     expect((await store.getValue(arn, { versionId: token }))?.reveal()).toBe('{"n":1}');
   });
+
+  it('lists every secret rotated by a function, across pages, whatever qualifier either side names', async () => {
+    const ours: string[] = [];
+    // More than one ListSecrets page (100 a page).
+    for (let i = 0; i < 120; i += 1) {
+      ours.push(
+        sm.createSecretDirect(`fleet/${i}`, '{}', {
+          rotation: { lambdaArn: LAMBDA, rules: { AutomaticallyAfterDays: 30 } },
+        }).arn,
+      );
+    }
+    for (const qualifier of [':$LATEST', ':live', ':7']) {
+      ours.push(
+        sm.createSecretDirect(`qualified${qualifier}`.replace(/[:$]/g, '-'), '{}', {
+          rotation: { lambdaArn: `${LAMBDA}${qualifier}`, rules: { AutomaticallyAfterDays: 30 } },
+        }).arn,
+      );
+    }
+    sm.createSecretDirect('other-function', '{}', {
+      rotation: { lambdaArn: `${LAMBDA}-other`, rules: { AutomaticallyAfterDays: 30 } },
+    });
+    sm.createSecretDirect('not-rotated', '{}');
+
+    const arns = async (wanted: string) =>
+      (await store.listSecretsRotatedBy(wanted)).map((secret) => secret.arn).sort();
+    expect(await arns(LAMBDA)).toEqual([...ours].sort());
+    expect(await arns(`${LAMBDA}:$LATEST`)).toEqual([...ours].sort());
+    expect(await arns('factify-key-rotation')).toEqual([...ours].sort());
+    // Each entry says what DescribeSecret would.
+    const [first] = await store.listSecretsRotatedBy(LAMBDA);
+    expect(first).toEqual(await store.describeDetails(String(first?.arn)));
+  });
 });

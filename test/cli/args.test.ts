@@ -11,6 +11,14 @@ describe('the command line', () => {
       { name: 'status', secretIds: [], functionName: 'factify-key-rotation' },
     ],
     [
+      ['status', '--all', 'factify-key-rotation'],
+      { name: 'status', secretIds: [], functionName: 'factify-key-rotation', fleet: true },
+    ],
+    [
+      ['status', '--all', '--function', 'arn:aws:lambda:us-east-1:123456789012:function:f', '--json'],
+      { functionName: 'arn:aws:lambda:us-east-1:123456789012:function:f', fleet: true, json: true },
+    ],
+    [
       ['status', 'x', '--json', '--admin-secret-id', 'admin'],
       { name: 'status', json: true, adminSecretId: 'admin' },
     ],
@@ -34,6 +42,10 @@ describe('the command line', () => {
     [['rotate', 'x', 'y'], 'Unexpected argument "y"'],
     [['status', 'x', '--function', 'f'], 'status takes secrets or --function, not both'],
     [['status', '--function', ' '], '--function needs the name or ARN'],
+    [['status', '--all'], 'status --all needs the rotation function'],
+    [['status', '--all', 'f', 'g'], 'status --all needs the rotation function, and only it'],
+    [['status', '--all', 'x', '--function', 'f'], 'status --all needs the rotation function, and only it'],
+    [['rotate', 'x', '--all'], 'rotate does not take --all'],
     [['rotate', 'x', '--function', 'f'], 'rotate does not take --function'],
     [['status', 'x', '--wait'], 'status does not take --wait'],
     [['recover', 'x', '--json'], 'recover does not take --json'],

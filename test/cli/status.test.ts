@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { CancelRotateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { describe, expect, it } from 'vitest';
 import { keyNameFor } from '../../lambda/keys/key-naming.js';
-import { retryUntilRotated } from '../support/rotation-environment.js';
+import { FUNCTION_ARN, retryUntilRotated } from '../support/rotation-environment.js';
 import { rotateSecret, seedSecret } from '../support/seeded-secret.js';
 import {
   AN_HOUR_AGO,
@@ -336,5 +336,42 @@ describe('factify-rotation status with several secrets', () => {
     expect((await harness.run(['status', '--function', 'other-function'])).stderr).toMatch(
       /No secret in region us-east-1 has other-function as its rotation function/,
     );
+  });
+
+  it("status --all gives the fleet table of every secret the function rotates: the audit's counts, then a line each", async () => {
+    const { environment } = harness;
+    const second = seedSecret(environment, { name: 'prod/second' });
+    environment.factify.seedKey(second.orgId, { name: keyNameFor(second.arn, randomUUID()) });
+    environment.secretsManager.createSecretDirect('unrelated', JSON.stringify({ apiKey: 'ffy_test_x' }), {
+      rotation: {
+        lambdaArn: 'arn:aws:lambda:us-east-1:123456789012:function:another-function',
+        rules: { ScheduleExpression: 'rate(30 days)' },
+      },
+    });
+
+    const text = await harness.run(['status', '--all', 'factify-key-rotation']);
+    const json = await harness.run(['status', '--all', '--function', FUNCTION_ARN, '--json']);
+
+    expect(text.code).toBe(4);
+    expect(text.stdout).toMatch(/Fleet of factify-key-rotation\n +METRIC +COUNT +MEANING\n/);
+    expect(text.stdout).toMatch(/SecretsAudited +2 /);
+    expect(text.stdout).toMatch(/OrphanedKeys +1 /);
+    expect(text.stdout).toMatch(/SecretsNotChecked +0 /);
+    expect(text.stdout).toMatch(/prod\/factify +healthy +-/);
+    expect(text.stdout).toMatch(/prod\/second +orphans-present +orphaned-keys/);
+    expect(text.stdout).not.toContain('unrelated');
+    const report = JSON.parse(json.stdout);
+    expect(json.code).toBe(4);
+    expect(report.fleet).toEqual({
+      SecretsAudited: 2,
+      SecretsOverdue: 0,
+      SecretsStuck: 0,
+      SecretsCurrentKeyNotActive: 0,
+      SecretsReplacedKeyNotRevoked: 0,
+      SecretsNearKeyLimit: 0,
+      OrphanedKeys: 1,
+      SecretsNotChecked: 0,
+    });
+    expect(report.secrets).toHaveLength(2);
   });
 });

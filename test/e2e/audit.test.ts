@@ -4,7 +4,7 @@ import { CancelRotateSecretCommand, PutSecretValueCommand } from '@aws-sdk/clien
 import { describe, expect, it } from 'vitest';
 import { keyNameFor } from '../../lambda/keys/key-naming.js';
 import { useRotationEnvironment } from '../support/e2e-fixture.js';
-import { retryUntilRotated } from '../support/rotation-environment.js';
+import { FUNCTION_ARN, retryUntilRotated } from '../support/rotation-environment.js';
 import {
   expectNoSecretsPrinted,
   revokeInDashboard,
@@ -182,6 +182,59 @@ describe('the daily audit, run by the built function against the emulators', () 
       environment,
       Object.values(seeded).flatMap((secret) => [secret.initialKey.key, secret.otherAppKey.key]),
     );
+  });
+});
+
+describe('the audit of every secret this function rotates, by the built function', () => {
+  const { environment } = useRotationEnvironment();
+
+  it('with no SecretIds, covers exactly the secrets whose rotation function is this one', async () => {
+    const { secretsManager, factify } = environment;
+    // More than one ListSecrets page of secrets, some on a qualified ARN of this function.
+    const ours = Array.from({ length: 104 }, (_, i) => seedSecret(environment, { name: `fleet/${i}` }).arn);
+    for (const qualifier of [':$LATEST', ':live']) {
+      const key = factify.seedKey(factify.createOrganization('Qualified').id, { name: 'Production' });
+      ours.push(
+        secretsManager.createSecretDirect(
+          `fleet/qualified${qualifier.replace(/[:$]/g, '-')}`,
+          JSON.stringify({ apiKey: key.key, apiKeyId: key.id }),
+          {
+            rotation: {
+              lambdaArn: `${FUNCTION_ARN}${qualifier}`,
+              rules: { ScheduleExpression: 'rate(30 days)' },
+            },
+          },
+        ).arn,
+      );
+    }
+    // Another rotation function's secrets, and secrets nobody rotates: not this audit's.
+    const others = [
+      secretsManager.createSecretDirect('other/rotated', '{"apiKey": "ffy_test_other"}', {
+        rotation: { lambdaArn: `${FUNCTION_ARN}-staging`, rules: { ScheduleExpression: 'rate(30 days)' } },
+      }).arn,
+      secretsManager.createSecretDirect('other/plain', '{"password": "hunter2"}').arn,
+    ];
+
+    secretsManager.resetCalls();
+    const invocation = await environment.invoke({ Action: 'audit' });
+
+    expect(invocation.ok).toBe(true);
+    const report = invocation.result as { secrets: AuditedSecret[]; summary: Record<string, number> };
+    expect(report.secrets.map((secret) => secret.secretId).sort()).toEqual([...ours].sort());
+    expect(report.summary).toMatchObject({ audited: ours.length, notChecked: 0 });
+    const read = new Set(secretsManager.calls.map((call) => call.secretId));
+    for (const other of others) expect(read.has(other)).toBe(false);
+    expect(secretsManager.calls.filter((call) => call.operation === 'ListSecrets')).toHaveLength(2);
+    // ListSecrets described each secret already.
+    expect(secretsManager.calls.filter((call) => call.operation === 'DescribeSecret')).toEqual([]);
+
+    const fleet = invocation.output
+      .split('\n')
+      .filter((line) => line.startsWith('{"_aws"'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .find((document) => 'SecretsAudited' in document);
+    expect(fleet).toMatchObject({ SecretsAudited: ours.length, SecretsNotChecked: 0 });
+    expect(fleet?._aws).toMatchObject({ CloudWatchMetrics: [{ Dimensions: [[]] }] });
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { useSeededEnvironment } from '../support/e2e-fixture.js';
-import { killWhileHeld, retryUntilRotated } from '../support/rotation-environment.js';
+import { killWhileHeld, retryUntilRotated, SCHEDULE_GROUP_ENV } from '../support/rotation-environment.js';
 import { expectRotated, keyWorks, rotateSecret, seedSecret } from '../support/seeded-secret.js';
 
 const GRACE_SECONDS = 3600;
@@ -11,7 +11,12 @@ const afterGrace = () => new Date(Date.now() + (GRACE_SECONDS + 60) * 1000);
 
 describe('a grace period before the replaced key is revoked', () => {
   const { environment, seeded } = useSeededEnvironment({
-    env: { REVOKE_GRACE_SECONDS: String(GRACE_SECONDS), REVOKE_SCHEDULER_ROLE_ARN: SCHEDULER_ROLE_ARN },
+    env: {
+      REVOKE_GRACE_SECONDS: String(GRACE_SECONDS),
+      REVOKE_SCHEDULER_ROLE_ARN: SCHEDULER_ROLE_ARN,
+      // In the construct's own schedule group, as the stack deploys the function.
+      ...SCHEDULE_GROUP_ENV,
+    },
   });
 
   it('keeps the old key working after finishSecret, then revokes it when the schedule fires', async () => {
@@ -23,9 +28,12 @@ describe('a grace period before the replaced key is revoked', () => {
     const [schedule] = environment.scheduler.schedules();
     expect(schedule).toMatchObject({
       name: expect.stringMatching(/^fkr-revoke-/),
-      groupName: 'default',
+      groupName: SCHEDULE_GROUP_ENV.REVOKE_SCHEDULE_GROUP,
       actionAfterCompletion: 'DELETE',
-      target: { RoleArn: SCHEDULER_ROLE_ARN },
+      target: {
+        RoleArn: SCHEDULER_ROLE_ARN,
+        DeadLetterConfig: { Arn: SCHEDULE_GROUP_ENV.REVOKE_SCHEDULE_DLQ_ARN },
+      },
     });
     expect(JSON.parse(String(schedule?.target.Input))).toEqual({
       Action: 'revokeReplacedKey',

@@ -639,10 +639,17 @@ describe('ListSecrets', () => {
     const second = await client.send(new ListSecretsCommand({ MaxResults: 1, NextToken: first.NextToken }));
 
     expect(first.SecretList).toEqual([
-      { ARN: rotated, Name: NAME, RotationEnabled: true, RotationLambdaARN: LAMBDA },
+      expect.objectContaining({ ARN: rotated, Name: NAME, RotationEnabled: true, RotationLambdaARN: LAMBDA }),
     ]);
-    expect(second.SecretList).toEqual([{ ARN: plain, Name: 'other' }]);
+    expect(second.SecretList).toEqual([expect.objectContaining({ ARN: plain, Name: 'other' })]);
     expect(second.NextToken).toBeUndefined();
+    // A SecretListEntry holds what DescribeSecret says, with the versions' labels as SecretVersionsToStages.
+    const {
+      VersionIdsToStages,
+      $metadata: _,
+      ...described
+    } = await client.send(new DescribeSecretCommand({ SecretId: rotated }));
+    expect(first.SecretList?.[0]).toEqual({ ...described, SecretVersionsToStages: VersionIdsToStages });
   });
 });
 

@@ -83,6 +83,16 @@ export class FakeSecretStore implements InspectableSecretStore {
 
   async describe(secretId: string): Promise<SecretDescription> {
     this.#record('describe');
+    return this.#description(secretId);
+  }
+
+  /** Rotation every 30 days, with no dates: the audit's inspection is tested against the emulators. */
+  async describeDetails(secretId: string): Promise<SecretDetails> {
+    this.#record('describe');
+    return this.#details(secretId);
+  }
+
+  #description(secretId: string): SecretDescription {
     const secret = this.#secret(secretId);
     const versions: Record<string, string[]> = {};
     for (const [id, version] of secret.versions)
@@ -90,10 +100,9 @@ export class FakeSecretStore implements InspectableSecretStore {
     return { arn: secret.arn, name: secret.name, rotationEnabled: secret.rotationEnabled, versions };
   }
 
-  /** Rotation every 30 days, with no dates: the audit's inspection is tested against the emulators. */
-  async describeDetails(secretId: string): Promise<SecretDetails> {
+  #details(secretId: string): SecretDetails {
     return {
-      ...(await this.describe(secretId)),
+      ...this.#description(secretId),
       rotation: {
         lambdaArn: 'arn:aws:lambda:us-east-1:123456789012:function:factify-key-rotation',
         schedule: 'rate(30 days)',
@@ -109,8 +118,14 @@ export class FakeSecretStore implements InspectableSecretStore {
     }));
   }
 
-  async listSecretsRotatedBy(): Promise<string[]> {
-    return [...new Set([...this.#secrets.values()].map((secret) => secret.arn))];
+  /** Every secret (the fake's rotation function is the one asked for); records the function asked for. */
+  readonly listedFor: string[] = [];
+  async listSecretsRotatedBy(functionArn: string): Promise<SecretDetails[]> {
+    this.#record('listSecretsRotatedBy');
+    this.listedFor.push(functionArn);
+    return [...new Set([...this.#secrets.values()].map((secret) => secret.arn))].map((arn) =>
+      this.#details(arn),
+    );
   }
 
   async getValue(secretId: string, selector: VersionSelector): Promise<Sensitive | undefined> {

@@ -7,8 +7,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { FactifyKeyRotationEnrollment } from '../../infra/enrollment.js';
 import { FactifyKeyRotation, FactifyKeyRotationConfigError } from '../../infra/factify-key-rotation.js';
 import * as packageApi from '../../infra/index.js';
-import { FLEET_METRICS } from '../../infra/monitoring.js';
 import { KeyRotationSchedule } from '../../infra/rotation-schedule.js';
+import { FLEET_METRICS } from '../../lambda/telemetry/metrics.js';
 import { fleetSecretArn, resourcesOf, synthesizeFleet, type TemplateJson } from './fleet-app.js';
 import { evaluate, type Statement } from './iam-evaluator.js';
 import {

@@ -3,6 +3,7 @@ import type { CallInterceptor, InFlightCrash, InterceptedCall } from '../emulato
 import {
   type RotationEnvironment,
   retryUntilRotated,
+  SCHEDULE_GROUP_ENV,
   startRotationEnvironment,
 } from './rotation-environment.js';
 import { expectRotated, keyWorks, rotateSecret, type SeededSecret, seedSecret } from './seeded-secret.js';
@@ -98,7 +99,13 @@ async function startScenario(configuration: MatrixConfiguration): Promise<Scenar
   const grace = configuration.graceSeconds ?? 0;
   const environment = await startRotationEnvironment({
     env:
-      grace > 0 ? { REVOKE_GRACE_SECONDS: String(grace), REVOKE_SCHEDULER_ROLE_ARN: SCHEDULER_ROLE_ARN } : {},
+      grace > 0
+        ? {
+            REVOKE_GRACE_SECONDS: String(grace),
+            REVOKE_SCHEDULER_ROLE_ARN: SCHEDULER_ROLE_ARN,
+            ...SCHEDULE_GROUP_ENV,
+          }
+        : {},
   });
   const seeded = seedSecret(environment, { admin: configuration.admin === true });
   if (configuration.admin) {

@@ -10,6 +10,15 @@ import { type Invocation, invokeBundle, type RunningInvocation } from './lambda-
 
 export const FUNCTION_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:factify-key-rotation';
 
+/**
+ * The revocation schedule settings the construct gives the function: a schedule group of its own (which the
+ * Scheduler emulator of every environment has) and the schedules' dead-letter queue.
+ */
+export const SCHEDULE_GROUP_ENV = {
+  REVOKE_SCHEDULE_GROUP: 'factify-key-rotation-revocations',
+  REVOKE_SCHEDULE_DLQ_ARN: 'arn:aws:sqs:us-east-1:123456789012:factify-key-rotation-revoke-dlq',
+} as const;
+
 export interface RotationEnvironment {
   readonly secretsManager: SecretsManagerEmulator;
   readonly factify: FactifySimulator;
@@ -45,6 +54,7 @@ export async function startRotationEnvironment(
   const secretsManager = await startSecretsManagerEmulator();
   const factify = await startFactifySimulator(options.factify);
   const scheduler = await startSchedulerEmulator({ region: secretsManager.region });
+  scheduler.createGroup(SCHEDULE_GROUP_ENV.REVOKE_SCHEDULE_GROUP);
   const env = {
     AWS_REGION: secretsManager.region,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsManager.endpoint,

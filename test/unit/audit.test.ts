@@ -1,7 +1,12 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { createHandler } from '../../lambda/function/handler.js';
+import { keyNameFor } from '../../lambda/keys/key-naming.js';
 import { InvalidEventError } from '../../lambda/telemetry/errors.js';
+import { FakeFactify } from '../fakes/factify-keys.js';
+import { FakeScheduler } from '../fakes/scheduler.js';
+import { FakeSecretStore } from '../fakes/secret-store.js';
 import { expectNoSecrets } from '../support/no-secrets.js';
-import { captureLogs, startRotation } from './fixture.js';
+import { captureLogs, FUNCTION_ARN, startRotation } from './fixture.js';
 
 const emfLines = (lines: Record<string, unknown>[]) => lines.filter((line) => '_aws' in line);
 
@@ -9,8 +14,8 @@ describe('the audit action', () => {
   const logs = captureLogs();
 
   it.each([
-    ['no SecretIds', { Action: 'audit' }],
     ['an empty list', { Action: 'audit', SecretIds: [] }],
+    ['a list that is not one', { Action: 'audit', SecretIds: 'prod/factify' }],
     ['a list of 101', { Action: 'audit', SecretIds: Array.from({ length: 101 }, (_, i) => `secret-${i}`) }],
     ['a non-string id', { Action: 'audit', SecretIds: ['prod/factify', 7] }],
     ['an empty id', { Action: 'audit', SecretIds: [' '] }],
@@ -21,9 +26,7 @@ describe('the audit action', () => {
 
     const failure = rotation.invoke(event);
     await expect(failure).rejects.toBeInstanceOf(InvalidEventError);
-    await expect(failure).rejects.toThrow(
-      /Accepted shapes: .*the daily audit \{"Action": "audit", "SecretIds"/,
-    );
+    await expect(failure).rejects.toThrow(/Accepted shapes: .*the daily audit \{"Action": "audit"\}/);
     expect(rotation.store.calls).toEqual([]);
     expect(rotation.factify.calls).toEqual([]);
   });
@@ -50,6 +53,7 @@ describe('the audit action', () => {
       },
     });
     expect(report.secrets[1]).toMatchObject({ secretId: rotation.arn, verdict: 'healthy', findings: [] });
+    expect(rotation.store.calls).not.toContain('listSecretsRotatedBy');
     expect(new Set(rotation.store.calls)).toEqual(new Set(['describe', 'listVersions', 'getValue']));
     expect(new Set(rotation.factify.calls.map((call) => call.method))).toEqual(new Set(['listKeys']));
     expect(logs.lines().find((line) => line.message === 'Audit could not check the secret')).toMatchObject({
@@ -57,8 +61,8 @@ describe('the audit action', () => {
       secretId: 'prod/missing',
       finding: 'not-checked',
     });
-    // The secret it could not check publishes nothing; the other publishes its health.
-    expect(emfLines(logs.lines())).toEqual([
+    // The secret it could not check publishes nothing; the other publishes its health, then the fleet's.
+    expect(emfLines(logs.lines()).slice(0, -1)).toEqual([
       expect.objectContaining({
         SecretName: 'prod/factify',
         RotationOverdue: 0,
@@ -105,5 +109,229 @@ describe('metrics of a rotation', () => {
       expect.objectContaining({ SecretName: 'prod/factify', StepSucceeded: 0, StepFailed: 1 }),
       expect.objectContaining({ Step: 'createSecret', StepFailed: 1 }),
     ]);
+  });
+});
+
+interface FleetReport {
+  secrets: { secretId: string; verdict?: string; error?: { code: string } }[];
+  summary: Record<string, number>;
+}
+
+/**
+ * `organizations` Factify organizations of `perOrganization` secrets each, every secret holding its own key
+ * (self-rotation) with the organizationId that createSecret records, and a handler over them.
+ */
+function fleet(options: {
+  organizations: number;
+  perOrganization: number;
+  remainingMs?: (store: FakeSecretStore) => number;
+}) {
+  const now = () => new Date('2026-11-27T00:00:00Z');
+  const store = new FakeSecretStore();
+  const factify = new FakeFactify(now);
+  const secrets: { arn: string; orgId: string; key: { id: string; key: string } }[] = [];
+  for (let org = 0; org < options.organizations; org += 1) {
+    const orgId = factify.addOrganization();
+    for (let app = 0; app < options.perOrganization; app += 1) {
+      const key = factify.addKey(orgId, { name: `app-${app}` });
+      const { arn } = store.addSecret(`fleet/${org}/${app}`, {
+        apiKey: key.key,
+        apiKeyId: key.id,
+        organizationId: orgId,
+      });
+      secrets.push({ arn, orgId, key });
+    }
+  }
+  const handler = createHandler(() => ({
+    store,
+    factify: () => factify,
+    scheduler: async () => new FakeScheduler(),
+    sleep: async () => {},
+    now,
+  }));
+  const invoke = async (event: unknown) =>
+    (await handler(event, {
+      awsRequestId: 'req-1',
+      invokedFunctionArn: `${FUNCTION_ARN}:$LATEST`,
+      getRemainingTimeInMillis: () => options.remainingMs?.(store) ?? 60_000,
+    })) as unknown as FleetReport;
+  return { store, factify, secrets, invoke };
+}
+
+const listings = (factify: FakeFactify) => factify.calls.filter((call) => call.method === 'listKeys').length;
+
+describe('the audit of a fleet', () => {
+  const logs = captureLogs();
+  const fleetLine = () => emfLines(logs.lines()).find((line) => 'SecretsAudited' in line);
+
+  it('audits every secret whose rotation function is this one when no SecretIds are given', async () => {
+    const { store, factify, secrets, invoke } = fleet({ organizations: 4, perOrganization: 3 });
+
+    const report = await invoke({ Action: 'audit' });
+
+    expect(store.listedFor).toEqual([`${FUNCTION_ARN}:$LATEST`]);
+    expect(report.secrets.map((secret) => secret.secretId).sort()).toEqual(
+      secrets.map((secret) => secret.arn).sort(),
+    );
+    expect(report.summary).toEqual({ audited: 12, healthy: 12, withFindings: 0, notChecked: 0 });
+    expectNoSecrets(logs.text() + JSON.stringify(report), factify.allSecrets());
+  });
+
+  it("lists each organization's keys once, not once per secret", async () => {
+    const { factify, invoke } = fleet({ organizations: 3, perOrganization: 4 });
+
+    await invoke({ Action: 'audit' });
+
+    expect(listings(factify)).toBe(3);
+  });
+
+  it("does not take a listing for a secret's own when it does not hold the secret's key", async () => {
+    const { store, factify, secrets, invoke } = fleet({ organizations: 2, perOrganization: 2 });
+    // A value that claims the first organization while its key is of another one.
+    const elsewhere = factify.addOrganization();
+    const key = factify.addKey(elsewhere, { name: 'misfiled' });
+    const { arn } = store.addSecret('fleet/misfiled', {
+      apiKey: key.key,
+      apiKeyId: key.id,
+      organizationId: secrets[0]?.orgId,
+    });
+
+    const report = await invoke({ Action: 'audit' });
+
+    expect(listings(factify)).toBe(3);
+    expect(report.secrets.find((secret) => secret.secretId === arn)).toMatchObject({
+      verdict: 'healthy',
+      factify: { organizationId: elsewhere, activeKeys: 1 },
+    });
+  });
+
+  it("lists with the next secret's key when Factify rejects the first one's, and only that once", async () => {
+    const { factify, secrets, invoke } = fleet({ organizations: 1, perOrganization: 3 });
+    const [first, ...others] = secrets;
+    // The first secret's key, the one that would list for the organization, revoked in the dashboard.
+    const revoked = factify.key(String(first?.key.id));
+    if (revoked) Object.assign(revoked, { isActive: false, revokedAt: '2026-11-26T00:00:00Z' });
+
+    const report = await invoke({ Action: 'audit' });
+
+    expect(listings(factify)).toBe(2);
+    const verdictOf = (arn: string | undefined) =>
+      report.secrets.find((secret) => secret.secretId === arn)?.verdict;
+    expect(verdictOf(first?.arn)).toBe('current-key-not-active');
+    expect(others.map((secret) => verdictOf(secret.arn))).toEqual(['healthy', 'healthy']);
+  });
+
+  it('publishes the fleet metrics with no dimension, counting each problem', async () => {
+    const { store, factify, secrets, invoke } = fleet({ organizations: 3, perOrganization: 2 });
+    const [first, second, third, , fifth] = secrets;
+    // The current key revoked in the dashboard.
+    const revoked = factify.key(String(first?.key.id));
+    if (revoked) Object.assign(revoked, { isActive: false, revokedAt: '2026-11-26T00:00:00Z' });
+    // A rotation left pending for longer than any step can run.
+    store.addPendingPlaceholder(String(second?.arn));
+    // Two keys a failed rotation of this secret made and never stored.
+    for (let i = 0; i < 2; i += 1)
+      factify.addKey(String(third?.orgId), { name: keyNameFor(String(third?.arn), `v-${i}`) });
+    // Rotation turned off.
+    store.addSecret(
+      'fleet/disabled',
+      { apiKey: factify.addKey(String(fifth?.orgId)).key },
+      { rotationEnabled: false },
+    );
+
+    await invoke({ Action: 'audit' });
+
+    const line = fleetLine();
+    expect(line?._aws).toEqual({
+      Timestamp: Date.parse('2026-11-27T00:00:00Z'),
+      CloudWatchMetrics: [
+        {
+          Namespace: 'FactifyKeyRotation',
+          Dimensions: [[]],
+          Metrics: [
+            'SecretsAudited',
+            'SecretsOverdue',
+            'SecretsStuck',
+            'SecretsCurrentKeyNotActive',
+            'SecretsReplacedKeyNotRevoked',
+            'SecretsNearKeyLimit',
+            'OrphanedKeys',
+            'SecretsNotChecked',
+          ].map((name) => ({ Name: name, Unit: 'Count' })),
+        },
+      ],
+    });
+    expect(line).toMatchObject({
+      SecretsAudited: 7,
+      SecretsOverdue: 1,
+      SecretsStuck: 1,
+      SecretsCurrentKeyNotActive: 1,
+      SecretsReplacedKeyNotRevoked: 0,
+      // The third secret's organization now has 4 active keys: both its secrets are near the limit.
+      SecretsNearKeyLimit: 2,
+      OrphanedKeys: 2,
+      SecretsNotChecked: 0,
+    });
+    expect(Object.keys(line ?? {}).filter((key) => key !== '_aws')).toHaveLength(8);
+  });
+
+  it('with an admin key, lists its organization once for every secret', async () => {
+    const { store, factify, secrets } = fleet({ organizations: 1, perOrganization: 3 });
+    const admin = factify.addKey(String(secrets[0]?.orgId), { name: 'rotation-admin' });
+    const { arn: adminArn } = store.addSecret('factify-admin', { apiKey: admin.key });
+    vi.stubEnv('FACTIFY_ADMIN_SECRET_ID', adminArn);
+    const handler = createHandler(() => ({
+      store,
+      factify: () => factify,
+      scheduler: async () => new FakeScheduler(),
+      sleep: async () => {},
+      now: () => new Date('2026-11-27T00:00:00Z'),
+    }));
+
+    const report = (await handler(
+      { Action: 'audit', SecretIds: secrets.map((secret) => secret.arn) },
+      { invokedFunctionArn: FUNCTION_ARN, getRemainingTimeInMillis: () => 60_000 },
+    )) as unknown as FleetReport;
+
+    expect(report.secrets.map((secret) => secret.verdict)).toEqual(['healthy', 'healthy', 'healthy']);
+    expect(listings(factify)).toBe(1);
+  });
+
+  it('when time runs short, publishes what it checked and reports the rest as not checked', async () => {
+    // Time runs short once four secrets have been started.
+    const { factify, invoke } = fleet({
+      organizations: 5,
+      perOrganization: 4,
+      remainingMs: (store) =>
+        store.calls.filter((call) => call === 'describe').length >= 4 ? 10_000 : 60_000,
+    });
+
+    const report = await invoke({ Action: 'audit' });
+
+    expect(report.summary).toMatchObject({ audited: 20, notChecked: 16 });
+    const notChecked = report.secrets.filter((secret) => secret.error !== undefined);
+    expect(new Set(notChecked.map((secret) => secret.error?.code))).toEqual(new Set(['NOT_CHECKED_IN_TIME']));
+    expect(fleetLine()).toMatchObject({ SecretsAudited: 4, SecretsNotChecked: 16 });
+    expect(listings(factify)).toBeLessThanOrEqual(4);
+    expect(logs.lines().find((line) => line.message === 'Audit finished')).toMatchObject({
+      outcome: 'incomplete',
+      SecretsNotChecked: 16,
+    });
+  });
+
+  it('refuses an audit of every secret when the invocation does not say which function it is', async () => {
+    const { store } = fleet({ organizations: 1, perOrganization: 1 });
+    const handler = createHandler(() => ({
+      store,
+      factify: () => new FakeFactify(() => new Date()),
+      scheduler: async () => new FakeScheduler(),
+      sleep: async () => {},
+      now: () => new Date(),
+    }));
+
+    await expect(handler({ Action: 'audit' }, {})).rejects.toThrow(
+      /no function ARN.*name the secrets in SecretIds/,
+    );
+    expect(store.calls).toEqual([]);
   });
 });

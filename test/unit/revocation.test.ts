@@ -164,6 +164,10 @@ describe('the grace period before a replaced key is revoked', () => {
     [{ REVOKE_GRACE_SECONDS: '1.5' }, /whole number/],
     [{ REVOKE_GRACE_SECONDS: '300' }, /REVOKE_SCHEDULER_ROLE_ARN is not/],
     [{ REVOKE_GRACE_SECONDS: '300', REVOKE_SCHEDULER_ROLE_ARN: 'my-role' }, /not an IAM role ARN/],
+    [{ REVOKE_SCHEDULE_GROUP: 'my group' }, /REVOKE_SCHEDULE_GROUP is not an EventBridge Scheduler group/],
+    [{ REVOKE_SCHEDULE_GROUP: 'g'.repeat(65) }, /REVOKE_SCHEDULE_GROUP is not/],
+    [{ REVOKE_SCHEDULE_DLQ_ARN: 'my-queue' }, /REVOKE_SCHEDULE_DLQ_ARN is not an SQS queue ARN/],
+    [{ REVOKE_SCHEDULE_DLQ_ARN: 'arn:aws:sns:us-east-1:123456789012:topic' }, /not an SQS queue ARN/],
   ])('rejects the configuration %j before any call', async (env, message) => {
     const rotation = startRotation();
     for (const [name, value] of Object.entries(env)) process.env[name] = value;

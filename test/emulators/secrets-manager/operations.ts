@@ -235,19 +235,20 @@ function listSecretVersionIds(secret: SecretRecord, input: Input): object {
   };
 }
 
-/** ListSecrets without filters: each secret's ARN, name and rotation configuration, a page at a time. */
+/**
+ * ListSecrets without filters, a page at a time: each secret as a SecretListEntry, which holds what
+ * DescribeSecret returns but names its versions' labels SecretVersionsToStages.
+ */
 function listSecrets(store: SecretStore, input: Input): object {
   const pageSize = optionalInteger(input, 'MaxResults', 1, 100) ?? 100;
   const start = pageStart(optionalString(input, 'NextToken'));
   const secrets = store.all();
   const end = start + pageSize;
   return {
-    SecretList: secrets.slice(start, end).map((secret) => ({
-      ARN: secret.arn,
-      Name: secret.name,
-      RotationEnabled: secret.rotation.enabled,
-      RotationLambdaARN: secret.rotation.lambdaArn,
-    })),
+    SecretList: secrets.slice(start, end).map((secret) => {
+      const { VersionIdsToStages, ...entry } = describeSecret(secret) as { VersionIdsToStages: object };
+      return { ...entry, SecretVersionsToStages: VersionIdsToStages };
+    }),
     NextToken: end < secrets.length ? Buffer.from(String(end)).toString('base64url') : undefined,
   };
 }
