@@ -33,6 +33,7 @@ export function explainAwsError(
     case 'CredentialsProviderError':
       return new CliError(`No usable AWS credentials were found${said}. ${CREDENTIALS_HELP}`, undefined, {
         cause: error,
+        code: 'AWS_CREDENTIALS_MISSING',
       });
     case 'UnrecognizedClientException':
     case 'InvalidSignatureException':
@@ -42,7 +43,7 @@ export function explainAwsError(
         `AWS rejected the credentials in use: they are unknown, expired or mistyped, or the clock of this ` +
           `machine is off${said}. ${CREDENTIALS_HELP}`,
         undefined,
-        { cause: error },
+        { cause: error, code: 'AWS_CREDENTIALS_REJECTED' },
       );
     case 'AccessDeniedException':
       return new CliError(
@@ -50,14 +51,14 @@ export function explainAwsError(
           `${target.region}${said}. Grant secretsmanager:${action} on the secret${extraPermission(action)}, ` +
           'or use a profile or role that has it.',
         undefined,
-        { cause: error },
+        { cause: error, code: 'AWS_ACCESS_DENIED' },
       );
     case 'ResourceNotFoundException':
       return new CliError(
         `Secret ${secretId} was not found in region ${target.region} of the account your credentials belong to. ` +
           `${regionHint(secretId, target.region)}Check the name or ARN, AWS_REGION and AWS_PROFILE.`,
         undefined,
-        { cause: error },
+        { cause: error, code: 'SECRET_NOT_FOUND' },
       );
   }
   if (typeof code === 'string' && UNREACHABLE_CODES.has(code)) {
@@ -66,7 +67,7 @@ export function explainAwsError(
       `Could not reach ${where} (${code}). Check AWS_REGION${target.endpoint ? ', AWS_ENDPOINT_URL_SECRETS_MANAGER' : ''} ` +
         'and your network or proxy.',
       undefined,
-      { cause: error },
+      { cause: error, code: 'AWS_UNREACHABLE' },
     );
   }
   return error;

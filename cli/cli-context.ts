@@ -57,7 +57,7 @@ export async function createContext(
       'No AWS region is configured. Set AWS_REGION to the region of the secret, or use an AWS_PROFILE ' +
         'whose configuration names a region.',
       undefined,
-      { cause: error },
+      { cause: error, code: 'AWS_REGION_MISSING' },
     );
   }
   const endpoint = env.AWS_ENDPOINT_URL_SECRETS_MANAGER?.trim();

@@ -6,7 +6,11 @@ import type { StatusReport } from './status-report.js';
  */
 export function diagnoseUnfinished(report: StatusReport, versionId: string): string[] {
   const findings: string[] = [];
-  if (report.verdict === 'current-key-not-active' || report.factify.error !== null) {
+  // The Factify error is the cause an operator can act on; the verdict's text would only describe the
+  // pending version (a rotation in progress ranks above "unknown").
+  if (report.factify.error !== null) {
+    findings.push(`Factify could not be checked: ${report.factify.error}`);
+  } else if (report.verdict === 'current-key-not-active') {
     findings.push(report.explanation);
   }
   const pending = report.versions.find((version) => version.versionId === versionId);

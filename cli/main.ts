@@ -1,5 +1,14 @@
 import { RotationError } from '../lambda/telemetry/errors.js';
-import { type Command, parseCommandLine, USAGE } from './args.js';
+import packageJson from '../package.json' with { type: 'json' };
+import {
+  COMMAND_USAGE,
+  type Command,
+  type CommandName,
+  commandNamed,
+  parseCommandLine,
+  USAGE,
+  wantsJson,
+} from './args.js';
 import { type CliIo, createContext } from './cli-context.js';
 import { CliError, UsageError } from './cli-error.js';
 import { recover } from './commands/recover.js';
@@ -7,23 +16,41 @@ import { rotate } from './commands/rotate.js';
 import { status } from './commands/status.js';
 import { EXIT } from './exit-codes.js';
 import { forTerminal } from './format.js';
+import { type JsonError, jsonDocument } from './json-output.js';
 
 /**
- * Runs one command line and returns the exit code. Every failure ends here as one message on stderr: the
- * CLI's own errors and the rotation function's typed errors already say what to do; anything else is
- * reported with its name, since a stack trace would not help an operator.
+ * Runs one command line and returns the exit code. Every failure ends here as one message on stderr (and,
+ * with --json, as a JSON error on stdout): the CLI's own errors and the rotation function's typed errors
+ * already say what to do; anything else is reported with its name, since a stack trace would not help an
+ * operator.
  */
 export async function main(argv: readonly string[], io: CliIo, env: NodeJS.ProcessEnv): Promise<number> {
+  const json = wantsJson(argv);
+  const fail = (error: unknown, command: CommandName | null): number => {
+    const failure = describe(error);
+    const named = command ?? commandNamed(argv) ?? null;
+    const help = named === null ? '--help' : `${named} --help`;
+    io.stderr(
+      `${forTerminal(failure.message)}\n${error instanceof UsageError ? `Run \`npx factify-rotation ${help}\` for usage.\n` : ''}`,
+    );
+    if (json) io.stdout(`${forTerminal(jsonDocument(named, { error: failure }))}\n`);
+    return failure.exitCode;
+  };
   let command: Command;
   try {
     command = parseCommandLine(argv);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    io.stderr(`${forTerminal(error.message)}\nRun \`npx factify-rotation --help\` for usage.\n`);
-    return error.exitCode;
+    return fail(error, null);
   }
   if (command.name === 'help') {
-    io.stdout(USAGE);
+    const text = command.topic === undefined ? USAGE : COMMAND_USAGE[command.topic];
+    io.stdout(json ? `${jsonDocument('help', { topic: command.topic ?? null, text })}\n` : text);
+    return EXIT.OK;
+  }
+  if (command.name === 'version') {
+    const { version } = packageJson;
+    io.stdout(json ? `${jsonDocument('version', { version })}\n` : `factify-rotation ${version}\n`);
     return EXIT.OK;
   }
   try {
@@ -37,13 +64,17 @@ export async function main(argv: readonly string[], io: CliIo, env: NodeJS.Proce
         return await recover(ctx, command.secretId, command);
     }
   } catch (error) {
-    io.stderr(`${forTerminal(describe(error))}\n`);
-    return error instanceof CliError ? error.exitCode : EXIT.FAILED;
+    return fail(error, command.name);
   }
 }
 
-function describe(error: unknown): string {
-  if (error instanceof CliError || error instanceof RotationError) return error.message;
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
-  return String(error);
+function describe(error: unknown): JsonError {
+  if (error instanceof CliError) {
+    return { code: error.code, message: error.message, exitCode: error.exitCode };
+  }
+  if (error instanceof RotationError) {
+    return { code: error.code, message: error.message, exitCode: EXIT.FAILED };
+  }
+  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return { code: 'UNEXPECTED_ERROR', message, exitCode: EXIT.FAILED };
 }

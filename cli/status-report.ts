@@ -53,7 +53,7 @@ export async function scheduledRevocation(ctx: CliContext, name: string): Promis
         'replaced key still active in AWSPREVIOUS is in its grace period. Grant scheduler:GetSchedule on ' +
         `schedules named ${REVOKE_SCHEDULE_PREFIX}* in region ${ctx.region}, or use a profile or role that has it.`,
       undefined,
-      { cause: error },
+      { cause: error, code: 'AWS_ACCESS_DENIED' },
     );
   }
 }

@@ -9,24 +9,24 @@ const NOTICE_FILE = /^(licen[cs]e|copying|notice)([.-].*)?$/i;
 
 /**
  * The package directories (node_modules/<name> or node_modules/@scope/<name>) that contributed bytes to
- * `outfile`, as esbuild's metafile reports them.
+ * the bundle, in any of its files (its entry and its chunks), as esbuild's metafile reports them.
  * @param {import('esbuild').Metafile} metafile
- * @param {string} outfile
  * @returns {string[]}
  */
-export function bundledPackageDirs(metafile, outfile) {
-  const inputs = metafile.outputs[outfile]?.inputs ?? {};
+export function bundledPackageDirs(metafile) {
   const dirs = new Set();
-  for (const [path, { bytesInOutput }] of Object.entries(inputs)) {
-    if (bytesInOutput === 0) continue;
-    const match = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(path);
-    if (match?.[1]) dirs.add(match[1]);
+  for (const { inputs } of Object.values(metafile.outputs)) {
+    for (const [path, { bytesInOutput }] of Object.entries(inputs)) {
+      if (bytesInOutput === 0) continue;
+      const match = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(path);
+      if (match?.[1]) dirs.add(match[1]);
+    }
   }
   return [...dirs].sort();
 }
 
 /**
- * Writes THIRD-PARTY-LICENSES beside `outfile`.
+ * Writes THIRD-PARTY-LICENSES beside `outfile`, the bundle's entry file.
  * @param {import('esbuild').Metafile} metafile
  * @param {string} outfile
  */
@@ -34,7 +34,7 @@ export async function writeThirdPartyLicenses(metafile, outfile) {
   const entries = [];
   // Most of the AWS SDK's packages ship the same Apache-2.0 text: print each text once.
   const firstWith = new Map();
-  for (const dir of bundledPackageDirs(metafile, outfile)) {
+  for (const dir of bundledPackageDirs(metafile)) {
     const manifest = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8'));
     const files = (await readdir(dir)).filter((name) => NOTICE_FILE.test(name)).sort();
     const texts = await Promise.all(files.map((name) => readFile(join(dir, name), 'utf8')));
@@ -58,7 +58,8 @@ export async function writeThirdPartyLicenses(metafile, outfile) {
     );
   }
   const header =
-    `Third-party packages bundled into ${basename(outfile)} (this directory) by esbuild, with their licence ` +
+    `Third-party packages bundled into ${basename(outfile)} and the chunks it imports (this directory) by ` +
+    'esbuild, with their licence ' +
     `notices: ${entries.length} packages.`;
   await writeFile(
     join(dirname(outfile), 'THIRD-PARTY-LICENSES'),

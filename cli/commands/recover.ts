@@ -14,6 +14,7 @@ import { CliError } from '../cli-error.js';
 import { confirm } from '../confirm.js';
 import { EXIT } from '../exit-codes.js';
 import { formatAge } from '../format.js';
+import { jsonDocument } from '../json-output.js';
 import { wrap } from '../render.js';
 import { buildStatusReport, type StatusReport } from '../status-report.js';
 import { VERDICT_EXIT_CODES } from '../verdict-exit-codes.js';
@@ -36,15 +37,21 @@ interface Revocation {
 export async function recover(
   ctx: CliContext,
   secretId: string,
-  options: { yes: boolean; force: boolean },
+  options: { yes: boolean; force: boolean; json: boolean },
 ): Promise<number> {
   const { report, manager } = await buildStatusReport(ctx, secretId);
   const { verdict, secret } = report;
+  // With --json, the lines give way to one document at the end.
+  const say = options.json ? () => {} : (line: string) => ctx.print(line);
+  const finish = (result: RecoverResult, exitCode: number): number => {
+    if (options.json) ctx.print(jsonDocument('recover', { secret, verdictBefore: verdict, ...result }));
+    return exitCode;
+  };
   const refuse = (why: string) => {
-    ctx.print(why);
-    for (const line of wrap(report.explanation, 98)) ctx.print(`  ${line}`);
-    for (const step of report.nextSteps) ctx.print(`  ${step}`);
-    return VERDICT_EXIT_CODES[verdict];
+    say(why);
+    for (const line of wrap(report.explanation, 98)) say(`  ${line}`);
+    for (const step of report.nextSteps) say(`  ${step}`);
+    return finish({ outcome: 'refused', message: why, status: report }, VERDICT_EXIT_CODES[verdict]);
   };
   if (verdict === 'healthy') return refuse(`Nothing to recover: ${secret.name} is healthy.`);
   if (verdict === 'current-key-not-active' || verdict === 'unknown') {
@@ -61,24 +68,31 @@ export async function recover(
   const { revocations, notes } = planRevocations(report, stray?.versionId);
   // Rotation disabled or overdue, with nothing left behind: nothing recover can change.
   if (!stray && revocations.length === 0) return refuse(`recover cannot fix this (${verdict}):`);
-  ctx.print(`recover will, for ${secret.arn}:`);
+  const plan: RecoverPlan = {
+    removePendingFrom: stray?.versionId ?? null,
+    revocations: revocations.map(({ keyId, reason, why }) => ({ keyId, reason, why })),
+    notes,
+  };
+  say(`recover will, for ${secret.arn}:`);
   if (stray) {
-    ctx.print(
-      `  - remove AWSPENDING from version ${stray.versionId} (created ${formatAge(stray.ageSeconds)} ago)`,
-    );
+    say(`  - remove AWSPENDING from version ${stray.versionId} (created ${formatAge(stray.ageSeconds)} ago)`);
   }
-  for (const revocation of revocations) ctx.print(`  - revoke ${revocation.keyId}: ${revocation.why}`);
-  for (const note of notes) ctx.print(`  Note: ${note}`);
+  for (const revocation of revocations) say(`  - revoke ${revocation.keyId}: ${revocation.why}`);
+  for (const note of notes) say(`  Note: ${note}`);
 
   if (!options.yes) {
-    if (!ctx.io.interactive) {
+    // A question would interleave with the JSON document, and a script cannot answer it.
+    if (!ctx.io.interactive || options.json) {
       throw new CliError(
         'recover changes the secret and revokes keys, so it asks for confirmation, but it is not running in an ' +
-          'interactive terminal. Nothing was changed. Re-run with --yes to go ahead.',
+          `interactive terminal${options.json ? ' (or --json is set)' : ''}. Nothing was changed. Re-run with ` +
+          '--yes to go ahead.',
+        undefined,
+        { code: 'NOT_CONFIRMED' },
       );
     }
     if (!(await confirm(ctx.io, 'Go ahead? [y/N] '))) {
-      ctx.print('Nothing was changed.');
+      say('Nothing was changed.');
       return EXIT.FAILED;
     }
   }
@@ -87,32 +101,68 @@ export async function recover(
   // still running, say): every change is made only if the secret is still as planned. --force does not
   // lift this.
   const planned = stagesOf(report.versions);
-  const stillAsPlanned = async (change: string, revocation?: Revocation): Promise<boolean> => {
+  const done: { pendingRemovedFrom: string | null; revoked: RevokeOutcome[] } = {
+    pendingRemovedFrom: null,
+    revoked: [],
+  };
+  const stopped = async (change: string, revocation?: Revocation): Promise<number | undefined> => {
     const problem = await recheck(ctx, secret.arn, planned, manager, revocation);
-    if (problem === undefined) return true;
-    ctx.print(`Stopped before ${change}: ${problem}`);
-    ctx.print('Nothing more was changed. Run status, then recover again for a new plan.');
-    return false;
+    if (problem === undefined) return undefined;
+    const message = `Stopped before ${change}: ${problem}`;
+    say(message);
+    say('Nothing more was changed. Run status, then recover again for a new plan.');
+    return finish({ outcome: 'stopped', message, plan, done }, EXIT.FAILED);
   };
   // Label first: it unblocks rotations, and a key whose revoke then fails is an orphan the next rotation
   // (or another recover) revokes. The other order could leave a pending version holding a dead key.
   if (stray) {
-    if (!(await stillAsPlanned(`removing AWSPENDING from version ${stray.versionId}`))) return EXIT.FAILED;
+    const code = await stopped(`removing AWSPENDING from version ${stray.versionId}`);
+    if (code !== undefined) return code;
     await ctx.store.updateStage(secret.arn, AWSPENDING, { removeFromVersionId: stray.versionId });
-    ctx.print(`Removed AWSPENDING from version ${stray.versionId}.`);
+    say(`Removed AWSPENDING from version ${stray.versionId}.`);
+    done.pendingRemovedFrom = stray.versionId;
     planned.set(stray.versionId, stagesWithout(planned.get(stray.versionId), AWSPENDING));
   }
   for (const revocation of revocations) {
     const { keyId, reason } = revocation;
-    if (!(await stillAsPlanned(`revoking ${keyId}`, revocation))) return EXIT.FAILED;
+    const code = await stopped(`revoking ${keyId}`, revocation);
+    if (code !== undefined) return code;
     const outcome = await ensureRevoked(ctx.factify, manager, keyId, reason, { checkFirst: true });
-    ctx.print(outcome === 'revoked' ? `Revoked ${keyId}.` : `${keyId} was already revoked.`);
+    say(outcome === 'revoked' ? `Revoked ${keyId}.` : `${keyId} was already revoked.`);
+    done.revoked.push({ keyId, outcome: outcome === 'revoked' ? 'revoked' : 'already-revoked' });
   }
 
   const after = (await buildStatusReport(ctx, secret.arn)).report;
-  ctx.print(`Status: ${after.verdict}`);
-  for (const line of wrap(after.explanation, 98)) ctx.print(`  ${line}`);
-  return VERDICT_EXIT_CODES[after.verdict];
+  say(`Status: ${after.verdict}`);
+  for (const line of wrap(after.explanation, 98)) say(`  ${line}`);
+  return finish({ outcome: 'recovered', plan, done, status: after }, VERDICT_EXIT_CODES[after.verdict]);
+}
+
+/** What recover means to change (docs/operating.md#json-output). */
+interface RecoverPlan {
+  /** The stray version to take AWSPENDING off, if any. */
+  readonly removePendingFrom: string | null;
+  readonly revocations: readonly { keyId: string; reason: string; why: string }[];
+  readonly notes: readonly string[];
+}
+
+interface RevokeOutcome {
+  readonly keyId: string;
+  readonly outcome: 'revoked' | 'already-revoked';
+}
+
+/** What `recover --json` reports besides the secret and the verdict it found. */
+interface RecoverResult {
+  /**
+   * refused: nothing recover may change (healthy, a rotation that may be running, ...); recovered: the plan
+   * was carried out; stopped: the secret changed under it, and it stopped before the next change.
+   */
+  readonly outcome: 'refused' | 'recovered' | 'stopped';
+  readonly message?: string;
+  readonly plan?: RecoverPlan;
+  readonly done?: { readonly pendingRemovedFrom: string | null; readonly revoked: readonly RevokeOutcome[] };
+  /** The status report: as found when refused, after the changes when recovered. */
+  readonly status?: StatusReport;
 }
 
 function planRevocations(

@@ -9,8 +9,9 @@ import { diagnoseUnfinished } from '../diagnose.js';
 import { EXIT } from '../exit-codes.js';
 import { formatAge } from '../format.js';
 import { functionLogsCommand } from '../function-logs.js';
+import { jsonDocument } from '../json-output.js';
 import { wrap } from '../render.js';
-import { buildStatusReport } from '../status-report.js';
+import { buildStatusReport, type StatusReport } from '../status-report.js';
 
 const POLL_INTERVAL_MS = 1_000;
 
@@ -22,7 +23,7 @@ const POLL_INTERVAL_MS = 1_000;
 export async function rotate(
   ctx: CliContext,
   secretId: string,
-  options: { wait: boolean; timeoutMs: number },
+  options: { wait: boolean; timeoutMs: number; json: boolean },
 ): Promise<number> {
   const before = await ctx.store.describeDetails(secretId);
   const { arn, name } = before;
@@ -30,6 +31,8 @@ export async function rotate(
     throw new CliError(
       `Secret ${arn} has no rotation function, so Secrets Manager cannot rotate it. Configure rotation with the ` +
         'Factify rotation function first (the stack does).',
+      undefined,
+      { code: 'ROTATION_NOT_CONFIGURED' },
     );
   }
   const pending = versionWithStage(before, AWSPENDING);
@@ -37,32 +40,65 @@ export async function rotate(
     throw new CliError(
       `A rotation of ${arn} is already pending on version ${pending}, and Secrets Manager starts no other until ` +
         `it finishes. See whether it is running or stuck: npx factify-rotation status ${name}`,
+      undefined,
+      { code: 'ROTATION_ALREADY_PENDING' },
     );
   }
   // A value that is not a Factify key secret would only fail in createSecret: say so before starting.
   const current = await ctx.store.getValue(arn, { stage: AWSCURRENT });
   if (current === undefined) {
-    throw new CliError(`Secret ${arn} has no AWSCURRENT value, so it holds no Factify key to rotate.`);
+    throw new CliError(
+      `Secret ${arn} has no AWSCURRENT value, so it holds no Factify key to rotate.`,
+      undefined,
+      { code: 'NO_CURRENT_VALUE' },
+    );
   }
   parseKeySecret(current, `The AWSCURRENT value of secret ${arn}`);
 
   const versionId = await ctx.store.startRotation(arn);
-  ctx.print(`Started a rotation of ${name}: new version ${versionId} is staged AWSPENDING.`);
-  if (!options.wait) {
-    ctx.print(
-      `Secrets Manager runs it in the background. Follow it with: npx factify-rotation status ${name}`,
-    );
-    return EXIT.OK;
+  // With --json, the progress lines give way to one document at the end.
+  const say = options.json ? () => {} : (line: string) => ctx.print(line);
+  say(`Started a rotation of ${name}: new version ${versionId} is staged AWSPENDING.`);
+  let result: RotateResult;
+  if (options.wait) {
+    result = await follow(ctx, say, before, versionId, options.timeoutMs);
+  } else {
+    say(`Secrets Manager runs it in the background. Follow it with: npx factify-rotation status ${name}`);
+    result = { outcome: 'started' };
   }
-  return follow(ctx, before, versionId, options.timeoutMs);
+  if (options.json) {
+    ctx.print(jsonDocument('rotate', { secret: { arn, name }, versionId, waited: options.wait, ...result }));
+  }
+  return result.outcome === 'started' || result.outcome === 'finished' || result.outcome === 'promoted'
+    ? EXIT.OK
+    : EXIT.FAILED;
 }
+
+/** What `rotate --json` reports besides the secret and the new version (docs/operating.md#json-output). */
+interface RotateResult {
+  /**
+   * started: left to Secrets Manager (no --wait); finished: promoted and recorded as done; promoted: on
+   * AWSCURRENT but not yet recorded as done when --timeout ran out; abandoned: lost AWSPENDING without
+   * being promoted; timed-out: still AWSPENDING when --timeout ran out.
+   */
+  readonly outcome: 'started' | 'finished' | 'promoted' | 'abandoned' | 'timed-out';
+  /** The secret's status report after the rotation (--wait, except when abandoned). */
+  readonly status?: StatusReport;
+  /** timed-out: the causes that can be seen from here. */
+  readonly findings?: readonly string[];
+  /** timed-out: the command that shows the function's log of this rotation, when its ARN says where. */
+  readonly logsCommand?: string | null;
+}
+
+type Say = (line: string) => void;
 
 async function follow(
   ctx: CliContext,
+  say: Say,
   before: SecretDetails,
   versionId: string,
   timeoutMs: number,
-): Promise<number> {
+): Promise<RotateResult> {
   const { arn } = before;
   const deadline = ctx.now().getTime() + timeoutMs;
   let stored = false;
@@ -74,75 +110,75 @@ async function follow(
       const value = await ctx.store.getValue(arn, { versionId });
       if (value !== undefined) {
         stored = true;
-        ctx.print(`  createSecret done: AWSPENDING holds ${describeKey(value, arn)}`);
+        say(`  createSecret done: AWSPENDING holds ${describeKey(value, arn)}`);
       }
     }
     if (stages.includes(AWSCURRENT)) {
-      if (!promoted) ctx.print(`  finishSecret: promoted, AWSCURRENT is on ${versionId}`);
+      if (!promoted) say(`  finishSecret: promoted, AWSCURRENT is on ${versionId}`);
       promoted = true;
       // Secrets Manager records a rotation as done once its last step has returned, revoke included.
       const finished = now.rotation.lastRotatedDate?.getTime() !== before.rotation.lastRotatedDate?.getTime();
       if (finished || ctx.now().getTime() >= deadline) {
-        ctx.print(
-          finished ? 'Rotation finished.' : 'Promoted; Secrets Manager has not recorded the end yet.',
-        );
-        await printOutcome(ctx, arn);
-        return EXIT.OK;
+        say(finished ? 'Rotation finished.' : 'Promoted; Secrets Manager has not recorded the end yet.');
+        const status = await printOutcome(ctx, say, arn);
+        return { outcome: finished ? 'finished' : 'promoted', status };
       }
     } else if (!stages.includes(AWSPENDING)) {
-      ctx.print(
+      say(
         `Rotation abandoned: version ${versionId} lost AWSPENDING without becoming AWSCURRENT. A value written ` +
           'to the secret during a rotation abandons it, and so does removing AWSPENDING by hand. A key it created ' +
           `is revoked by the next rotation, or now by: npx factify-rotation recover ${before.name}`,
       );
-      return EXIT.FAILED;
+      return { outcome: 'abandoned' };
     }
     const left = deadline - ctx.now().getTime();
-    if (left <= 0) return timedOut(ctx, before, versionId, timeoutMs);
+    if (left <= 0) return timedOut(ctx, say, before, versionId, timeoutMs);
     await ctx.sleep(Math.min(POLL_INTERVAL_MS, left));
   }
 }
 
-async function printOutcome(ctx: CliContext, arn: string): Promise<void> {
+async function printOutcome(ctx: CliContext, say: Say, arn: string): Promise<StatusReport> {
   const { report } = await buildStatusReport(ctx, arn);
   for (const stage of [AWSCURRENT, AWSPREVIOUS]) {
     const version = report.versions.find((candidate) => candidate.stages.includes(stage));
     const state = version?.revokedComment
       ? `${version.keyState} ("${version.revokedComment}")`
       : version?.keyState;
-    if (version) ctx.print(`  ${stage.padEnd(11)} ${version.keyId ?? '-'}  ${state}`);
+    if (version) say(`  ${stage.padEnd(11)} ${version.keyId ?? '-'}  ${state}`);
   }
-  ctx.print(`Status: ${report.verdict}`);
-  for (const line of wrap(report.explanation, 96)) ctx.print(`  ${line}`);
+  say(`Status: ${report.verdict}`);
+  for (const line of wrap(report.explanation, 96)) say(`  ${line}`);
+  return report;
 }
 
 async function timedOut(
   ctx: CliContext,
+  say: Say,
   before: SecretDetails,
   versionId: string,
   timeoutMs: number,
-): Promise<number> {
+): Promise<RotateResult> {
   const { report } = await buildStatusReport(ctx, before.arn);
   const summary =
     `The rotation did not finish within ${formatAge(timeoutMs / 1000)}: version ${versionId} is still ` +
     'AWSPENDING. Secrets Manager retries a failed rotation by itself.';
-  for (const line of wrap(summary, 100)) ctx.print(line);
+  for (const line of wrap(summary, 100)) say(line);
   const findings = diagnoseUnfinished(report, versionId);
   if (findings.length > 0) {
-    ctx.print('What can be seen from here:');
+    say('What can be seen from here:');
     for (const finding of findings) {
       wrap(finding, 94).forEach((line, index) => {
-        ctx.print(`${index === 0 ? '  - ' : '    '}${line}`);
+        say(`${index === 0 ? '  - ' : '    '}${line}`);
       });
     }
   }
   const logs = functionLogsCommand(before.rotation.lambdaArn, versionId, timeoutMs / 60_000);
-  if (logs) ctx.print(`The rotation function's log says which step failed and why:\n  ${logs}`);
-  ctx.print(
+  if (logs) say(`The rotation function's log says which step failed and why:\n  ${logs}`);
+  say(
     'Once the cause is fixed, let Secrets Manager retry, or clear the rotation and start again:\n' +
       `  npx factify-rotation recover ${before.name} --force   # --force while the rotation is under 15 minutes old`,
   );
-  return EXIT.FAILED;
+  return { outcome: 'timed-out', status: report, findings, logsCommand: logs ?? null };
 }
 
 function describeKey(value: Sensitive, arn: string): string {

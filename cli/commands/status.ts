@@ -7,6 +7,7 @@ import type { SecretDetails } from '../../lambda/ports.js';
 import type { Command } from '../args.js';
 import type { CliContext } from '../cli-context.js';
 import { CliError } from '../cli-error.js';
+import { jsonDocument } from '../json-output.js';
 import { renderFleet, renderStatus, renderSummary } from '../render.js';
 import { buildStatusReport, type StatusReport, scheduledRevocation } from '../status-report.js';
 import { VERDICT_EXIT_CODES } from '../verdict-exit-codes.js';
@@ -34,12 +35,14 @@ export async function status(ctx: CliContext, command: StatusCommand): Promise<n
     throw new CliError(
       `No secret in region ${ctx.region} has ${command.functionName} as its rotation function. Check the name ` +
         '(the stack output RotationFunctionName) and AWS_REGION.',
+      undefined,
+      { code: 'NO_SECRET_FOR_FUNCTION' },
     );
   }
   if (command.fleet) return fleetStatus(ctx, command, rotated ?? []);
   if (secretIds.length === 1 && command.functionName === undefined) {
     const { report } = await buildStatusReport(ctx, secretIds[0] as string);
-    ctx.print(command.json ? JSON.stringify(report, null, 2) : renderStatus(report));
+    ctx.print(command.json ? jsonDocument('status', report) : renderStatus(report));
     return VERDICT_EXIT_CODES[report.verdict];
   }
 
@@ -58,7 +61,7 @@ export async function status(ctx: CliContext, command: StatusCommand): Promise<n
     ...failures.map((): Verdict => 'unknown'),
   ]);
   if (command.json) {
-    ctx.print(JSON.stringify({ verdict, secrets: results }, null, 2));
+    ctx.print(jsonDocument('status', { verdict, secrets: results }));
   } else {
     for (const report of reports) ctx.print(`${renderStatus(report)}\n`);
     ctx.print(renderSummary(secretIds, results));
@@ -95,7 +98,7 @@ async function fleetStatus(
     secrets.map((secret): Verdict => ('error' in secret ? 'unknown' : secret.verdict)),
   );
   if (command.json) {
-    ctx.print(JSON.stringify({ verdict, fleet, secrets }, null, 2));
+    ctx.print(jsonDocument('status', { verdict, fleet, secrets }));
   } else {
     ctx.print(renderFleet(String(command.functionName), fleet));
     ctx.print(

@@ -118,6 +118,6 @@ describe('factify-rotation error messages', () => {
 
     expect(code).toBe(2);
     expect(stderr).toContain('status needs a secret');
-    expect(stderr).toContain('npx factify-rotation --help');
+    expect(stderr).toContain('Run `npx factify-rotation status --help` for usage.');
   });
 });

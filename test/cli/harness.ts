@@ -1,11 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { afterEach, beforeEach, expect } from 'vitest';
 import { keyNameFor } from '../../lambda/keys/key-naming.js';
 import { type CliRun, runCli } from '../support/cli-runner.js';
 import { expectNoSecrets } from '../support/no-secrets.js';
 import { type RotationEnvironment, startRotationEnvironment } from '../support/rotation-environment.js';
-import { revokeInDashboard, rotateSecret, type SeededSecret, seedSecret } from '../support/seeded-secret.js';
+import {
+  revokeInDashboard,
+  rotateSecret,
+  type SeededSecret,
+  seedSecret,
+  stageOtherAppKeyAsPending as stagePendingOtherAppKey,
+} from '../support/seeded-secret.js';
 
 /** Older than the 15 minutes after which a pending rotation counts as stuck. */
 export const AN_HOUR_AGO = () => new Date(Date.now() - 3_600_000);
@@ -115,21 +120,11 @@ export async function failRevokeInFinishSecret(harness: CliHarness): Promise<voi
 }
 
 /** A version of `seeded` (the harness's secret by default) staged AWSPENDING by hand, holding another application's key. */
-export async function stageOtherAppKeyAsPending(
+export function stageOtherAppKeyAsPending(
   harness: CliHarness,
   seeded: SeededSecret = harness.seeded,
 ): Promise<string> {
-  const { environment } = harness;
-  const versionId = randomUUID();
-  await environment.secretsManager.client().send(
-    new PutSecretValueCommand({
-      SecretId: seeded.arn,
-      ClientRequestToken: versionId,
-      SecretString: JSON.stringify({ apiKey: seeded.otherAppKey.key, apiKeyId: seeded.otherAppKey.id }),
-      VersionStages: ['AWSPENDING'],
-    }),
-  );
-  return versionId;
+  return stagePendingOtherAppKey(harness.environment, seeded);
 }
 
 /** An active key named as a rotation of this secret names its key, held by no version. */

@@ -55,6 +55,20 @@ describe('factify-rotation rotate', () => {
     expect(harness.versionsWith('AWSCURRENT')).toEqual([seeded.initialVersionId]);
   });
 
+  it('with --wait, names the Factify error when Factify could not be checked, as status does (exit 1)', async () => {
+    const { environment, seeded } = harness;
+    // The key may authenticate but not manage keys: createSecret fails, and so does the inspection.
+    environment.factify.setKeyAdmin(seeded.initialKey.id, false);
+
+    const { code, stdout } = await harness.run(['rotate', 'prod/factify', '--wait', '--timeout', '3s']);
+    const status = JSON.parse((await harness.run(['status', 'prod/factify', '--json'])).stdout);
+
+    expect(code).toBe(1);
+    expect(status.factify.error).toMatch(/lacks the organization admin role/);
+    expect(stdout.replace(/\s+/g, ' ')).toContain(`Factify could not be checked: ${status.factify.error}`);
+    expect(stdout).not.toContain('a rotation is running, or failed moments ago');
+  });
+
   it('with --wait, reports a rotation abandoned by a value written meanwhile (exit 1)', async () => {
     const { environment, seeded } = harness;
     // Keep the rotation from finishing (key limit), then write a value as a person would.

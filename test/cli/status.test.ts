@@ -56,6 +56,8 @@ describe('factify-rotation status', () => {
 
     expect(code).toBe(0);
     expect(JSON.parse(stdout)).toEqual({
+      schemaVersion: 1,
+      command: 'status',
       secret: { arn: seeded.arn, name: 'prod/factify' },
       region: 'us-east-1',
       rotation: {

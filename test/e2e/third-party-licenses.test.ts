@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BUNDLE_DIR } from '../../infra/factify-key-rotation.js';
@@ -31,10 +31,15 @@ function expectNamed(text: string, packages: readonly string[]): void {
 /** The bundles ship without node_modules: the licence notices of what they bundle travel beside them. */
 describe('third-party licence notices', () => {
   it("name every package the function's bundle contains, with its licence text", () => {
-    // The source map lists the files each byte of the bundle came from: an account independent of the build.
-    const map = JSON.parse(readFileSync(join(BUNDLE_DIR, 'index.mjs.map'), 'utf8')) as { sources: string[] };
+    // The source maps (of the entry and of each chunk) list the files each byte of the bundle came from: an
+    // account independent of the build.
+    const sources = readdirSync(BUNDLE_DIR)
+      .filter((file) => file.endsWith('.mjs.map'))
+      .flatMap(
+        (file) => (JSON.parse(readFileSync(join(BUNDLE_DIR, file), 'utf8')) as { sources: string[] }).sources,
+      );
     const bundled = new Set(
-      map.sources.flatMap((source) => {
+      sources.flatMap((source) => {
         const match = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(source);
         return match?.[1] ? [match[1]] : [];
       }),

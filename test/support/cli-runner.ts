@@ -14,7 +14,8 @@ export interface CliRun {
 
 /**
  * Runs the built CLI in a fresh process with exactly `env` (plus PATH), the way an operator's shell would,
- * with stdin a pipe (not a terminal) that delivers `input` and ends. Asynchronous on purpose: the emulators
+ * with stdin a pipe (not a terminal) that delivers `input` and ends. Nothing silences the AWS SDK's
+ * Node.js-version warning: the CLI does that itself. Asynchronous on purpose: the emulators
  * it talks to run in this process.
  */
 export function runCli(args: string[], env: Record<string, string>, input = ''): Promise<CliRun> {
@@ -22,7 +23,6 @@ export function runCli(args: string[], env: Record<string, string>, input = ''):
     env: {
       PATH: process.env.PATH ?? '',
       ...machineClockEnvironment(),
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       // Nothing from this machine's AWS configuration, and no instance-metadata probe for credentials.
       AWS_CONFIG_FILE: '/nonexistent/aws-config',
       AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/aws-credentials',

@@ -1,4 +1,5 @@
-import { RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { randomUUID } from 'node:crypto';
+import { PutSecretValueCommand, RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { request } from 'undici';
 import { expect } from 'vitest';
 import { expectNoSecrets } from './no-secrets.js';
@@ -55,6 +56,23 @@ export function seedSecret(
 export async function rotateSecret(environment: RotationEnvironment, arn: string): Promise<string> {
   const out = await environment.secretsManager.client().send(new RotateSecretCommand({ SecretId: arn }));
   return String(out.VersionId);
+}
+
+/** A version of `seeded` staged AWSPENDING by hand, holding another application's key; returns its id. */
+export async function stageOtherAppKeyAsPending(
+  environment: RotationEnvironment,
+  seeded: SeededSecret,
+): Promise<string> {
+  const versionId = randomUUID();
+  await environment.secretsManager.client().send(
+    new PutSecretValueCommand({
+      SecretId: seeded.arn,
+      ClientRequestToken: versionId,
+      SecretString: JSON.stringify({ apiKey: seeded.otherAppKey.key, apiKeyId: seeded.otherAppKey.id }),
+      VersionStages: ['AWSPENDING'],
+    }),
+  );
+  return versionId;
 }
 
 /** GET /organization with the key, as a consumer's first call would. */
