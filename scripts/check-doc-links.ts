@@ -2,8 +2,9 @@
  * Checks the internal links of the user documentation (README.md and docs/*.md): every relative link must
  * name a file of the repository, and every `#anchor`, in the same file or another Markdown file, a heading
  * (as GitHub slugs it) or an explicit `id`/`name`. Alarm descriptions and other documents link to these
- * anchors, so a renamed heading must fail CI rather than strand a reader. Links to other sites are not
- * fetched: CI has no network but the registries.
+ * anchors, so a renamed heading must fail CI rather than strand a reader. A source path quoted as code
+ * (`lambda/keys/ownership.ts`) must name a file too: moving a module must not leave the docs pointing at
+ * nothing. Links to other sites are not fetched: CI has no network but the registries.
  *
  * `tsx scripts/check-doc-links.ts` prints each broken link and exits 1; `npm test` runs the same check
  * (test/docs/links.test.ts).
@@ -98,7 +99,22 @@ export function linksOf(markdown: string): { line: number; target: string }[] {
 
 const EXTERNAL = /^[a-z][a-z0-9+.-]*:/i;
 
-/** Every broken internal link of the given documents (default: README.md and docs/*.md). */
+/** A repository path quoted as inline code: a file under one of the source folders, with its extension. */
+const SOURCE_PATH = /^(?:lambda|cli|infra|test|scripts|docs)\/[\w./-]*\.(?:ts|mjs|md|json)$/;
+
+/** The source paths a document quotes as inline code, with their line numbers (not those in code blocks). */
+export function sourcePathsOf(markdown: string): { line: number; path: string }[] {
+  const paths: { line: number; path: string }[] = [];
+  withoutCodeBlocks(markdown).forEach((line, index) => {
+    for (const match of line.matchAll(/(`+)([^`]+?)\1/g)) {
+      const quoted = match[2]?.trim();
+      if (quoted !== undefined && SOURCE_PATH.test(quoted)) paths.push({ line: index + 1, path: quoted });
+    }
+  });
+  return paths;
+}
+
+/** Every broken internal link and quoted source path of the given documents (default: README.md, docs/*.md). */
 export function findBrokenLinks(
   root: string,
   files: readonly string[] = documentationFiles(root),
@@ -144,6 +160,11 @@ export function findBrokenLinks(
         continue;
       }
       if (!anchorsIn(linked).has(anchor)) report(`no heading or id "${anchor}" in ${relative(root, linked)}`);
+    }
+    for (const { line, path: quoted } of sourcePathsOf(readFileSync(path, 'utf8'))) {
+      if (!existsSync(resolve(root, quoted))) {
+        broken.push({ file, line, target: quoted, reason: 'no such file in the repository' });
+      }
     }
   }
   return broken;

@@ -84,6 +84,25 @@ describe('check-doc-links', () => {
     ]);
   });
 
+  it('reports a source path quoted as code that names no file, outside code blocks only', () => {
+    const dir = scratch();
+    write(dir, 'lambda/keys/ownership.ts', '');
+    write(
+      dir,
+      'README.md',
+      [
+        'The rule lives in `lambda/keys/ownership.ts`, once in `lambda/ownership.ts`.',
+        'Not paths: `lib/my-app-stack.ts`, `npm test`, `dist/lambda/index.mjs`.',
+        '```sh',
+        'cat lambda/gone.ts',
+        '```',
+      ].join('\n'),
+    );
+    expect(findBrokenLinks(dir).map(({ line, target }) => ({ line, target }))).toEqual([
+      { line: 1, target: 'lambda/ownership.ts' },
+    ]);
+  });
+
   it('checks links relative to the document that holds them', () => {
     const dir = scratch();
     write(dir, 'README.md', '# Why\n');
