@@ -1,5 +1,5 @@
 import { formatAge } from './format.js';
-import { functionLogsCommand } from './function-logs.js';
+import { describeLogsCommand, functionLogsCommand } from './function-logs.js';
 import type { StatusReport } from './status-report.js';
 import { STUCK_AFTER_MS } from './verdict-exit-codes.js';
 
@@ -44,7 +44,7 @@ export function adviseOn(facts: Facts): { explanation: string; nextSteps: string
           `is still there ${STUCK_AFTER_MS / 60_000} minutes after the version was created, the rotation counts as stuck.`,
         nextSteps: [
           `${cli('status')}   # again in a few minutes`,
-          ...(logs ? [`${logs}   # its steps`] : []),
+          ...(logs ? describeLogsCommand(logs, 'its steps') : []),
         ],
       };
     case 'stuck':
@@ -54,7 +54,7 @@ export function adviseOn(facts: Facts): { explanation: string; nextSteps: string
           `${stored}: that rotation did not finish. Secrets Manager refuses new rotations ("A previous rotation ` +
           'isn\'t complete") until AWSPENDING leaves that version.',
         nextSteps: [
-          ...(logs ? [`${logs}   # why it failed`] : []),
+          ...(logs ? describeLogsCommand(logs, 'why it failed') : []),
           `${cli('recover')}   # once the cause is fixed: clears the stray version and its key`,
           `${cli('rotate')} --wait`,
         ],

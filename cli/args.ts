@@ -11,6 +11,8 @@ FACTIFY_API_URL and FACTIFY_ADMIN_SECRET_ID are read as the rotation function re
 
 const ADMIN_OPTION_HELP = `  --admin-secret-id <id>  secret whose apiKey manages Factify keys (default: FACTIFY_ADMIN_SECRET_ID,
                           else the secret's own AWSCURRENT key)`;
+const TIMEOUT_OPTION_HELP = `  --timeout <duration>    the command's deadline, a number and a unit: 90s, 15m or 1h (default 10m);
+                          it stops there, whatever AWS or Factify do`;
 const JSON_OPTION_HELP =
   '  --json                  print one JSON document on stdout, errors included (docs/operating.md#json-output)';
 
@@ -57,6 +59,7 @@ ${JSON_OPTION_HELP}
   --function <name|arn>   every secret whose rotation function this is (needs secretsmanager:ListSecrets)
   --all                   the fleet table of those secrets: the daily audit's counts, then one line per
                           secret (the function as --function or after --all)
+${TIMEOUT_OPTION_HELP}
 ${ADMIN_OPTION_HELP}
   -h, --help              show this help
 
@@ -70,8 +73,8 @@ Starts a rotation through Secrets Manager (RotateSecret), after checking what wo
 
 Options:
   --wait                  follow the rotation until it is promoted and finished, or fails
-  --timeout <duration>    with --wait: how long to follow it, a number and a unit: 90s, 15m or 1h
-                          (default 10m)
+  --timeout <duration>    the command's deadline, a number and a unit: 90s, 15m or 1h (default 10m);
+                          --wait follows the rotation until a third of it (at most 15 s) is left
 ${JSON_OPTION_HELP}
 ${ADMIN_OPTION_HELP}
   -h, --help              show this help
@@ -91,6 +94,7 @@ Options:
   -y, --yes               do not ask for confirmation (needed where no one can answer, and with --json)
   --force                 also recover a rotation that may still be running (AWSPENDING on a version
                           younger than 15 minutes)
+${TIMEOUT_OPTION_HELP}
 ${JSON_OPTION_HELP}
 ${ADMIN_OPTION_HELP}
   -h, --help              show this help
@@ -105,6 +109,8 @@ export type CommandName = keyof typeof COMMAND_USAGE;
 
 interface Common {
   readonly secretId: string;
+  /** --timeout: the deadline of the whole command. */
+  readonly timeoutMs: number;
   /** --admin-secret-id; FACTIFY_ADMIN_SECRET_ID is the fallback, applied with the rest of the configuration. */
   readonly adminSecretId?: string;
   /** --json: one document on stdout (cli/json-output.ts), errors included. */
@@ -125,8 +131,9 @@ export type Command =
       readonly fleet?: boolean;
       readonly adminSecretId?: string;
       readonly json: boolean;
+      readonly timeoutMs: number;
     }
-  | (Common & { readonly name: 'rotate'; readonly wait: boolean; readonly timeoutMs: number })
+  | (Common & { readonly name: 'rotate'; readonly wait: boolean })
   | (Common & { readonly name: 'recover'; readonly yes: boolean; readonly force: boolean });
 
 const OPTIONS = {
@@ -147,9 +154,9 @@ const GLOBAL_OPTIONS: readonly (keyof typeof OPTIONS)[] = ['json', 'help', 'admi
 
 /** Which options each command accepts, besides the global ones. */
 const COMMAND_OPTIONS: Record<CommandName, readonly (keyof typeof OPTIONS)[]> = {
-  status: ['function', 'all'],
+  status: ['function', 'all', 'timeout'],
   rotate: ['wait', 'timeout'],
-  recover: ['yes', 'force'],
+  recover: ['yes', 'force', 'timeout'],
 };
 
 const COMMANDS = Object.keys(COMMAND_OPTIONS) as CommandName[];
@@ -215,6 +222,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
   }
   const adminSecretId = values['admin-secret-id']?.trim();
   const admin = adminSecretId ? { adminSecretId } : {};
+  const timeoutMs = values.timeout === undefined ? DEFAULT_TIMEOUT_MS : parseDuration(values.timeout);
   const functionName = values.function?.trim();
   if (name === 'status' && values.all) {
     const target = functionName ?? (secretIds.length === 1 ? secretIds[0]?.trim() : undefined);
@@ -223,33 +231,23 @@ export function parseCommandLine(argv: readonly string[]): Command {
         'status --all needs the rotation function, and only it: factify-rotation status --all <function-name-or-arn>.',
       );
     }
-    return { name, secretIds: [], functionName: target, fleet: true, json, ...admin };
+    return { name, secretIds: [], functionName: target, fleet: true, json, timeoutMs, ...admin };
   }
   if (name === 'status' && functionName !== undefined) {
     if (functionName === '')
       throw new UsageError('--function needs the name or ARN of the rotation function.');
     if (secretIds.length > 0) throw new UsageError('status takes secrets or --function, not both.');
-    return { name, secretIds: [], functionName, json, ...admin };
+    return { name, secretIds: [], functionName, json, timeoutMs, ...admin };
   }
   const [secretId, ...extra] = secretIds;
   if (secretId === undefined || secretIds.some((id) => id.trim() === '')) {
     throw new UsageError(`${name} needs a secret: factify-rotation ${name} <secret-id (ARN or name)>.`);
   }
-  if (name === 'status') return { name, secretIds, json, ...admin };
+  if (name === 'status') return { name, secretIds, json, timeoutMs, ...admin };
   if (extra.length > 0) throw new UsageError(`Unexpected argument "${extra[0]}".`);
-  if (values.timeout !== undefined && !values.wait) {
-    throw new UsageError('--timeout applies to rotate --wait only.');
-  }
 
-  const common: Common = { secretId, json, ...admin };
-  if (name === 'rotate') {
-    return {
-      ...common,
-      name,
-      wait: values.wait === true,
-      timeoutMs: values.timeout === undefined ? DEFAULT_TIMEOUT_MS : parseDuration(values.timeout),
-    };
-  }
+  const common: Common = { secretId, json, timeoutMs, ...admin };
+  if (name === 'rotate') return { ...common, name, wait: values.wait === true };
   return { ...common, name, yes: values.yes === true, force: values.force === true };
 }
 

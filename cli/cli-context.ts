@@ -34,8 +34,7 @@ export interface CliContext {
   readonly sleep: (ms: number) => Promise<void>;
 }
 
-// A CLI has no invocation deadline; Factify calls get the same fixed budget each, which bounds how long
-// one request and its retries may take.
+// Each Factify call (a request and its retries) gets at most this, and never more than the command has left.
 const FACTIFY_CALL_BUDGET_MS = 60_000;
 
 /**
@@ -43,7 +42,7 @@ const FACTIFY_CALL_BUDGET_MS = 60_000;
  * FACTIFY_ADMIN_SECRET_ID) and the AWS SDK's standard one (region, endpoint, credentials).
  */
 export async function createContext(
-  options: { adminSecretId?: string },
+  options: { adminSecretId?: string /** When the command must have ended (epoch ms). */; deadline: number },
   io: CliIo,
   env: NodeJS.ProcessEnv,
 ): Promise<CliContext> {
@@ -70,7 +69,7 @@ export async function createContext(
     factify: new FactifyClient(
       new FactifyHttp({
         baseUrl: config.factifyApiUrl,
-        remainingMs: () => FACTIFY_CALL_BUDGET_MS,
+        remainingMs: () => Math.min(FACTIFY_CALL_BUDGET_MS, options.deadline - Date.now()),
         // The client logs its retries as JSON lines on stdout for CloudWatch; here they would garble the output.
         log: new Logger({}, 'ERROR'),
       }),

@@ -13,17 +13,29 @@ export function formatAge(seconds: number): string {
   return `${Math.floor(seconds / 86_400)} days`;
 }
 
-// Control characters (C0, DEL, C1) and bidirectional overrides: in a Factify key name, a revocation comment
-// or an error, they could clear the operator's screen, retitle the terminal or disguise the text.
-const UNPRINTABLE = /[\p{Cc}\u202a-\u202e\u2066-\u2069]/gu;
+// Every character that does not show itself: controls (C0, DEL, C1), format characters (\p{Cf}: zero-width
+// marks, bidirectional embeddings, overrides and isolates, tag characters), the Unicode line and paragraph
+// separators, private use and unassigned code points. In a Factify key name, a revocation comment, a version id
+// or an error, they could clear the operator's screen, retitle the terminal, or make text read other than it is.
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{Co}\p{Cn}\p{Zl}\p{Zp}]/gu;
 
 /**
- * Text as it may reach the operator's terminal: no key or RotationToken (see redact), and no control
- * character but the line breaks the CLI itself writes. Every line the CLI prints goes through it.
+ * Text as it may reach the operator's terminal: no key or RotationToken (see redact), and every invisible
+ * character shown as its JavaScript/JSON escape (`\u200b`, a surrogate pair above U+FFFF), so that nothing is
+ * hidden, nothing acts, and a JSON document stays valid JSON that decodes to the same text; but the line breaks
+ * the CLI itself writes. Every line the CLI prints goes through it.
  */
 export function forTerminal(text: string): string {
   return redact(text)
     .split('\n')
-    .map((line) => line.replace(UNPRINTABLE, ''))
+    .map((line) => line.replace(INVISIBLE, escapeCodeUnits))
     .join('\n');
+}
+
+function escapeCodeUnits(char: string): string {
+  let out = '';
+  for (let index = 0; index < char.length; index++) {
+    out += `\\u${char.charCodeAt(index).toString(16).padStart(4, '0')}`;
+  }
+  return out;
 }

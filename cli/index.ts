@@ -6,7 +6,7 @@ import { main } from './main.js';
 // engines says which Node.js runs the CLI. Set before main() creates the first client, where the SDK checks.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
-process.exitCode = await main(
+const code = await main(
   process.argv.slice(2),
   {
     stdout: (text) => process.stdout.write(text),
@@ -16,3 +16,7 @@ process.exitCode = await main(
   },
   process.env,
 );
+
+// A command stopped by its deadline may leave a call in flight: end the process once the output is written.
+process.exitCode = code;
+process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));

@@ -15,7 +15,7 @@ import { recover } from './commands/recover.js';
 import { rotate } from './commands/rotate.js';
 import { status } from './commands/status.js';
 import { EXIT } from './exit-codes.js';
-import { forTerminal } from './format.js';
+import { formatAge, forTerminal } from './format.js';
 import { type JsonError, jsonDocument } from './json-output.js';
 
 /**
@@ -53,18 +53,53 @@ export async function main(argv: readonly string[], io: CliIo, env: NodeJS.Proce
     io.stdout(json ? `${jsonDocument('version', { version })}\n` : `factify-rotation ${version}\n`);
     return EXIT.OK;
   }
-  try {
-    const ctx = await createContext(command, io, env);
-    switch (command.name) {
-      case 'status':
-        return await status(ctx, command);
-      case 'rotate':
-        return await rotate(ctx, command.secretId, command);
-      case 'recover':
-        return await recover(ctx, command.secretId, command);
+  const run = command;
+  const deadline = Date.now() + run.timeoutMs;
+  // Once the deadline passed, the command may still be waiting on a call: nothing it prints reaches the operator.
+  let open = true;
+  const gated: CliIo = {
+    ...io,
+    stdout: (text) => open && io.stdout(text),
+    stderr: (text) => open && io.stderr(text),
+  };
+  async function execute(): Promise<number> {
+    try {
+      const ctx = await createContext({ ...run, deadline }, gated, env);
+      switch (run.name) {
+        case 'status':
+          return await status(ctx, run);
+        case 'rotate':
+          return await rotate(ctx, run.secretId, run);
+        case 'recover':
+          return await recover(ctx, run.secretId, run);
+      }
+    } catch (error) {
+      return open ? fail(error, run.name) : EXIT.FAILED;
     }
-  } catch (error) {
-    return fail(error, command.name);
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<number>((resolve) => {
+    timer = setTimeout(() => {
+      open = false;
+      resolve(
+        fail(
+          new CliError(
+            `${run.name} did not finish within its deadline of ${formatAge(run.timeoutMs / 1000)} (--timeout) and ` +
+              'was stopped: AWS or Factify did not answer in time, or a listing did not end. What it printed is ' +
+              'all it did; run it again, or with a longer --timeout.',
+            EXIT.FAILED,
+            { code: 'DEADLINE_EXCEEDED' },
+          ),
+          run.name,
+        ),
+      );
+    }, run.timeoutMs);
+  });
+  try {
+    return await Promise.race([execute(), expired]);
+  } finally {
+    clearTimeout(timer);
+    open = false;
   }
 }
 

@@ -64,13 +64,15 @@ export interface RevocationScheduler {
   scheduleOnce(schedule: OneTimeSchedule): Promise<'created' | 'exists'>;
   /** Deletes the schedule; a schedule that is already gone is not an error. */
   deleteSchedule(name: string): Promise<void>;
-}
-
-/** What the operator CLI reads besides: when a scheduled revocation will run. */
-export interface InspectableRevocationScheduler extends RevocationScheduler {
-  /** The time of the one-time schedule `name`, or undefined when there is no such schedule. */
+  /**
+   * The time of the one-time schedule `name`, or undefined when there is no such schedule. A scheduled
+   * revocation sent before that time is refused.
+   */
   scheduledAt(name: string): Promise<Date | undefined>;
 }
+
+/** What the operator CLI reads: the same as the function. */
+export type InspectableRevocationScheduler = RevocationScheduler;
 
 /** The rotation configuration of a secret, as DescribeSecret reports it. */
 export interface RotationSettings {

@@ -21,8 +21,8 @@ import { measureRotation, type RotationFigures } from './bench/rotation.js';
 import { measureScale, type ScaleFigures } from './bench/scale.js';
 
 /**
- * The budgets of issue #4, documented in the README's Performance section. Issue #10 added one Factify
- * call: finishSecret lists keys to prove which key the replaced version holds before revoking it.
+ * The performance budgets, documented in docs/performance.md. finishSecret makes one Factify call more than
+ * the first budget counted: it lists keys to prove which key the replaced version holds before revoking it.
  */
 export const BUDGETS = {
   loadRatio: 2.3,

@@ -8,7 +8,7 @@ import { CliError } from '../cli-error.js';
 import { diagnoseUnfinished } from '../diagnose.js';
 import { EXIT } from '../exit-codes.js';
 import { formatAge } from '../format.js';
-import { functionLogsCommand } from '../function-logs.js';
+import { describeLogsCommand, functionLogsCommand } from '../function-logs.js';
 import { jsonDocument } from '../json-output.js';
 import { wrap } from '../render.js';
 import { buildStatusReport, type StatusReport } from '../status-report.js';
@@ -86,8 +86,12 @@ interface RotateResult {
   readonly status?: StatusReport;
   /** timed-out: the causes that can be seen from here. */
   readonly findings?: readonly string[];
-  /** timed-out: the command that shows the function's log of this rotation, when its ARN says where. */
+  /**
+   * timed-out: the command that shows the function's log of this rotation, when its ARN says where. It filters
+   * on the version id only when that id is proven safe to paste; otherwise `logsVersionId` holds it, apart.
+   */
   readonly logsCommand?: string | null;
+  readonly logsVersionId?: string;
 }
 
 type Say = (line: string) => void;
@@ -100,7 +104,7 @@ async function follow(
   timeoutMs: number,
 ): Promise<RotateResult> {
   const { arn } = before;
-  const deadline = ctx.now().getTime() + timeoutMs;
+  const deadline = ctx.now().getTime() + timeoutMs - reportReserveMs(timeoutMs);
   let stored = false;
   let promoted = false;
   for (;;) {
@@ -173,12 +177,21 @@ async function timedOut(
     }
   }
   const logs = functionLogsCommand(before.rotation.lambdaArn, versionId, timeoutMs / 60_000);
-  if (logs) say(`The rotation function's log says which step failed and why:\n  ${logs}`);
+  if (logs) {
+    say("The rotation function's log says which step failed and why:");
+    for (const line of describeLogsCommand(logs, 'its steps')) say(`  ${line}`);
+  }
   say(
     'Once the cause is fixed, let Secrets Manager retry, or clear the rotation and start again:\n' +
       `  npx factify-rotation recover ${before.name} --force   # --force while the rotation is under 15 minutes old`,
   );
-  return { outcome: 'timed-out', status: report, findings, logsCommand: logs ?? null };
+  return {
+    outcome: 'timed-out',
+    status: report,
+    findings,
+    logsCommand: logs?.command ?? null,
+    ...(logs?.versionId === undefined ? {} : { logsVersionId: logs.versionId }),
+  };
 }
 
 function describeKey(value: Sensitive, arn: string): string {
@@ -189,4 +202,9 @@ function describeKey(value: Sensitive, arn: string): string {
     if (!(error instanceof MalformedSecretValueError)) throw error;
     return 'a value that is not a Factify key secret';
   }
+}
+
+// --timeout bounds the whole command: following stops early enough to leave time for the closing report.
+function reportReserveMs(timeoutMs: number): number {
+  return Math.min(15_000, Math.floor(timeoutMs / 3));
 }

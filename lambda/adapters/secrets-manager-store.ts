@@ -19,7 +19,7 @@ import type {
   VersionSelector,
 } from '../ports.js';
 import { parseArn, parseFunctionArn } from '../settings/arn.js';
-import { RotationStateError } from '../telemetry/errors.js';
+import { ListingLimitError, RotationStateError } from '../telemetry/errors.js';
 import { Sensitive } from '../telemetry/redaction.js';
 
 /**
@@ -33,6 +33,14 @@ export function createSecretsManagerClient(): SecretsManagerClient {
     requestHandler: { connectionTimeout: 3_000, requestTimeout: 5_000, throwOnRequestTimeout: true },
   });
 }
+
+// Bounds on the listings, far above real ones, so that a listing whose pages never end stops with a typed
+// error: a secret keeps about 100 versions (Secrets Manager deletes older deprecated ones), and an account
+// holds at most 500,000 secrets; ListSecrets answers up to 100 a page, so a fleet of 100,000 takes 1,000.
+export const MAX_LISTED_VERSIONS = 1_000;
+export const MAX_VERSION_PAGES = 100;
+export const MAX_LISTED_SECRETS = 100_000;
+export const MAX_SECRET_PAGES = 2_000;
 
 /** The secret store over the AWS SDK. */
 export class SecretsManagerStore implements InspectableSecretStore {
@@ -54,7 +62,14 @@ export class SecretsManagerStore implements InspectableSecretStore {
   async listVersions(secretId: string): Promise<SecretVersionInfo[]> {
     const versions: SecretVersionInfo[] = [];
     let nextToken: string | undefined;
+    let pages = 0;
     do {
+      if (++pages > MAX_VERSION_PAGES || versions.length > MAX_LISTED_VERSIONS) {
+        throw tooLong(`the versions of secret ${secretId} (ListSecretVersionIds)`, pages, versions.length, {
+          pages: MAX_VERSION_PAGES,
+          items: MAX_LISTED_VERSIONS,
+        });
+      }
       const out = await this.client.send(
         new ListSecretVersionIdsCommand({ SecretId: secretId, NextToken: nextToken }),
       );
@@ -74,8 +89,17 @@ export class SecretsManagerStore implements InspectableSecretStore {
   async listSecretsRotatedBy(functionArn: string): Promise<SecretDetails[]> {
     const secrets: SecretDetails[] = [];
     let nextToken: string | undefined;
+    let pages = 0;
+    let listed = 0;
     do {
+      if (++pages > MAX_SECRET_PAGES || listed > MAX_LISTED_SECRETS) {
+        throw tooLong("the account's secrets (ListSecrets)", pages, listed, {
+          pages: MAX_SECRET_PAGES,
+          items: MAX_LISTED_SECRETS,
+        });
+      }
       const out = await this.client.send(new ListSecretsCommand({ NextToken: nextToken }));
+      listed += out.SecretList?.length ?? 0;
       for (const entry of out.SecretList ?? []) {
         const details = sameFunction(entry.RotationLambdaARN, functionArn) ? detailsOf(entry) : undefined;
         if (details) secrets.push(details);
@@ -149,6 +173,19 @@ export class SecretsManagerStore implements InspectableSecretStore {
     }
     return out.VersionId;
   }
+}
+
+function tooLong(
+  listing: string,
+  pages: number,
+  items: number,
+  max: { pages: number; items: number },
+): ListingLimitError {
+  return new ListingLimitError(
+    listing,
+    pages > max.pages ? `${max.pages} pages` : `${max.items} items (${items} read)`,
+    'Check AWS_ENDPOINT_URL_SECRETS_MANAGER, if set, points at Secrets Manager.',
+  );
 }
 
 /** A secret as DescribeSecret or a ListSecrets entry describes it; undefined without an ARN or a name. */

@@ -1,14 +1,19 @@
 import type { Context } from 'aws-lambda';
 import type { AuditReport } from '../health/audit.js';
-import { checkRotationState } from '../keys/guard.js';
+import { checkStagedRotation } from '../keys/guard.js';
 import { emergencyToken, revokeReplacedKey } from '../keys/revocation.js';
-import type { FactifyKeys, InspectableRevocationScheduler, InspectableSecretStore } from '../ports.js';
-import { secretNameOf } from '../settings/arn.js';
+import type {
+  FactifyKeys,
+  InspectableRevocationScheduler,
+  InspectableSecretStore,
+  SecretDescription,
+} from '../ports.js';
 import { loadConfig } from '../settings/config.js';
 import type { StepContext } from '../step-context.js';
 import { ConfigurationError, reportedError } from '../telemetry/errors.js';
 import { Logger } from '../telemetry/log.js';
 import { SecretMetrics } from '../telemetry/metrics.js';
+import { redactingInvocation } from '../telemetry/redaction.js';
 import { type InvocationEvent, parseEvent, type Step } from './event.js';
 import { createSecret } from './steps/create-secret.js';
 import { finishSecret } from './steps/finish-secret.js';
@@ -60,7 +65,15 @@ const NO_CONTEXT_REMAINING_MS = 15 * 60 * 1000;
 export function createHandler(
   dependencies: () => Dependencies | Promise<Dependencies> = productionDependencies,
 ) {
+  // Every value the invocation sees stays redacted until it ends, whatever else it registers.
   return async function handler(
+    event: unknown,
+    context?: Partial<Context>,
+  ): Promise<{ VersionId: string } | AuditReport | undefined> {
+    return redactingInvocation(() => invoke(event, context));
+  };
+
+  async function invoke(
     event: unknown,
     context?: Partial<Context>,
   ): Promise<{ VersionId: string } | AuditReport | undefined> {
@@ -75,11 +88,12 @@ export function createHandler(
       const keys = logKeys(parsed);
       log = log.child(keys);
       const config = loadConfig(process.env);
-      if (parsed.kind !== 'audit') {
-        metrics = new SecretMetrics(secretNameOf(parsed.secretId), config.metricsNamespace).forStep(
-          String(keys.step),
-        );
-      }
+      // Published only for a secret Secrets Manager described, under its own name: an invoker's SecretId
+      // must not trip another secret's alarms.
+      const metricsFor = (secret: SecretDescription) => {
+        metrics = new SecretMetrics(secret.name, config.metricsNamespace).forStep(String(keys.step));
+        return secret;
+      };
       const deps = await dependencies();
       const scheduler = () =>
         deps.scheduler({
@@ -133,7 +147,8 @@ export function createHandler(
 
       if (parsed.kind === 'start-rotation') {
         const token = parsed.revokeImmediately ? emergencyToken() : undefined;
-        const versionId = await deps.store.startRotation(parsed.secretId, token);
+        const secret = metricsFor(await deps.store.describe(parsed.secretId));
+        const versionId = await deps.store.startRotation(secret.arn, token);
         log.info('Started a rotation', {
           versionId,
           revokeImmediately: parsed.revokeImmediately,
@@ -152,15 +167,22 @@ export function createHandler(
         ...(config.schedulerRoleArn === undefined ? {} : { schedulerRoleArn: config.schedulerRoleArn }),
         ...(context?.invokedFunctionArn === undefined ? {} : { functionArn: context.invokedFunctionArn }),
         log,
-        ...(metrics === undefined ? {} : { metrics }),
+        // Read when a step's context is built, after the secret was described.
+        get metrics() {
+          return metrics;
+        },
         remainingMs,
         sleep: deps.sleep,
         now: deps.now,
       };
       if (parsed.kind === 'revoke-replaced-key') {
-        await revokeReplacedKey({ ...base, secret: await deps.store.describe(parsed.secretId) }, parsed);
+        const secret = metricsFor(await deps.store.describe(parsed.secretId));
+        await revokeReplacedKey({ ...base, secret }, parsed);
       } else {
-        const state = await checkRotationState(deps.store, parsed.secretId, parsed.token);
+        const state = checkStagedRotation(
+          metricsFor(await deps.store.describe(parsed.secretId)),
+          parsed.token,
+        );
         await STEP_HANDLERS[parsed.step]({
           ...base,
           secret: state.secret,
@@ -182,7 +204,7 @@ export function createHandler(
     } finally {
       metrics?.flush();
     }
-  };
+  }
 }
 
 function logKeys(event: InvocationEvent): Record<string, unknown> {

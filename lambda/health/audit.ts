@@ -1,15 +1,37 @@
 import type { SecretDetails } from '../ports.js';
 import { secretNameOf } from '../settings/arn.js';
+import { AdminSecretRefusedError } from '../telemetry/errors.js';
 import type { Logger } from '../telemetry/log.js';
 import { type FleetMetricName, fleetMetricsLine, SecretMetrics } from '../telemetry/metrics.js';
 import { type FleetContext, type FleetSecret, inspectFleet } from './fleet.js';
 import type { SecretInspection } from './inspection.js';
-import type { FindingCode } from './verdict.js';
+import type { FindingCode, Verdict } from './verdict.js';
 
-/** One audited secret: its inspection, or why it could not be checked. */
-export type AuditedSecret = FleetSecret;
+/**
+ * One audited secret: its verdict, finding codes, counts and dates, or the name and code of why it could not
+ * be checked. Anyone who may invoke the function may run an audit of any secret, so what it returns and logs
+ * names no version and no key: `factify-rotation status`, run with the secret's own permissions, shows those.
+ */
+export type AuditedSecret =
+  | {
+      readonly secretId: string;
+      readonly secretName: string;
+      readonly verdict: Verdict;
+      readonly findings: readonly { readonly code: FindingCode }[];
+      readonly rotation: Pick<
+        SecretInspection['rotation'],
+        'enabled' | 'lastRotatedDate' | 'nextRotationDate' | 'daysSinceRotation' | 'rotateBy'
+      >;
+      /** When the version of a rotation still pending was created. */
+      readonly pendingSince: string | null;
+      readonly activeKeys: number | null;
+      readonly orphanedKeys: number;
+      readonly replacedKeysNotRevoked: number;
+      readonly scheduledRevocations: readonly { readonly revokeAt: string }[];
+    }
+  | { readonly secretId: string; readonly error: { readonly name: string; readonly code: string } };
 
-/** What the audit returns: ids, dates, states and findings, never a key. */
+/** What the audit returns: verdicts, codes, counts and dates, never a key, a key id or a version id. */
 export interface AuditReport {
   readonly auditedAt: string;
   readonly secrets: readonly AuditedSecret[];
@@ -43,7 +65,11 @@ export async function runAudit(
   toAudit: readonly (string | SecretDetails)[],
 ): Promise<AuditReport> {
   const { secrets, factifyListings } = await inspectFleet(
-    { ...ctx, onChecked: (secret) => logAndPublish(ctx, secret) },
+    {
+      ...ctx,
+      refuseSecret: (secret) => refuseAdminSecret(ctx, secret),
+      onChecked: (secret) => logAndPublish(ctx, secret),
+    },
     toAudit,
   );
   const checked = secrets.filter((secret) => !('error' in secret)) as SecretInspection[];
@@ -62,7 +88,39 @@ export async function runAudit(
     factifyListings,
     outcome: summary.notChecked > 0 ? 'incomplete' : 'completed',
   });
-  return { auditedAt: ctx.now().toISOString(), secrets, summary };
+  return { auditedAt: ctx.now().toISOString(), secrets: secrets.map(summarise), summary };
+}
+
+// The admin key's secret is no rotated secret: an invoker must not learn anything about it from the audit.
+function refuseAdminSecret(ctx: AuditContext, secret: { arn: string; name: string }): void {
+  const admin = ctx.adminSecretId;
+  if (admin === undefined) return;
+  // FACTIFY_ADMIN_SECRET_ID is an ARN, a name, or an ARN without Secrets Manager's six random characters.
+  const same =
+    admin === secret.arn ||
+    admin === secret.name ||
+    (secret.arn.startsWith(`${admin}-`) && secret.arn.length === admin.length + 7);
+  if (same) throw new AdminSecretRefusedError();
+}
+
+function summarise(secret: FleetSecret): AuditedSecret {
+  if ('error' in secret) {
+    // Only the name and code: a message may name the secret's versions or keys.
+    return { secretId: secret.secretId, error: { name: secret.error.name, code: secret.error.code } };
+  }
+  const { enabled, lastRotatedDate, nextRotationDate, daysSinceRotation, rotateBy } = secret.rotation;
+  return {
+    secretId: secret.secretId,
+    secretName: secret.secret.name,
+    verdict: secret.verdict,
+    findings: secret.findings.map((finding) => ({ code: finding.code })),
+    rotation: { enabled, lastRotatedDate, nextRotationDate, daysSinceRotation, rotateBy },
+    pendingSince: secret.pending?.createdDate ?? null,
+    activeKeys: secret.factify.activeKeys,
+    orphanedKeys: secret.orphans.length,
+    replacedKeysNotRevoked: secret.awaitingRevocation.length,
+    scheduledRevocations: secret.scheduledRevocations.map(({ revokeAt }) => ({ revokeAt })),
+  };
 }
 
 /** The fleet metrics: how many secrets were checked, and how many of them have each problem. */
@@ -88,16 +146,13 @@ export function fleetCounts(
 function logAndPublish(ctx: AuditContext, secret: FleetSecret): void {
   const log = ctx.log.child({ secretId: secret.secretId });
   if ('error' in secret) {
-    log.error('Audit could not check the secret', { finding: 'not-checked', error: secret.error });
+    const { name, code } = secret.error;
+    log.error('Audit could not check the secret', { finding: 'not-checked', error: { name, code } });
     return;
   }
   const secretLog = log.child({ secretId: secret.secret.arn, secretName: secret.secret.name });
   for (const finding of secret.findings) {
-    secretLog.warn('Audit finding', {
-      finding: finding.code,
-      detail: finding.message,
-      verdict: secret.verdict,
-    });
+    secretLog.warn('Audit finding', { finding: finding.code, verdict: secret.verdict });
   }
   if (secret.findings.length === 0)
     secretLog.info('Audit found the secret healthy', { verdict: secret.verdict });

@@ -7,7 +7,7 @@ import {
   replacedByRotation,
   unheldOwnKeys,
 } from '../keys/ownership.js';
-import { revocationScheduleName } from '../keys/revocation-schedule.js';
+import { revocationScheduleNames } from '../keys/revocation-schedule.js';
 import { type KeySecret, parseKeySecret } from '../keys/secret-value.js';
 import { managerCredential } from '../keys/secret-versions.js';
 import {
@@ -51,6 +51,8 @@ export interface InspectionContext {
    * scheduled (no grace period): then a replaced key still active is simply not revoked.
    */
   readonly scheduledRevocationAt?: (name: string) => Promise<Date | undefined>;
+  /** Throws for a secret this inspection must not look into, before anything of it is read. */
+  readonly refuseSecret?: (secret: { readonly arn: string; readonly name: string }) => void;
   /**
    * The organization's keys, every one, listed with `manager`; a fleet shares one listing per organization
    * (key-listings.ts). Absent: the secret's own listing.
@@ -149,6 +151,7 @@ export async function inspectSecret(
   described?: SecretDetails,
 ): Promise<Inspection> {
   const details = described ?? (await ctx.store.describeDetails(secretId));
+  ctx.refuseSecret?.(details);
   const { arn } = details;
   const versions = await Promise.all(
     (await ctx.store.listVersions(arn)).map((version) => readVersion(ctx, arn, version)),
@@ -226,9 +229,7 @@ export async function inspectSecret(
   // With a grace period the replaced key stays active on purpose until its schedule runs. A schedule deletes
   // itself once Lambda has accepted its event, so only a schedule still due counts: a key whose schedule is
   // gone or past is active after its grace, whatever became of the invocation.
-  const scheduled =
-    replacedActive &&
-    (await ctx.scheduledRevocationAt?.(revocationScheduleName(arn, replacedActive.versionId)));
+  const scheduled = replacedActive && (await scheduledRevocation(ctx, arn, replacedActive.versionId));
   const revokeAt = scheduled && scheduled.getTime() > ctx.now().getTime() ? scheduled : undefined;
   const awaitingRevocation = replacedActive && !revokeAt ? [replacedActive] : [];
   const scheduledRevocations =
@@ -394,4 +395,17 @@ function toLeftover(key: FactifyKey): LeftoverKey {
 
 function iso(date: Date | undefined): string | null {
   return date === undefined ? null : date.toISOString();
+}
+
+// Under today's name, or under the earlier one of a revocation scheduled before the upgrade.
+async function scheduledRevocation(
+  ctx: InspectionContext,
+  arn: string,
+  versionId: string,
+): Promise<Date | undefined> {
+  for (const name of revocationScheduleNames(arn, versionId)) {
+    const at = await ctx.scheduledRevocationAt?.(name);
+    if (at !== undefined) return at;
+  }
+  return undefined;
 }

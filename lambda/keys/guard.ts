@@ -16,7 +16,11 @@ export async function checkRotationState(
   secretId: string,
   token: string,
 ): Promise<RotationState> {
-  const secret = await store.describe(secretId);
+  return checkStagedRotation(await store.describe(secretId), token);
+}
+
+/** The staging guard over a secret already described. */
+export function checkStagedRotation(secret: SecretDescription, token: string): RotationState {
   if (!secret.rotationEnabled) {
     throw new RotationStateError(
       `Rotation is not enabled for secret ${secret.arn}. Enable rotation on the secret (the stack does) before invoking a rotation step.`,

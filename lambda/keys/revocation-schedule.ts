@@ -17,14 +17,33 @@ export const LEGACY_REVOKE_SCHEDULE_GROUP = 'default';
 export const REVOKE_SCHEDULE_PREFIX = 'fkr-revoke-';
 /** EventBridge Scheduler's limit on schedule names. */
 const MAX_SCHEDULE_NAME = 64;
+const DIGEST = /^[0-9a-f]{32}$/;
+
+function digestOf(versionId: string): string {
+  return createHash('sha256').update(versionId).digest('hex').slice(0, 32);
+}
 
 /**
- * The revocation schedule's name, `fkr-revoke-<secret tag>-<version>`, deterministic in the secret and the
- * replaced version, so that a retried finishSecret finds the schedule it made instead of making a second one.
+ * The revocation schedule's name, `fkr-revoke-<secret tag>-<digest of the version id>`, deterministic in the
+ * secret and the replaced version, so that a retried finishSecret finds the schedule it made instead of making
+ * a second one. Always a digest: a name that held some version ids literally and others digested gave a
+ * version whose id is the digest of another's the other's schedule.
  */
 export function revocationScheduleName(secretArn: string, replacedVersionId: string): string {
-  const name = `${REVOKE_SCHEDULE_PREFIX}${secretTag(secretArn)}-${replacedVersionId}`;
-  if (name.length <= MAX_SCHEDULE_NAME && /^[\w.-]+$/.test(replacedVersionId)) return name;
-  const digest = createHash('sha256').update(replacedVersionId).digest('hex').slice(0, 32);
-  return `${REVOKE_SCHEDULE_PREFIX}${secretTag(secretArn)}-${digest}`;
+  return `${REVOKE_SCHEDULE_PREFIX}${secretTag(secretArn)}-${digestOf(replacedVersionId)}`;
+}
+
+/**
+ * Every name the revocation of this version may have been scheduled under: today's, then the one earlier
+ * releases gave a short version id (`fkr-revoke-<tag>-<version id>`), for revocations still pending from
+ * them. A version id shaped like a digest has no earlier name: that name would be another version's today.
+ */
+export function revocationScheduleNames(secretArn: string, replacedVersionId: string): string[] {
+  const current = revocationScheduleName(secretArn, replacedVersionId);
+  const literal = `${REVOKE_SCHEDULE_PREFIX}${secretTag(secretArn)}-${replacedVersionId}`;
+  const hadLiteralName =
+    literal.length <= MAX_SCHEDULE_NAME &&
+    /^[\w.-]+$/.test(replacedVersionId) &&
+    !DIGEST.test(replacedVersionId);
+  return hadLiteralName ? [current, literal] : [current];
 }

@@ -6,7 +6,7 @@ import { ConfigurationError, RotationStateError } from '../telemetry/errors.js';
 import { stagesOf, versionWithStage } from './guard.js';
 import { ensureRevoked, listUntil, ROTATED_REASON } from './key-management.js';
 import { type HeldVersion, identifyKey, protectedKeyIds, proveRevocable } from './ownership.js';
-import { revocationScheduleName } from './revocation-schedule.js';
+import { revocationScheduleName, revocationScheduleNames } from './revocation-schedule.js';
 import { managerCredential, readRequiredVersion, readVersion } from './secret-versions.js';
 
 /**
@@ -103,6 +103,19 @@ export async function revokeReplacedKey(ctx: SecretContext, event: RevokeReplace
         'schedules nothing; this event did not come from this function',
     );
   }
+  // The real event comes when its schedule runs: one sent before would end the grace period early. The
+  // schedule is looked for under its earlier name too, for a revocation scheduled before the upgrade.
+  const scheduler = await ctx.scheduler();
+  const scheduleNames = revocationScheduleNames(arn, event.versionId);
+  for (const name of scheduleNames) {
+    const at = await scheduler.scheduledAt(name);
+    if (at !== undefined && at.getTime() > ctx.now().getTime()) {
+      refuse(
+        `its schedule runs at ${at.toISOString()}, and the revocation runs then, not before. To revoke a leaked ` +
+          'key at once, rotate the secret with {"SecretId": ..., "RevokeImmediately": true}',
+      );
+    }
+  }
   const stages = stagesOf(ctx.secret, event.versionId) ?? [];
   if (stages.includes(AWSCURRENT) || stages.includes(AWSPENDING)) {
     refuse(`version ${event.versionId} is ${stages.join(', ')}, not a replaced version`);
@@ -136,7 +149,6 @@ export async function revokeReplacedKey(ctx: SecretContext, event: RevokeReplace
     live: [identify(current), ...(pending ? [identify(pending)] : [])],
     ...(ctx.adminSecretId === undefined ? {} : { adminKey: manager.key }),
   });
-  const scheduler = await ctx.scheduler();
   const proof =
     identified.key.revokedAt !== null
       ? 'revoked-meanwhile'
@@ -154,7 +166,7 @@ export async function revokeReplacedKey(ctx: SecretContext, event: RevokeReplace
     ctx.log.info('Revoked the replaced key after its grace period', { keyId: event.apiKeyId, outcome });
     if (outcome === 'revoked') recordRevokedAge(ctx, replaced.value.createdAt ?? identified.key.createdAt);
   }
-  await scheduler.deleteSchedule(revocationScheduleName(arn, event.versionId));
+  for (const name of scheduleNames) await scheduler.deleteSchedule(name);
 }
 
 /** The ReplacedKeyAgeDays metric: how old a key was when it was revoked, from the createdAt it was stored with. */

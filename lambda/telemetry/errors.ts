@@ -82,6 +82,31 @@ export class KeyLimitError extends RotationError {
   }
 }
 
+/**
+ * A listing (Factify's keys, a secret's versions, the account's secrets) went past the documented bound on its
+ * pages or items, so reading stopped there: a listing that never ends must not take all memory or time.
+ */
+export class ListingLimitError extends RotationError {
+  constructor(listing: string, limit: string, advice: string) {
+    super(
+      'LISTING_LIMIT_REACHED',
+      `Stopped reading ${listing} at ${limit}, the most this tool reads: the listing goes on further than any ` +
+        `real one should, so its source is broken or hostile. Nothing was changed. ${advice}`,
+    );
+  }
+}
+
+/** The audit was asked to inspect the admin secret (FACTIFY_ADMIN_SECRET_ID), which it never does. */
+export class AdminSecretRefusedError extends RotationError {
+  constructor() {
+    super(
+      'ADMIN_SECRET_REFUSED',
+      'The audit does not inspect the admin secret (FACTIFY_ADMIN_SECRET_ID): it holds the key that manages ' +
+        "keys, not a rotated one. Remove it from the audit's SecretIds.",
+    );
+  }
+}
+
 /** Two keys that must belong to the same Factify organization do not. */
 export class OrganizationMismatchError extends RotationError {
   constructor(message: string) {
@@ -192,9 +217,14 @@ const READABLE_NAME = /^[A-Za-z_$][\w$.-]{0,99}$/;
  */
 export function reportedError(error: unknown): Error {
   const original = error instanceof Error ? error : undefined;
-  const name = original && READABLE_NAME.test(original.name) ? original.name : 'Error';
+  const name =
+    original && READABLE_NAME.test(original.name) && redact(original.name) === original.name
+      ? original.name
+      : 'Error';
   const code = original instanceof RotationError ? original.code : 'UNEXPECTED_ERROR';
-  const redacted = redact(original ? original.message : String(error));
+  const redacted = redact(
+    original ? (serviceErrorMessage(original, name) ?? original.message) : String(error),
+  );
   const message =
     redacted.length > MAX_REPORTED_MESSAGE ? `${redacted.slice(0, MAX_REPORTED_MESSAGE)}...` : redacted;
   // Construct Error with the original's class as new.target: the class's prototype without running its
@@ -216,6 +246,21 @@ export function reportedError(error: unknown): Error {
     configurable: true,
   });
   return fresh;
+}
+
+/**
+ * An AWS service's error (the SDK marks it with $metadata) is reported by its name and HTTP status only. The
+ * service's own text may echo the request (a key, the RotationToken) in any encoding, which no redaction can
+ * all recognise, so it is never printed: the name is AWS's documented error code.
+ */
+function serviceErrorMessage(error: Error, name: string): string | undefined {
+  const metadata = (error as { $metadata?: { httpStatusCode?: unknown } }).$metadata;
+  if (typeof metadata !== 'object' || metadata === null) return undefined;
+  const status = typeof metadata.httpStatusCode === 'number' ? ` (HTTP ${metadata.httpStatusCode})` : '';
+  return (
+    `AWS answered ${name}${status}. Its own message is not shown, since it may repeat the request: ` +
+    "look the code up in the service's API reference (Errors) for what it means."
+  );
 }
 
 /** User input echoed into an error: one short line of printable ASCII. */

@@ -61,9 +61,13 @@ const FACTIFY_KEY_PATTERN = new RegExp(
 );
 
 // Values seen in this process that must never be printed, such as the RotationToken, which has no shape.
-// Bounded, since a warm Lambda serves many rotations; a few invocations' worth is all that can be in flight.
-const knownSecrets = new Map<string, RegExp | undefined>();
-const MAX_KNOWN_SECRETS = 64;
+// Those registered while an invocation runs are kept until it ends, however many it registers: an invocation
+// reads a bounded number of versions and keys, and nothing it registers may push out its own RotationToken.
+// Afterwards they join a bounded memory of recent values, since a warm Lambda serves many invocations.
+const invocationSecrets = new Map<string, RegExp | undefined>();
+let openInvocations = 0;
+const recentSecrets = new Map<string, RegExp | undefined>();
+const MAX_RECENT_SECRETS = 64;
 // Keys and tokens are short. A longer value (a whole secret string, up to 64 KB) is matched only verbatim:
 // a pattern per character would cost every log line dearly, and the keys inside it are matched on their own.
 const MAX_PATTERN_SECRET = 1_024;
@@ -72,13 +76,37 @@ function registerForRedaction(value: string): void {
   // Very short values would redact ordinary words; real keys and tokens are far longer.
   if (value.length < 8) return;
   const pattern =
-    knownSecrets.get(value) ??
+    invocationSecrets.get(value) ??
+    recentSecrets.get(value) ??
     (value.length <= MAX_PATTERN_SECRET ? new RegExp(literalPattern(value), 'gi') : undefined);
-  knownSecrets.delete(value);
-  knownSecrets.set(value, pattern);
-  if (knownSecrets.size > MAX_KNOWN_SECRETS) {
-    const oldest = knownSecrets.keys().next().value;
-    if (oldest !== undefined) knownSecrets.delete(oldest);
+  if (openInvocations > 0) invocationSecrets.set(value, pattern);
+  else remember(value, pattern);
+}
+
+// Least recently registered first out.
+function remember(value: string, pattern: RegExp | undefined): void {
+  recentSecrets.delete(value);
+  recentSecrets.set(value, pattern);
+  if (recentSecrets.size > MAX_RECENT_SECRETS) {
+    const oldest = recentSecrets.keys().next().value;
+    if (oldest !== undefined) recentSecrets.delete(oldest);
+  }
+}
+
+/**
+ * Runs one invocation of the function: every value registered while it runs (the RotationToken, each key and
+ * version read) stays redacted until it, and any invocation overlapping it, has ended.
+ */
+export async function redactingInvocation<T>(run: () => Promise<T>): Promise<T> {
+  openInvocations++;
+  try {
+    return await run();
+  } finally {
+    openInvocations--;
+    if (openInvocations === 0) {
+      for (const [value, pattern] of invocationSecrets) remember(value, pattern);
+      invocationSecrets.clear();
+    }
   }
 }
 
@@ -88,8 +116,10 @@ function registerForRedaction(value: string): void {
  */
 export function redact(text: string): string {
   let out = text.replace(FACTIFY_KEY_PATTERN, REDACTED);
-  for (const [secret, pattern] of knownSecrets) {
-    out = pattern ? out.replace(pattern, REDACTED) : out.split(secret).join(REDACTED);
+  for (const secrets of [invocationSecrets, recentSecrets]) {
+    for (const [secret, pattern] of secrets) {
+      out = pattern ? out.replace(pattern, REDACTED) : out.split(secret).join(REDACTED);
+    }
   }
   return out;
 }

@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto';
+import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { keyNameFor } from '../../lambda/keys/key-naming.js';
 import { expectNoSecrets } from '../support/no-secrets.js';
-import { useCliHarness } from './harness.js';
+import { AN_HOUR_AGO, useCliHarness } from './harness.js';
 
 // Terminal escape sequences a hostile key name or comment could carry: clear the screen, set the window
 // title, hide text, and a C1 control-sequence introducer; plus a right-to-left override.
 const ESCAPES = '\u001b[2J\u001b]0;owned\u0007\u001b[8m\u009b31m\u202e\r\b';
-const CONTROL = /[\p{Cc}\u202a-\u202e\u2066-\u2069]/u;
+const CONTROL = /[\p{Cc}\p{Cf}\p{Co}\p{Zl}\p{Zp}]/u;
 
 function expectPrintable(text: string): void {
   const lines = text.split('\n');
@@ -47,7 +48,9 @@ describe('the CLI prints Factify strings without control characters', () => {
     const { stdout, stderr } = await harness.run(['status', 'prod/factify']);
 
     expect(stdout).toContain('Orphaned keys');
-    expect(stdout).toContain('("revoked [2J]0;owned[8m31m")');
+    expect(stdout).toContain(
+      '("revoked \\u001b[2J\\u001b]0;owned\\u0007\\u001b[8m\\u009b31m\\u202e\\u000d\\u0008")',
+    );
     expectPrintable(stdout);
     expectPrintable(stderr);
   });
@@ -81,6 +84,52 @@ describe('the CLI prints Factify strings without control characters', () => {
       expectPrintable(run.stdout);
       expectNoSecrets(run.stdout + run.stderr, [seeded.initialKey.key]);
     }
+  });
+});
+
+/**
+ * A version id is whatever ClientRequestToken the secret's writer chose. The runbook tells the operator to
+ * paste the log command that status prints: it must never carry the writer's text.
+ */
+describe('the CLI never prints a command built from a hostile version id', () => {
+  const harness = useCliHarness();
+  const HOSTILE = `x' ;touch pwned;: '${'a'.repeat(20)}`;
+  const INVISIBLE_ID = `${'b'.repeat(32)}\u200b\u200f\u2028\u{e0041}\ue000`;
+
+  async function stageStuck(versionId: string): Promise<void> {
+    const { environment, seeded } = harness;
+    await environment.secretsManager.client().send(
+      new PutSecretValueCommand({
+        SecretId: seeded.arn,
+        ClientRequestToken: versionId,
+        SecretString: JSON.stringify({ note: 'hand-made' }),
+        VersionStages: ['AWSPENDING'],
+      }),
+    );
+    environment.secretsManager.backdateVersion(seeded.arn, versionId, AN_HOUR_AGO());
+  }
+
+  it('status of a stuck rotation prints the command without it, and the id apart, escaped', async () => {
+    await stageStuck(HOSTILE);
+
+    const { code, stdout } = await harness.run(['status', 'prod/factify']);
+
+    expect(code).toBe(5);
+    const commandLines = stdout.split('\n').filter((line) => line.includes('aws logs tail'));
+    expect(commandLines).toHaveLength(1);
+    expect(commandLines[0]).not.toContain('touch');
+    expect(commandLines[0]).not.toContain('--filter-pattern');
+    expect(stdout).toContain(`versionId ${JSON.stringify(HOSTILE)}   # not a command`);
+  });
+
+  it('status shows a version id with invisible characters escaped', async () => {
+    await stageStuck(INVISIBLE_ID);
+
+    const { stdout } = await harness.run(['status', 'prod/factify']);
+
+    expectPrintable(stdout);
+    expect(stdout).not.toMatch(/[\u200b\u200f\u2028\ue000]|\u{e0041}/u);
+    expect(stdout).toContain('\\u200b\\u200f\\u2028\\udb40\\udc41\\ue000');
   });
 });
 

@@ -99,7 +99,7 @@ describe('factify-rotation --json', () => {
     const { environment, seeded } = harness;
     environment.factify.setKeyAdmin(seeded.initialKey.id, false);
 
-    const { code, json } = await runJson(['rotate', 'prod/factify', '--wait', '--timeout', '3s']);
+    const { code, json } = await runJson(['rotate', 'prod/factify', '--wait', '--timeout', '10s']);
 
     expect(code).toBe(1);
     expect(json).toMatchObject({

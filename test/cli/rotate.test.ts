@@ -44,11 +44,11 @@ describe('factify-rotation rotate', () => {
     for (const n of [1, 2, 3])
       environment.factify.seedKey(seeded.orgId, { name: `app-${n}`, createdAt: AN_HOUR_AGO() });
 
-    const { code, stdout } = await harness.run(['rotate', 'prod/factify', '--wait', '--timeout', '3s']);
+    const { code, stdout } = await harness.run(['rotate', 'prod/factify', '--wait', '--timeout', '10s']);
 
     expect(code).toBe(1);
     const [versionId] = harness.versionsWith('AWSPENDING');
-    expect(stdout).toMatch(/The rotation did not finish within 3 s/);
+    expect(stdout).toMatch(/The rotation did not finish within 10 s/);
     expect(stdout).toContain('KEY_LIMIT_REACHED');
     expect(stdout).toContain(`--filter-pattern '{ $.versionId = "${versionId}" }'`);
     expect(stdout).toContain('npx factify-rotation recover prod/factify --force');
@@ -60,7 +60,7 @@ describe('factify-rotation rotate', () => {
     // The key may authenticate but not manage keys: createSecret fails, and so does the inspection.
     environment.factify.setKeyAdmin(seeded.initialKey.id, false);
 
-    const { code, stdout } = await harness.run(['rotate', 'prod/factify', '--wait', '--timeout', '3s']);
+    const { code, stdout } = await harness.run(['rotate', 'prod/factify', '--wait', '--timeout', '10s']);
     const status = JSON.parse((await harness.run(['status', 'prod/factify', '--json'])).stdout);
 
     expect(code).toBe(1);

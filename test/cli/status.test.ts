@@ -131,7 +131,7 @@ describe('factify-rotation status', () => {
     expect(stdout).toMatch(/Verdict +stuck/);
     expect(stdout).toMatch(new RegExp(`${versionId} +AWSPENDING .* key_\\w+ +active`));
     expect(stdout).toContain(
-      `aws logs tail /aws/lambda/factify-key-rotation --region us-east-1 --since 65m --filter-pattern '{ $.versionId = "${versionId}" }'`,
+      `aws logs tail "$(aws lambda get-function-configuration --function-name factify-key-rotation --region us-east-1 --query LoggingConfig.LogGroup --output text)" --region us-east-1 --since 65m --filter-pattern '{ $.versionId = "${versionId}" }'`,
     );
     expect(stdout).toContain('npx factify-rotation recover prod/factify');
   });

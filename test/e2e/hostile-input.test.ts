@@ -67,6 +67,20 @@ describe('hostile input is refused before any write, end to end', () => {
     expect(await keyWorks(environment, seeded.initialKey.key)).toBe(true);
   });
 
+  it('a key listing whose pages never end: it stops at the page or key limit, in under 128 MB', async () => {
+    // Each page 1,000 revoked keys (about 330 KB, under the 1 MB cap) and a cursor never seen before.
+    environment.factify.inject({ ...LIST, kind: 'endless-pages' });
+    const before = activeKeyIds();
+
+    const failed = await failedRotation(seeded.arn);
+
+    expect(failed?.error).toMatchObject({ errorType: 'ListingLimitError', code: 'LISTING_LIMIT_REACHED' });
+    expect(failed?.maxRssKb).toBeLessThan(128 * 1024);
+    environment.factify.clearFaults();
+    expect(activeKeyIds()).toEqual(before);
+    expect(await keyWorks(environment, seeded.initialKey.key)).toBe(true);
+  });
+
   it('a malformed id in the answer to the key creation: nothing is stored, the retry converges', async () => {
     environment.factify.inject({
       ...CREATE,

@@ -52,9 +52,10 @@ describe("revocation schedules in the construct's own schedule group", () => {
 
     expect(audit.ok).toBe(true);
     const [report] = (audit.result as { secrets: Record<string, unknown>[] }).secrets;
+    // The audit reports counts and times, no key id (issue 16).
     expect(report).toMatchObject({
-      awaitingRevocation: [],
-      scheduledRevocations: [{ keyId: seeded.initialKey.id }],
+      replacedKeysNotRevoked: 0,
+      scheduledRevocations: [{ revokeAt: expect.any(String) }],
     });
     const ran = await environment.scheduler.runDue(afterGrace());
     expect(ran.map((run) => run.result)).toEqual(['succeeded']);
@@ -62,16 +63,21 @@ describe("revocation schedules in the construct's own schedule group", () => {
     await expectRotated(environment, seeded, versionId);
   });
 
-  it('deletes a pending schedule of the default group when the revocation event arrives before it', async () => {
+  it('refuses the revocation event sent before a pending schedule of the default group, then runs it on time', async () => {
     await rotateSecret(environment, seeded.arn);
     expect((await retryUntilRotated(environment, seeded.arn, 0)).at(-1)?.status).toBe('succeeded');
     const [legacy] = environment.scheduler.schedules();
     useGroup();
 
-    // The same event, sent early (by hand, or a retry of Lambda's), revokes: the schedule has nothing left to do.
-    const revocation = await environment.invoke(JSON.parse(String(legacy?.target.Input)));
+    // The same event, sent early by anyone who may invoke the function, would end the grace period: refused.
+    const early = await environment.invoke(JSON.parse(String(legacy?.target.Input)));
 
-    expect(revocation.ok).toBe(true);
+    expect(early.ok).toBe(false);
+    expect(early.error?.errorMessage).toMatch(/not before/);
+    expect(await keyWorks(environment, seeded.initialKey.key)).toBe(true);
+    expect(environment.scheduler.schedules()).toHaveLength(1);
+    const ran = await environment.scheduler.runDue(afterGrace());
+    expect(ran.map((run) => run.result)).toEqual(['succeeded']);
     expect(await keyWorks(environment, seeded.initialKey.key)).toBe(false);
     expect(environment.scheduler.schedules()).toEqual([]);
   });

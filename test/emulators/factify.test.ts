@@ -267,6 +267,34 @@ describe('GET /v1/api-keys', () => {
     expect(all.body.api_keys.map((key) => key.id)).toEqual([admin.id, old.id]);
   });
 
+  it('with the endless-pages fault, answers every page with new revoked keys and a new cursor, until cleared', async () => {
+    sim.inject({ method: 'GET', path: '/v1/api-keys', kind: 'endless-pages', keysPerPage: 3 });
+
+    const pages = [];
+    for (let page = 0, query = ''; page < 5; page++) {
+      const answer = await call<{ api_keys: ApiKeyJson[]; pagination: { next_page_token: string } }>(
+        'GET',
+        `/api-keys${query}`,
+        { key: admin.key },
+      );
+      pages.push(answer);
+      query = `?page_token=${answer.body.pagination.next_page_token}`;
+    }
+    sim.clearFaults();
+    const after = await listKeys(admin.key);
+
+    expect(pages.map((page) => page.status)).toEqual([200, 200, 200, 200, 200]);
+    const cursors = pages.map((page) => page.body.pagination.next_page_token);
+    expect(new Set(cursors).size).toBe(5);
+    const keys = pages.flatMap((page) => page.body.api_keys);
+    expect(keys).toHaveLength(15);
+    expect(new Set(keys.map((key) => key.id)).size).toBe(15);
+    for (const key of keys) {
+      expect(key).toMatchObject({ org_id: orgId, is_active: false, id: expect.stringMatching(KEY_ID) });
+    }
+    expect(after.body.api_keys.map((key) => key.id)).toEqual([admin.id]);
+  });
+
   it('rejects a non-boolean include_revoked as a validation failure', async () => {
     const answer = await listKeys(admin.key, '?include_revoked=yes');
 

@@ -111,7 +111,7 @@ describe('handler', () => {
 
     const result = await handler({ SecretId: arn });
 
-    expect(store.calls).toEqual(['startRotation']);
+    expect(store.calls).toEqual(['describe', 'startRotation']);
     expect(result).toEqual({ VersionId: expect.any(String) });
     expect(store.stages(arn)[(result as { VersionId: string }).VersionId]).toEqual(['AWSPENDING']);
   });

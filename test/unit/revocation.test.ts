@@ -96,6 +96,8 @@ describe('the grace period before a replaced key is revoked', () => {
   it('refuses a revoke event for a key the named version does not hold', async () => {
     const rotation = startRotation({ graceSeconds: GRACE });
     await rotation.rotate();
+    // Past the grace: the schedule's time is no reason to refuse here, the version's key must be.
+    rotation.advance(GRACE);
     const otherApp = rotation.factify.addKey(rotation.orgId, { name: 'billing-service' });
 
     const failure = rotation.invoke({
@@ -112,6 +114,8 @@ describe('the grace period before a replaced key is revoked', () => {
   it('refuses a revoke event whose old version was made to hold the current key', async () => {
     const rotation = startRotation({ graceSeconds: GRACE });
     await rotation.rotate();
+    // Past the grace: the schedule's time is no reason to refuse here, the version's key must be.
+    rotation.advance(GRACE);
     const current = rotation.store.valueOf(rotation.arn, rotation.token);
     rotation.store.setVersion(rotation.arn, rotation.currentVersionId, ['AWSPREVIOUS'], current);
 

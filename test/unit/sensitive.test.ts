@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { redact, Sensitive } from '../../lambda/telemetry/redaction.js';
 
@@ -55,5 +56,30 @@ describe('long values', () => {
     new Sensitive(value);
 
     expect(redact(`echo ${value} end`)).toBe('echo [redacted] end');
+  });
+});
+
+describe('Sensitive', () => {
+  const value = 'sensitive-value-0123456789';
+  const secret = new Sensitive(value);
+
+  it('prints, serialises and inspects as [redacted], and reveals only on request', () => {
+    expect(String(secret)).toBe('[redacted]');
+    expect(`${secret}`).toBe('[redacted]');
+    expect(JSON.stringify({ secret })).toBe('{"secret":"[redacted]"}');
+    expect(inspect(secret)).toBe('[redacted]');
+    expect(secret.reveal()).toBe(value);
+  });
+
+  it('compares by value', () => {
+    expect(secret.equals(new Sensitive(value))).toBe(true);
+    expect(secret.equals(new Sensitive(`${value}-other`))).toBe(false);
+  });
+
+  it('registers values of 8 characters or more, not shorter ones that would redact ordinary words', () => {
+    new Sensitive('Eight8ch');
+    new Sensitive('Seven7c');
+
+    expect(redact('Eight8ch Seven7c')).toBe('[redacted] Seven7c');
   });
 });

@@ -7,7 +7,7 @@ import type {
   ListKeysOptions,
   Organization,
 } from '../../ports.js';
-import { FactifyUnexpectedResponseError } from '../../telemetry/errors.js';
+import { FactifyUnexpectedResponseError, ListingLimitError } from '../../telemetry/errors.js';
 import { Sensitive } from '../../telemetry/redaction.js';
 import type { FactifyHttp, HttpResponse, Operation } from './http.js';
 
@@ -36,7 +36,11 @@ const OPERATIONS = {
 } as const satisfies Record<string, Operation>;
 
 // The list is unpaginated in the /v1 docs, but the pagination guide says every list may be: follow cursors.
-// Revoked keys pile up with every rotation, so no page count is too many; a cursor seen before would loop.
+// Revoked keys pile up with every rotation: 50,000 keys is a fleet of a thousand secrets rotated monthly for
+// four years, at 100 keys a page (the guide's largest) 500 pages. A listing past either bound, or that
+// returns a cursor again, would never end: it stops with a typed error, within the function's memory.
+export const MAX_LISTED_KEYS = 50_000;
+export const MAX_KEY_PAGES = 1_000;
 
 /** The Factify key API (/v1) over HTTP. Never sends X-Factify-Organization-Id (staff only; 403 for others). */
 export class FactifyClient implements FactifyKeys {
@@ -62,12 +66,14 @@ export class FactifyClient implements FactifyKeys {
       const body = json(op, await this.http.send(op, auth, undefined, search));
       if (!Array.isArray(body.api_keys)) throw unexpected(op, 'no "api_keys" array');
       const page: FactifyKey[] = body.api_keys.map((item: unknown) => toKey(op, item));
+      if (keys.length + page.length > MAX_LISTED_KEYS) throw listingLimit(`${MAX_LISTED_KEYS} keys`);
       keys.push(...page);
       const next = (body.pagination as { next_page_token?: unknown } | undefined)?.next_page_token;
       if (typeof next !== 'string' || next === '') return keys;
       if (options.until !== undefined && page.some(options.until)) return keys;
       if (seen.has(next))
         throw unexpected(op, 'a page cursor it had already returned (the listing would never end)');
+      if (seen.size + 1 >= MAX_KEY_PAGES) throw listingLimit(`${MAX_KEY_PAGES} pages`);
       seen.add(next);
       pageToken = next;
     }
@@ -96,6 +102,14 @@ export class FactifyClient implements FactifyKeys {
     };
     await this.http.send(op, auth, { reason });
   }
+}
+
+function listingLimit(limit: string): ListingLimitError {
+  return new ListingLimitError(
+    "the Factify organization's API keys (GET /v1/api-keys)",
+    limit,
+    'Check FACTIFY_API_URL points at the Factify /v1 API; if it does, report the endless listing to Factify.',
+  );
 }
 
 function json(op: Operation, response: HttpResponse): Record<string, unknown> {

@@ -282,7 +282,7 @@ function clientError(
   status: number,
   problem: { code?: string; detail: string },
 ) {
-  const answer = `HTTP ${status}${problem.code ? ` ${problem.code}` : ''}: ${problem.detail}`;
+  const answer = `HTTP ${status}: ${problem.detail}`;
   if (status === 401) {
     return new FactifyAuthenticationError(
       `Factify rejected ${auth.label} when trying to ${op.description} (${answer}): the key is unknown, revoked or ` +

@@ -26,6 +26,7 @@ import { AWSCURRENT, AWSPENDING, AWSPREVIOUS, type Credential, type FactifyKey }
 import type { StepContext } from '../../step-context.js';
 import {
   KeyLimitError,
+  ListingLimitError,
   MalformedSecretValueError,
   OrganizationMismatchError,
   RotationStateError,
@@ -266,6 +267,10 @@ async function readPrevious(ctx: StepContext): Promise<HeldVersion | undefined> 
   }
 }
 
+// Secrets Manager keeps about 100 versions of a secret. Each labelled one costs a GetSecretValue here, so
+// a secret with more is refused before the first write rather than read whole.
+export const MAX_OTHER_LABELLED_VERSIONS = 100;
+
 /**
  * The versions with other labels (a person's own staging labels), which may hold one of this secret's keys
  * too. Read only when there are any; a value that is not a key secret holds none of ours.
@@ -277,6 +282,13 @@ async function otherLabelledVersions(
   const ids = Object.keys(ctx.secret.versions).filter(
     (id) => id !== ctx.token && !known.some((version) => version?.versionId === id),
   );
+  if (ids.length > MAX_OTHER_LABELLED_VERSIONS) {
+    throw new ListingLimitError(
+      `the versions of secret ${ctx.secret.arn} that carry other staging labels`,
+      `${MAX_OTHER_LABELLED_VERSIONS} versions (it has ${ids.length})`,
+      'Remove the staging labels of the versions no one uses (UpdateSecretVersionStage), then retry the rotation.',
+    );
+  }
   return Promise.all(
     ids.map(async (versionId) => {
       try {

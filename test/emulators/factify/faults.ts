@@ -28,7 +28,7 @@ export interface AppliedOperation {
 /** Called after the operation took effect and before the faulty answer, e.g. to SIGKILL the client. */
 export type OnApplied = (operation: AppliedOperation) => void | Promise<void>;
 
-interface FaultTarget {
+export interface FaultTarget {
   method: string;
   /** The exact pathname (e.g. `/v1/api-keys`), or a pattern tested against it. */
   path: string | RegExp;
@@ -54,11 +54,19 @@ export type AfterApplyFault = FaultTarget & { onApplied?: OnApplied } & (
     | { kind: 'apply-then-hang' | 'apply-then-reset' }
   );
 
-export type Fault = ImmediateFault | AfterApplyFault;
+/**
+ * A key listing that never ends: every `GET /v1/api-keys` is answered 200 with a page of `keysPerPage` revoked
+ * keys of the caller's organization that exist nowhere else, and a cursor never seen before, forever (it stays
+ * armed until `clearFaults()`). Each page stays under the client's 1 MB cap. @default keysPerPage 1,000
+ */
+export type EndlessPagesFault = FaultTarget & { kind: 'endless-pages'; keysPerPage?: number };
+
+export type Fault = ImmediateFault | AfterApplyFault | EndlessPagesFault;
 
 export type FaultKind = Fault['kind'];
 
-const isImmediate = (fault: Fault): fault is ImmediateFault => !fault.kind.startsWith('apply-then-');
+const isImmediate = (fault: Fault): fault is ImmediateFault | EndlessPagesFault =>
+  !fault.kind.startsWith('apply-then-');
 const isAfterApply = (fault: Fault): fault is AfterApplyFault => fault.kind.startsWith('apply-then-');
 
 export class FaultQueue {
@@ -70,14 +78,14 @@ export class FaultQueue {
       ...(Number.isInteger(times) && times > 0 ? [] : [`times must be a positive integer, got ${times}`]),
       ...('status' in fault && fault.status !== undefined ? checkStatus('status', fault.status, 200) : []),
     ]);
-    this.#armed.push({ fault, remaining: times });
+    this.#armed.push({ fault, remaining: fault.kind === 'endless-pages' ? Number.POSITIVE_INFINITY : times });
   }
 
   clear(): void {
     this.#armed = [];
   }
 
-  takeImmediate(method: string, path: string, body: unknown): ImmediateFault | undefined {
+  takeImmediate(method: string, path: string, body: unknown): ImmediateFault | EndlessPagesFault | undefined {
     return this.#take(isImmediate, method, path, body);
   }
 

@@ -1,11 +1,19 @@
 // One HTTP request through the simulator: faults, authentication, rate limiting, the operation, the answer.
+import { randomBytes } from 'node:crypto';
 import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { CallInterceptor, InFlightCrash } from '../interception.js';
 import type { FactifyApi, Reply, RequestBody } from './api.js';
 import { type Authentication, authenticate, bearerSecret } from './auth.js';
 import { ApiError, renderError } from './errors.js';
-import type { AfterApplyFault, FaultKind, FaultQueue, FaultResponse, ImmediateFault } from './faults.js';
-import { newRequestId, operationName } from './ids.js';
+import type {
+  AfterApplyFault,
+  EndlessPagesFault,
+  FaultKind,
+  FaultQueue,
+  FaultResponse,
+  ImmediateFault,
+} from './faults.js';
+import { newApiKeyId, newOrganizationId, newRequestId, operationName } from './ids.js';
 import type { Settings } from './options.js';
 import type { RateLimiter } from './rate-limit.js';
 import type { Store } from './store.js';
@@ -196,7 +204,7 @@ export class Pipeline {
   }
 
   #misbehave(
-    fault: ImmediateFault | AfterApplyFault,
+    fault: ImmediateFault | AfterApplyFault | EndlessPagesFault,
     request: IncomingMessage,
     response: ServerResponse,
     entry: LoggedRequest,
@@ -217,7 +225,38 @@ export class Pipeline {
         this.parts.records.requests.push(entry);
         request.socket.resetAndDestroy();
         return;
+      case 'endless-pages':
+        this.#send(response, entry, this.#endlessPage(fault, entry.orgId));
+        return;
     }
+  }
+
+  // A page of made-up revoked keys of the caller's organization, with a cursor never returned before.
+  #endlessPage(fault: EndlessPagesFault, orgId: string | undefined): Answer {
+    const now = this.parts.settings.clock();
+    const org = orgId ?? newOrganizationId(now);
+    const createdAt = new Date(now).toISOString();
+    const keys = Array.from({ length: fault.keysPerPage ?? 1_000 }, (_, index) => ({
+      id: newApiKeyId(now),
+      org_id: org,
+      name: `endless-${index}`,
+      prefix: 'ffy_test_0000000...',
+      created_at: createdAt,
+      updated_at: createdAt,
+      is_active: false,
+      expires_at: null,
+      revoked_at: createdAt,
+      revoked_by: null,
+      revoked_comment: 'rotated',
+    }));
+    return {
+      status: 200,
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify({
+        api_keys: keys,
+        pagination: { has_more: true, next_page_token: randomBytes(12).toString('base64url') },
+      }),
+    };
   }
 
   #faultAnswer(fault: Partial<FaultResponse>): Answer {

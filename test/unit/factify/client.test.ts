@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { FactifyClient } from '../../../lambda/adapters/factify/client.js';
+import { FactifyClient, MAX_KEY_PAGES, MAX_LISTED_KEYS } from '../../../lambda/adapters/factify/client.js';
 import {
   FactifyAuthenticationError,
   FactifyOutcomeUnknownError,
@@ -8,6 +8,7 @@ import {
   FactifyRequestError,
   FactifyUnavailableError,
   FactifyUnexpectedResponseError,
+  ListingLimitError,
 } from '../../../lambda/telemetry/errors.js';
 import { expectNoSecrets } from '../../support/no-secrets.js';
 import {
@@ -335,6 +336,65 @@ describe('FactifyClient', () => {
       expect(h.requests()).toHaveLength(2);
     });
 
+    it('stops endless pages, each with a new cursor, at the page limit with a typed error', async () => {
+      // Prepare: an empty page and a fresh cursor, forever.
+      let served = 0;
+      h.factify
+        .intercept({ path: LIST_PATH, method: 'GET' })
+        .reply(200, () => {
+          served += 1;
+          return JSON.stringify({ api_keys: [], pagination: { next_page_token: `cursor-${served}` } });
+        })
+        .persist();
+
+      // Act
+      const error = await rejection(client.listKeys(CREDENTIAL, { includeRevoked: true }));
+
+      // Assess
+      expect(error).toBeInstanceOf(ListingLimitError);
+      expect(error).toMatchObject({ code: 'LISTING_LIMIT_REACHED' });
+      expect((error as Error).message).toContain(`${MAX_KEY_PAGES} pages`);
+      expect(served).toBe(MAX_KEY_PAGES);
+    });
+
+    it('reads exactly the page limit when the last page ends the listing', async () => {
+      for (let page = 1; page <= MAX_KEY_PAGES; page++) {
+        h.factify.intercept({ path: LIST_PATH, method: 'GET' }).reply(
+          200,
+          JSON.stringify({
+            api_keys: page === MAX_KEY_PAGES ? [keyJson()] : [],
+            pagination: page === MAX_KEY_PAGES ? {} : { next_page_token: `cursor-${page}` },
+          }),
+        );
+      }
+
+      const keys = await client.listKeys(CREDENTIAL);
+
+      expect(keys).toHaveLength(1);
+    });
+
+    it('stops at the key limit with a typed error, and reads up to it', async () => {
+      // Prepare: pages of 2,500 keys, each under the 1 MB cap.
+      const page = (next: string | undefined, count: number) =>
+        JSON.stringify({
+          api_keys: Array.from({ length: count }, () => keyJson({ id: OTHER_KEY_ID })),
+          pagination: next === undefined ? {} : { next_page_token: next },
+        });
+      const full = MAX_LISTED_KEYS / 20;
+      for (let index = 1; index <= 20; index++) {
+        h.factify.intercept({ path: LIST_PATH, method: 'GET' }).reply(200, page(`p${index}`, full));
+      }
+      h.factify.intercept({ path: LIST_PATH, method: 'GET' }).reply(200, page(undefined, 1));
+
+      // Act
+      const error = await rejection(client.listKeys(CREDENTIAL));
+
+      // Assess
+      expect(error).toBeInstanceOf(ListingLimitError);
+      expect((error as Error).message).toContain(`${MAX_LISTED_KEYS} keys`);
+      expect(h.requests()).toHaveLength(21);
+    });
+
     it('refuses a cursor it has already followed, which would never end', async () => {
       // Prepare
       h.factify
@@ -548,7 +608,7 @@ describe('FactifyClient', () => {
       // Assess
       expect(error).toBeInstanceOf(FactifyRequestError);
       expect(error).toMatchObject({ status: 400, factifyCode: 'invalid_field_value' });
-      expect((error as Error).message).toContain('too long (field: name)');
+      expect((error as Error).message).toContain('(HTTP 400: invalid_field_value, field "name")');
     });
   });
 
@@ -613,7 +673,7 @@ describe('FactifyClient', () => {
       expect(error).toBeInstanceOf(FactifyRequestError);
       expect(error).toMatchObject({ status: 404, factifyCode: undefined });
       expect((error as Error).message).toContain(`revoke API key ${KEY_ID}`);
-      expect((error as Error).message).toContain('API key not found.');
+      expect((error as Error).message).toContain('(HTTP 404: no documented error code)');
     });
 
     it('gives up after repeated 5xx with FactifyUnavailableError', async () => {

@@ -167,7 +167,7 @@ describe('FactifyHttp', () => {
         expect(error).toBeInstanceOf(FactifyUnavailableError);
         expect(error).toMatchObject({ code: 'FACTIFY_UNAVAILABLE', status: 500 });
         expect((error as Error).message).toContain('HTTP 500 to 4 attempts');
-        expect((error as Error).message).toContain('Internal Server Error');
+        expect((error as Error).message).toContain('(no documented error code)');
         expect(h.requests()).toHaveLength(4);
         expect(h.sleeps).toEqual([BACKOFF_AFTER.first, BACKOFF_AFTER.second, BACKOFF_AFTER.third]);
       },
@@ -606,7 +606,7 @@ describe('FactifyHttp', () => {
         expect(error).toBeInstanceOf(FactifyAuthenticationError);
         expect(error).toMatchObject({ code: 'FACTIFY_UNAUTHENTICATED', status: 401 });
         expect((error as Error).message).toContain(CREDENTIAL.label);
-        expect((error as Error).message).toContain('HTTP 401 expired_api_key: API key expired');
+        expect((error as Error).message).toContain('(HTTP 401: expired_api_key)');
         expect(h.requests()).toHaveLength(1);
       },
     );
@@ -664,7 +664,7 @@ describe('FactifyHttp', () => {
           detail: 'Request body is malformed.',
         },
         factifyCode: undefined,
-        shown: 'HTTP 400: Request body is malformed.',
+        shown: '(HTTP 400: no documented error code)',
       },
       {
         format: 'the guides\' {"error"}',
@@ -678,7 +678,7 @@ describe('FactifyHttp', () => {
           },
         },
         factifyCode: 'invalid_field_value',
-        shown: 'HTTP 422 invalid_field_value: too long (field: name)',
+        shown: '(HTTP 422: invalid_field_value, field "name")',
       },
       {
         format: 'ConnectRPC',
@@ -689,7 +689,7 @@ describe('FactifyHttp', () => {
           details: [{ reason: 'resource_not_found' }],
         },
         factifyCode: 'resource_not_found',
-        shown: 'HTTP 404 resource_not_found: API key not found',
+        shown: '(HTTP 404: resource_not_found)',
       },
       {
         format: 'plain text',

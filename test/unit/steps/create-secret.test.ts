@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { STEPS } from '../../../lambda/function/event.js';
+import { MAX_OTHER_LABELLED_VERSIONS } from '../../../lambda/function/steps/create-secret.js';
 import { keyNameFor } from '../../../lambda/keys/key-naming.js';
 import {
   FactifyOutcomeUnknownError,
@@ -37,6 +38,25 @@ describe('createSecret', () => {
     expect(rotation.store.stages(rotation.arn)[rotation.token]).toEqual(['AWSPENDING']);
     expect(rotation.store.rotationTokens).toEqual([ROTATION_TOKEN]);
     expect(rotation.factify.key(rotation.currentKey.id)?.isActive).toBe(true);
+  });
+
+  it('reads a bounded number of labelled versions: more than 100 are refused before any key is made', async () => {
+    const rotation = startRotation();
+    for (let index = 0; index <= MAX_OTHER_LABELLED_VERSIONS; index++) {
+      rotation.store.setVersion(rotation.arn, `labelled-${String(index).padStart(30, '0')}`, [`L${index}`], {
+        apiKey: rotation.currentKey.key,
+      });
+    }
+    const reads = () => rotation.store.calls.filter((call) => call.startsWith('getValue')).length;
+    const before = reads();
+
+    const error = await rotation.run('createSecret').catch((caught: unknown) => caught);
+
+    expect(error).toMatchObject({ code: 'LISTING_LIMIT_REACHED' });
+    expect((error as Error).message).toContain(`${MAX_OTHER_LABELLED_VERSIONS} versions (it has 101)`);
+    // AWSCURRENT and AWSPENDING at most: none of the labelled versions was read.
+    expect(reads() - before).toBeLessThanOrEqual(3);
+    expect(rotation.factify.calls.filter((call) => call.method === 'createKey')).toEqual([]);
   });
 
   it('creates and revokes nothing when the pending version already holds a key', async () => {
