@@ -1,8 +1,14 @@
 import { EventBridgeScheduler } from '../lambda/adapters/eventbridge-scheduler.js';
 import { FactifyClient } from '../lambda/adapters/factify/client.js';
 import { FactifyHttp } from '../lambda/adapters/factify/http.js';
+import { KmsSealKey } from '../lambda/adapters/kms-seal-key.js';
 import { createSecretsManagerClient, SecretsManagerStore } from '../lambda/adapters/secrets-manager-store.js';
-import type { FactifyKeys, InspectableRevocationScheduler, InspectableSecretStore } from '../lambda/ports.js';
+import type {
+  FactifyKeys,
+  InspectableRevocationScheduler,
+  InspectableSecretStore,
+  SealKey,
+} from '../lambda/ports.js';
 import { loadConfig } from '../lambda/settings/config.js';
 import { Logger } from '../lambda/telemetry/log.js';
 import { CliError } from './cli-error.js';
@@ -22,6 +28,11 @@ export interface CliIo {
 export interface CliContext {
   readonly store: InspectableSecretStore;
   readonly factify: FactifyKeys;
+  /**
+   * Verifies the function's seals with the KMS key FACTIFY_SEAL_KEY_ID names (kms:VerifyMac). Without it no
+   * value counts as the function's, so nothing is revoked as a replaced key.
+   */
+  readonly sealKey: SealKey;
   /** Where the function schedules revocations after a grace period. */
   readonly scheduler: InspectableRevocationScheduler;
   readonly region: string;
@@ -74,6 +85,7 @@ export async function createContext(
         log: new Logger({}, 'ERROR'),
       }),
     ),
+    sealKey: config.sealKeyId === undefined ? UNVERIFIED : new KmsSealKey(config.sealKeyId),
     // Where the function makes its revocation schedules (REVOKE_SCHEDULE_GROUP, as the function reads it).
     scheduler: new EventBridgeScheduler(
       config.revokeScheduleGroup === undefined ? {} : { group: config.revokeScheduleGroup },
@@ -86,3 +98,9 @@ export async function createContext(
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   };
 }
+
+// Without the key id the CLI cannot tell a seal from a forgery: it treats every value as written by hand.
+const UNVERIFIED: SealKey = {
+  generateMac: () => Promise.reject(new Error('The CLI never writes sealed values.')),
+  verifyMac: () => Promise.resolve(false),
+};

@@ -33,6 +33,7 @@ export async function buildStatusReport(ctx: CliContext, secretId: string): Prom
   const inspection: InspectionContext = {
     store: ctx.store,
     factify: ctx.factify,
+    sealKey: ctx.sealKey,
     ...(ctx.adminSecretId === undefined ? {} : { adminSecretId: ctx.adminSecretId }),
     scheduledRevocationAt: (name) => scheduledRevocation(ctx, name),
     now: ctx.now,

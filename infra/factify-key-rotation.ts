@@ -32,6 +32,7 @@ import {
 } from './props-validation.js';
 import { nagResourceName, RevokeScheduling } from './revoke-scheduling.js';
 import { DEFAULT_ROTATION_SCHEDULE } from './rotation-schedule.js';
+import { createSealKey, listOtherSecrets } from './seal-key.js';
 import { checkStackLimits } from './stack-limits.js';
 
 export { FactifyKeyRotationConfigError } from './props-validation.js';
@@ -218,6 +219,8 @@ export class FactifyKeyRotation extends Construct {
   readonly rotationFunction: lambda.Function;
   /** The function's execution role; its log permissions sit in the role's default policy. */
   readonly role: iam.Role;
+  /** The KMS HMAC key the function seals the values it writes with; only the function's role may GenerateMac. */
+  readonly sealKey: kms.Key;
   /** The function's log group (JSON logs). */
   readonly logGroup: logs.LogGroup;
   /**
@@ -289,6 +292,9 @@ export class FactifyKeyRotation extends Construct {
       description: 'Runs the Factify key rotation function',
     });
     this.logGroup.grantWrite(this.role);
+    this.sealKey = createSealKey(this, 'SealKey', this.role);
+    // The audit finds its secrets with the same ListSecrets the revocation check uses: one policy for both.
+    this.findSecretsPolicy = listOtherSecrets(this, this.role);
     const graceSeconds = props.revokeGracePeriod?.toSeconds() ?? 0;
     this.revokeScheduling = new RevokeScheduling(this, 'RevokeSchedules', {
       schedulesRevocations: graceSeconds > 0,
@@ -326,6 +332,7 @@ export class FactifyKeyRotation extends Construct {
             }
           : {}),
         METRICS_NAMESPACE: props.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE,
+        FACTIFY_SEAL_KEY_ID: this.sealKey.keyArn,
         // Stack traces point into the TypeScript sources through the bundled source map.
         NODE_OPTIONS: '--enable-source-maps',
       },
@@ -336,7 +343,6 @@ export class FactifyKeyRotation extends Construct {
 
     const keys = [...(props.encryptionKeys ?? []), ...(props.encryptionKey ? [props.encryptionKey] : [])];
     this.rotationPolicy = this.createRotationPolicy(secretArnPattern, adminSecretArn, keys);
-    this.findSecretsPolicy = this.allowFindingSecrets();
     if (this.revokeSchedulerRole) {
       this.revokeScheduling.allowInvoke(this.revokeSchedulerRole, this.rotationFunction.functionArn);
     }
@@ -554,32 +560,6 @@ export class FactifyKeyRotation extends Construct {
         'condition secretsmanager:resource/AllowRotationLambdaArn limits every action to the secrets whose ' +
         'rotation is configured to use this function (AWS guidance for one function serving many secrets), and ' +
         'KMS use to calls Secrets Manager makes for secrets of this account.',
-    });
-    return policy;
-  }
-
-  /**
-   * The audit finds its secrets with ListSecrets, then keeps those whose RotationLambdaARN is this function:
-   * ListSecrets names no resource and returns no secret value, and every read after it is scoped by the rotation
-   * policy's condition.
-   */
-  private allowFindingSecrets(): iam.Policy {
-    const policy = new iam.Policy(this, 'FindSecretsPolicy', {
-      roles: [this.role],
-      statements: [
-        new iam.PolicyStatement({
-          sid: 'FindTheSecretsToAudit',
-          actions: ['secretsmanager:ListSecrets'],
-          resources: ['*'],
-        }),
-      ],
-    });
-    Validations.of(policy).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'secretsmanager:ListSecrets supports no resource-level permission; it returns metadata, never a value, ' +
-        'and the audit keeps the secrets whose rotation function is this one, which the rotation policy scopes. ' +
-        'A policy of its own so that this acknowledgement covers nothing else.',
     });
     return policy;
   }

@@ -113,6 +113,16 @@ export interface InspectableSecretStore extends SecretStore {
   listSecretsRotatedBy(functionArn: string): Promise<SecretDetails[]>;
 }
 
+/**
+ * The KMS HMAC key (HMAC_SHA_256) that seals what this function writes (keys/seal.ts). Only the function's
+ * role may GenerateMac with it; VerifyMac answers whether a MAC is the key's over a message.
+ */
+export interface SealKey {
+  generateMac(message: Uint8Array): Promise<Uint8Array>;
+  /** False for a MAC that does not verify (KMSInvalidMacException); other failures throw. */
+  verifyMac(message: Uint8Array, mac: Uint8Array): Promise<boolean>;
+}
+
 /** A key used to call Factify, with a description that error messages may show instead of the key. */
 export interface Credential {
   readonly key: Sensitive;

@@ -1,4 +1,4 @@
-import type { FactifyKeys, RevocationScheduler, SecretDescription, SecretStore } from './ports.js';
+import type { FactifyKeys, RevocationScheduler, SealKey, SecretDescription, SecretStore } from './ports.js';
 import type { Logger } from './telemetry/log.js';
 import type { SecretMetrics } from './telemetry/metrics.js';
 import type { Sensitive } from './telemetry/redaction.js';
@@ -8,6 +8,13 @@ export interface SecretContext {
   readonly secret: SecretDescription;
   readonly store: SecretStore;
   readonly factify: FactifyKeys;
+  /** The KMS HMAC key that seals the values this function writes (FACTIFY_SEAL_KEY_ID). */
+  readonly sealKey: SealKey;
+  /**
+   * The ARNs of every secret this function rotates (ListSecrets), for the check that a key written by hand
+   * is not another secret's too; undefined when the function's ARN is unknown (then nothing unsealed is revoked).
+   */
+  readonly rotatedSecrets?: () => Promise<readonly string[]>;
   /** Loaded on first use: only a rotation with a grace period needs EventBridge Scheduler. */
   readonly scheduler: () => Promise<RevocationScheduler>;
   /** FACTIFY_ADMIN_SECRET_ID: when set, its key manages keys instead of the rotated key. */

@@ -1,14 +1,12 @@
-import { versionWithStage } from '../../lambda/keys/guard.js';
 import {
   ABANDONED_REASON,
   ensureRevoked,
   ORPHAN_REASON,
   ROTATED_REASON,
 } from '../../lambda/keys/key-management.js';
-import { type HeldVersion, identifyKey, protectedKeyIds, proveHeld } from '../../lambda/keys/ownership.js';
-import { parseKeySecret } from '../../lambda/keys/secret-value.js';
+import { type RevocationKind, recheckRevocation } from '../../lambda/keys/recheck.js';
 import { AWSCURRENT, AWSPENDING, type Credential } from '../../lambda/ports.js';
-import { RotationStateError } from '../../lambda/telemetry/errors.js';
+import { RevocationRefusedError } from '../../lambda/telemetry/errors.js';
 import type { CliContext } from '../cli-context.js';
 import { CliError } from '../cli-error.js';
 import { confirm } from '../confirm.js';
@@ -23,8 +21,8 @@ interface Revocation {
   readonly keyId: string;
   readonly reason: string;
   readonly why: string;
-  /** The AWSPREVIOUS version whose key this is, for the replaced key: its value must still prove it. */
-  readonly replacedVersionId?: string;
+  /** What makes the key revocable, proved again just before the revoke (lambda/keys/recheck.ts). */
+  readonly target: RevocationKind;
 }
 
 /**
@@ -101,12 +99,14 @@ export async function recover(
   // still running, say): every change is made only if the secret is still as planned. --force does not
   // lift this.
   const planned = stagesOf(report.versions);
+  const rotatedSecrets = async () =>
+    (await ctx.store.listSecretsRotatedBy(report.rotation.function ?? '')).map((rotated) => rotated.arn);
   const done: { pendingRemovedFrom: string | null; revoked: RevokeOutcome[] } = {
     pendingRemovedFrom: null,
     revoked: [],
   };
   const stopped = async (change: string, revocation?: Revocation): Promise<number | undefined> => {
-    const problem = await recheck(ctx, secret.arn, planned, manager, revocation);
+    const problem = await recheck(ctx, secret.arn, planned, manager, revocation, rotatedSecrets);
     if (problem === undefined) return undefined;
     const message = `Stopped before ${change}: ${problem}`;
     say(message);
@@ -185,6 +185,7 @@ function planRevocations(
         keyId: stray.keyId,
         reason: ABANDONED_REASON,
         why: `the key of that version, created by this secret's rotation`,
+        target: { kind: 'abandoned', keyId: stray.keyId, versionId: stray.versionId },
       });
     } else {
       notes.push(
@@ -198,14 +199,22 @@ function planRevocations(
       keyId: orphan.keyId,
       reason: ORPHAN_REASON,
       why: `orphan "${orphan.name}", made by a rotation of this secret and held by no version`,
+      target: { kind: 'orphan', keyId: orphan.keyId },
     });
   }
   for (const replaced of report.awaitingRevocation) {
     revocations.push({
       keyId: replaced.keyId,
       reason: ROTATED_REASON,
-      why: `the replaced key in AWSPREVIOUS (version ${replaced.versionId}), left active by finishSecret`,
-      ...(replaced.versionId === undefined ? {} : { replacedVersionId: replaced.versionId }),
+      why:
+        replaced.versionId === undefined
+          ? 'the key the rotation of AWSCURRENT replaced (its seal records it), left active by finishSecret'
+          : `the replaced key in AWSPREVIOUS (version ${replaced.versionId}), left active by finishSecret`,
+      target: {
+        kind: 'replaced',
+        keyId: replaced.keyId,
+        ...(replaced.versionId === undefined ? {} : { versionId: replaced.versionId }),
+      },
     });
   }
   return { revocations, notes };
@@ -226,8 +235,8 @@ function stagesWithout(stages: string | undefined, stage: string): string {
 
 /**
  * Reads the secret again just before a change. Undefined when the change may go ahead; otherwise why not:
- * the labels moved since the plan, or the key to revoke is one AWSCURRENT or AWSPENDING holds now (by the
- * function's ownership rule), or the replaced key's value no longer proves it holds it.
+ * the labels moved since the plan, or the evidence no longer allows the revoke (the function's own
+ * re-check, lambda/keys/recheck.ts, which the scheduled revocation runs too).
  */
 async function recheck(
   ctx: CliContext,
@@ -235,6 +244,7 @@ async function recheck(
   planned: Stages,
   manager: Credential,
   revocation: Revocation | undefined,
+  rotatedSecrets: () => Promise<string[]>,
 ): Promise<string | undefined> {
   const now = await ctx.store.describe(arn);
   const actual = stagesOf(
@@ -250,49 +260,22 @@ async function recheck(
     return 'the secret changed since the plan was made (its staging labels moved: a rotation may have finished or started)';
   }
   if (revocation === undefined) return undefined;
-
-  const read = async (selector: { stage?: string; versionId?: string }) => {
-    const raw = await ctx.store.getValue(arn, selector);
-    return raw === undefined ? undefined : parseKeySecret(raw, `A version of secret ${arn}`);
-  };
-  const versions: HeldVersion[] = [];
-  for (const stage of [AWSCURRENT, AWSPENDING]) {
-    const versionId = versionWithStage(now, stage);
-    const value = versionId === undefined ? undefined : await read({ versionId });
-    if (versionId !== undefined && value !== undefined) versions.push({ versionId, value });
-  }
-  const replacedValue =
-    revocation.replacedVersionId === undefined
-      ? undefined
-      : await read({ versionId: revocation.replacedVersionId });
-  const replaced =
-    revocation.replacedVersionId === undefined || replacedValue === undefined
-      ? undefined
-      : { versionId: revocation.replacedVersionId, value: replacedValue };
-  const keys = await ctx.factify.listKeys(manager, { includeRevoked: true });
-  const all = [...versions, ...(replaced ? [replaced] : [])];
-  const protectedIds = protectedKeyIds(keys, arn, {
-    live: versions.map((version) => identifyKey(keys, version, arn, all)),
-    ...(ctx.adminSecretId === undefined ? {} : { adminKey: manager.key }),
-  });
-  if (protectedIds.has(revocation.keyId)) {
-    return `${revocation.keyId} is (or may be) the key that AWSCURRENT or AWSPENDING holds now, or the admin key`;
-  }
-  if (revocation.replacedVersionId !== undefined) {
-    const identification = replaced && identifyKey(keys, replaced, arn, all);
-    if (replaced === undefined || !identification?.resolved || identification.key.id !== revocation.keyId) {
-      return `version ${revocation.replacedVersionId} no longer provably holds ${revocation.keyId}`;
-    }
-    try {
-      await proveHeld(
-        ctx.factify,
-        { identification, value: replaced.value },
-        `version ${replaced.versionId}`,
-      );
-    } catch (error) {
-      if (error instanceof RotationStateError) return error.message;
-      throw error;
-    }
+  try {
+    await recheckRevocation(
+      {
+        secret: now,
+        store: ctx.store,
+        factify: ctx.factify,
+        sealKey: ctx.sealKey,
+        ...(ctx.adminSecretId === undefined ? {} : { adminSecretId: ctx.adminSecretId }),
+        rotatedSecrets,
+      },
+      manager,
+      revocation.target,
+    );
+  } catch (error) {
+    if (error instanceof RevocationRefusedError) return error.message;
+    throw error;
   }
   return undefined;
 }

@@ -6,6 +6,7 @@ import type {
   FactifyKeys,
   InspectableRevocationScheduler,
   InspectableSecretStore,
+  SealKey,
   SecretDescription,
 } from '../ports.js';
 import { loadConfig } from '../settings/config.js';
@@ -37,6 +38,8 @@ export interface Dependencies {
     onRateLimited?: () => void;
     onRetry?: () => void;
   }): FactifyKeys;
+  /** The KMS HMAC key FACTIFY_SEAL_KEY_ID names. */
+  sealKey(keyId: string): SealKey;
   /** EventBridge Scheduler, its revocation schedules in `group` with `deadLetterArn` as their DLQ. */
   readonly scheduler: (settings: {
     readonly group?: string;
@@ -88,6 +91,13 @@ export function createHandler(
       const keys = logKeys(parsed);
       log = log.child(keys);
       const config = loadConfig(process.env);
+      // Every step reads or writes seals: refuse before any call rather than after a key was created.
+      if (parsed.kind !== 'start-rotation' && config.sealKeyId === undefined) {
+        throw new ConfigurationError(
+          'FACTIFY_SEAL_KEY_ID is not set: the function seals every value it writes with that KMS HMAC key and ' +
+            'revokes nothing without a seal. Deploy with the stack, which creates the key and sets it.',
+        );
+      }
       // Published only for a secret Secrets Manager described, under its own name: an invoker's SecretId
       // must not trip another secret's alarms.
       const metricsFor = (secret: SecretDescription) => {
@@ -129,6 +139,7 @@ export function createHandler(
           {
             store: deps.store,
             factify,
+            sealKey: deps.sealKey(config.sealKeyId ?? ''),
             ...(config.adminSecretId === undefined ? {} : { adminSecretId: config.adminSecretId }),
             // Without a grace period no revocation is ever scheduled (and the role may not read schedules).
             ...(config.revokeGraceSeconds === 0
@@ -158,9 +169,17 @@ export function createHandler(
         return { VersionId: versionId };
       }
 
+      const functionArn = context?.invokedFunctionArn;
       const base = {
         store: deps.store,
         factify,
+        sealKey: deps.sealKey(config.sealKeyId ?? ''),
+        ...(functionArn === undefined
+          ? {}
+          : {
+              rotatedSecrets: async () =>
+                (await deps.store.listSecretsRotatedBy(functionArn)).map((secret) => secret.arn),
+            }),
         scheduler,
         ...(config.adminSecretId === undefined ? {} : { adminSecretId: config.adminSecretId }),
         revokeGraceSeconds: config.revokeGraceSeconds,

@@ -1,6 +1,7 @@
 import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { FactifyClient } from '../adapters/factify/client.js';
 import { FactifyHttp } from '../adapters/factify/http.js';
+import { KmsSealKey } from '../adapters/kms-seal-key.js';
 import { SecretsManagerStore } from '../adapters/secrets-manager-store.js';
 import type { InspectableRevocationScheduler } from '../ports.js';
 import type { Dependencies } from './handler.js';
@@ -12,6 +13,7 @@ const SDK_ENVIRONMENT = [
   'AWS_ENDPOINT_URL',
   'AWS_ENDPOINT_URL_SECRETS_MANAGER',
   'AWS_ENDPOINT_URL_SCHEDULER',
+  'AWS_ENDPOINT_URL_KMS',
   'AWS_ACCESS_KEY_ID',
   'AWS_PROFILE',
 ];
@@ -23,6 +25,7 @@ let clients:
   | {
       environment: string;
       store: SecretsManagerStore;
+      sealKeys: Map<string, KmsSealKey>;
       scheduler?: Promise<{ module: SchedulerModule; client: SchedulerClient }>;
     }
   | undefined;
@@ -30,11 +33,18 @@ let clients:
 /** The handler's dependencies in Lambda: Secrets Manager through the AWS SDK, Factify through undici. */
 export function productionDependencies(): Dependencies {
   const environment = JSON.stringify(SDK_ENVIRONMENT.map((name) => process.env[name]));
-  if (clients?.environment !== environment) clients = { environment, store: new SecretsManagerStore() };
+  if (clients?.environment !== environment) {
+    clients = { environment, store: new SecretsManagerStore(), sealKeys: new Map() };
+  }
   const current = clients;
   return {
     store: current.store,
     factify: (options) => new FactifyClient(new FactifyHttp(options)),
+    sealKey: (keyId) => {
+      const key = current.sealKeys.get(keyId) ?? new KmsSealKey(keyId);
+      current.sealKeys.set(keyId, key);
+      return key;
+    },
     // Imported on first use: rotations without a grace period never load the Scheduler SDK.
     scheduler: async (settings): Promise<InspectableRevocationScheduler> => {
       current.scheduler ??= import('../adapters/eventbridge-scheduler.js').then((module) => ({

@@ -1,15 +1,16 @@
 import { MAX_ACTIVE_KEYS } from '../keys/key-management.js';
-import { isOwnedBy } from '../keys/key-naming.js';
 import {
   type HeldVersion,
+  type Identification,
   identifyKey,
+  leftoverOwnKeys,
   prefixStarts,
-  replacedByRotation,
-  unheldOwnKeys,
+  replacedKeyIdOf,
+  withProvenance,
 } from '../keys/ownership.js';
 import { revocationScheduleNames } from '../keys/revocation-schedule.js';
 import { type KeySecret, parseKeySecret } from '../keys/secret-value.js';
-import { managerCredential } from '../keys/secret-versions.js';
+import { managerCredential, sealedWitnesses } from '../keys/secret-versions.js';
 import {
   AWSCURRENT,
   AWSPENDING,
@@ -18,6 +19,7 @@ import {
   type FactifyKey,
   type FactifyKeys,
   type InspectableSecretStore,
+  type SealKey,
   type SecretDetails,
 } from '../ports.js';
 import { daysBetween, rotationDeadline } from '../settings/rotation-deadline.js';
@@ -44,6 +46,11 @@ import {
 export interface InspectionContext {
   readonly store: InspectableSecretStore;
   readonly factify: FactifyKeys;
+  /**
+   * The KMS HMAC key that verifies the function's seals. Without it (a CLI whose FACTIFY_SEAL_KEY_ID is
+   * unset) no value counts as the function's: nothing is found awaiting revocation.
+   */
+  readonly sealKey?: SealKey;
   /** The secret whose key manages Factify keys; undefined for self-rotation. */
   readonly adminSecretId?: string;
   /**
@@ -70,7 +77,7 @@ export interface VersionReport {
   readonly keyState: KeyState;
   /** The reason Factify recorded when the key was revoked ("rotated" for a key a rotation replaced). */
   readonly revokedComment: string | null;
-  /** The key's name marks it as created by one of this secret's rotations. */
+  /** The version's seal (or a sealed version it copies) shows the function created its key for this secret. */
   readonly createdByThisSecret: boolean;
 }
 
@@ -79,7 +86,7 @@ export interface LeftoverKey {
   readonly keyId: string;
   readonly name: string;
   readonly createdAt: string;
-  /** The AWSPREVIOUS version that holds a replaced key; absent for an orphan. */
+  /** The AWSPREVIOUS version, for a replaced key (which AWSCURRENT's seal names); absent for an orphan. */
   readonly versionId?: string;
 }
 
@@ -180,23 +187,31 @@ export async function inspectSecret(
     ctx.adminSecretId === undefined && factifyError instanceof FactifyAuthenticationError;
 
   // Identified by the function's own rule (ownership.ts); a key it cannot tie to a version is "not-found".
-  const held = versions.flatMap((version): HeldVersion[] =>
-    version.value ? [{ versionId: version.versionId, value: version.value }] : [],
+  const held = await Promise.all(
+    versions.flatMap((version) =>
+      version.value ? [provenance(ctx, arn, { versionId: version.versionId, value: version.value })] : [],
+    ),
   );
-  const identified = new Map(
-    held.map((version) => [version.versionId, keys ? identifyKey(keys, version, arn, held) : undefined]),
+  const evidence = [
+    ...held,
+    ...(keys && ctx.sealKey
+      ? await sealedWitnesses({ store: ctx.store, secret: details, sealKey: ctx.sealKey }, keys, held)
+      : []),
+  ];
+  const identified = new Map<string, Identification | undefined>(
+    held.map((version) => [version.versionId, keys ? identifyKey(keys, version, evidence) : undefined]),
   );
   const found = new Map(
     [...identified].map(([versionId, identification]) => [
       versionId,
-      identification?.resolved ? identification.key : undefined,
+      identification?.resolved ? identification : undefined,
     ]),
   );
   // What a version holds, as far as can be told: the identified key or, for a value the rule cannot
   // identify (its prefix is shared), the key its apiKeyId names. Only for showing states; what may be
   // revoked is decided on `found` alone.
   const shown = (version: ReadVersion): FactifyKey | undefined =>
-    found.get(version.versionId) ??
+    found.get(version.versionId)?.key ??
     (version.value &&
       keys?.find((key) => key.id === version.value?.apiKeyId && prefixStarts(key, version.value.apiKey)));
   const keyState = (version: ReadVersion): KeyState => {
@@ -210,30 +225,41 @@ export async function inspectSecret(
     return key.isActive ? 'active' : 'expired';
   };
 
-  const currentKey = found.get(current.versionId);
-  const orphans = unheldOwnKeys(keys ?? [], arn, versions)
+  const currentKey = found.get(current.versionId)?.key;
+  const identifications = [...identified.values()].filter((value) => value !== undefined);
+  const orphans = leftoverOwnKeys(keys ?? [], arn, identifications)
     .filter((key) => key.isActive)
     .map(toLeftover);
   const previous = versions.find((version) => version.stages.includes(AWSPREVIOUS));
-  const previousKey = previous && found.get(previous.versionId);
-  // Only a key a rotation replaced awaits revocation; a value changed by hand is not revoked after the fact.
-  const currentIdentification = identified.get(current.versionId);
+  // Only the key AWSCURRENT's seal records as replaced awaits revocation: never whatever AWSPREVIOUS holds,
+  // and nothing for a value written by hand.
+  const currentHeld = held.find((version) => version.versionId === current.versionId);
+  const replacedId = currentHeld && replacedKeyIdOf(currentHeld);
+  const replacedKey = replacedId ? keys?.find((key) => key.id === replacedId) : undefined;
   const replacedActive =
-    previous &&
-    previousKey?.isActive &&
-    previousKey.id !== currentKey?.id &&
-    currentIdentification !== undefined &&
-    replacedByRotation(currentIdentification)
-      ? { ...toLeftover(previousKey), versionId: previous.versionId }
+    replacedKey?.isActive && replacedKey.id !== currentKey?.id
+      ? {
+          ...toLeftover(replacedKey),
+          // The version that holds it, when AWSPREVIOUS still does: finishSecret named its schedule after it.
+          ...(previous && found.get(previous.versionId)?.key.id === replacedKey.id
+            ? { versionId: previous.versionId }
+            : {}),
+        }
       : undefined;
   // With a grace period the replaced key stays active on purpose until its schedule runs. A schedule deletes
   // itself once Lambda has accepted its event, so only a schedule still due counts: a key whose schedule is
   // gone or past is active after its grace, whatever became of the invocation.
-  const scheduled = replacedActive && (await scheduledRevocation(ctx, arn, replacedActive.versionId));
+  const scheduled =
+    replacedActive?.versionId !== undefined &&
+    (await scheduledRevocation(ctx, arn, replacedActive.versionId));
   const revokeAt = scheduled && scheduled.getTime() > ctx.now().getTime() ? scheduled : undefined;
   const awaitingRevocation = replacedActive && !revokeAt ? [replacedActive] : [];
   const scheduledRevocations =
     replacedActive && revokeAt ? [{ ...replacedActive, revokeAt: revokeAt.toISOString() }] : [];
+  // Values no evidence ties to one key: a person decides (ownership.ts revokes none of their candidates).
+  const undecided = [...identified].flatMap(([versionId, identification]) =>
+    identification && !identification.resolved ? [{ versionId, problem: identification.problem }] : [],
+  );
 
   const pendingVersion = versions.find(
     (version) => version.stages.includes(AWSPENDING) && !version.stages.includes(AWSCURRENT),
@@ -287,10 +313,10 @@ export async function inspectSecret(
       versionId: version.versionId,
       stages: version.stages,
       createdDate: iso(version.createdDate),
-      keyId: version.value?.apiKeyId ?? found.get(version.versionId)?.id ?? null,
+      keyId: version.value?.apiKeyId ?? found.get(version.versionId)?.key.id ?? null,
       keyState: keyState(version),
       revokedComment: shown(version)?.revokedComment ?? null,
-      createdByThisSecret: isOwnedBy(found.get(version.versionId)?.name ?? '', arn),
+      createdByThisSecret: (found.get(version.versionId)?.evidence ?? 'prefix') !== 'prefix',
     })),
     pending:
       pendingVersion && pendingAgeMs !== undefined
@@ -306,7 +332,16 @@ export async function inspectSecret(
     scheduledRevocations,
     verdict,
   };
-  return { report: { ...report, findings: findingsOf(report, currentState, overdue) }, manager };
+  const findings = findingsOf(report, currentState, overdue);
+  for (const { versionId, problem } of undecided) {
+    findings.push({
+      code: 'key-not-identified',
+      message:
+        `Version ${versionId} holds a key no evidence identifies (${problem}): no path revokes any of the keys ` +
+        'it could be. Decide which key it is, and put that key with its "apiKeyId" in the secret.',
+    });
+  }
+  return { report: { ...report, findings }, manager };
 }
 
 /** Every finding of a report, in the order of the verdicts they lead to. */
@@ -366,6 +401,16 @@ function findingsOf(
   }
   if (factify.error !== null) add('factify-unchecked', `Factify could not be checked: ${factify.error}`);
   return findings;
+}
+
+function provenance(
+  ctx: InspectionContext,
+  arn: string,
+  version: { versionId: string; value: KeySecret },
+): Promise<HeldVersion> {
+  return ctx.sealKey === undefined
+    ? Promise.resolve({ ...version, sealed: false })
+    : withProvenance(ctx.sealKey, arn, version);
 }
 
 async function readVersion(

@@ -68,7 +68,8 @@ export type FindingCode =
   | 'orphaned-keys'
   | 'replaced-key-not-revoked'
   | 'active-keys-near-limit'
-  | 'factify-unchecked';
+  | 'factify-unchecked'
+  | 'key-not-identified';
 
 /** One thing wrong with a secret, for a log line and the report. */
 export interface Finding {

@@ -49,3 +49,13 @@ export function rotationTokenOf(keyName: string, secretArn: string): string | un
 function ownerPrefix(secretArn: string): string {
   return `${PREFIX}-${secretTag(secretArn)}-`;
 }
+
+const ROTATION_KEY_NAME = new RegExp(`^${PREFIX}-[0-9a-f]{${TAG_LENGTH}}-.`);
+
+/**
+ * Whether a key's name says another secret's rotation created it. Only the key manager sets names, so this
+ * is never a reason to revoke; it is a reason not to.
+ */
+export function isRotationKeyOfAnotherSecret(keyName: string, secretArn: string): boolean {
+  return ROTATION_KEY_NAME.test(keyName) && !isOwnedBy(keyName, secretArn);
+}

@@ -1,87 +1,119 @@
-import type { FactifyKey, FactifyKeys } from '../ports.js';
-import { FactifyAuthenticationError, KeyResolutionError, RotationStateError } from '../telemetry/errors.js';
+import type { FactifyKey, FactifyKeys, SealKey } from '../ports.js';
+import {
+  FactifyAuthenticationError,
+  KeyResolutionError,
+  RevocationRefusedError,
+  RotationStateError,
+} from '../telemetry/errors.js';
 import type { Sensitive } from '../telemetry/redaction.js';
-import { isOwnedBy, rotationTokenOf } from './key-naming.js';
+import { isRotationKeyOfAnotherSecret, rotationTokenOf } from './key-naming.js';
+import { verifySeal } from './seal.js';
 import type { KeySecret } from './secret-value.js';
 
 /**
- * The one rule for "is this key provably this secret's?", used before every revoke: by createSecret's
- * clean-up, finishSecret, the scheduled revocation and the CLI's `recover` (and by `status` to describe
- * keys). The functions here are pure, over what Secrets Manager and Factify listed, except
- * `proveRevocable`, which asks Factify to confirm a hand-written key.
+ * The one rule for "which key does this value hold, is it ours, and may it be revoked", for every path that
+ * revokes (createSecret's clean-up, finishSecret, the scheduled revocation, the CLI's `recover`) and for the
+ * audit and `status` that describe keys. Ownership comes from evidence the function wrote, never from names,
+ * prefixes or labels alone:
  *
- * - A key a rotation of this secret created is named `fkr-<secret tag>-<token>` and stored in version
- *   `<token>`. Versions are immutable, so a value whose `apiKeyId` names a key whose name carries that
- *   version's id is that key: name, version and stored id vouch for each other.
- * - Any other value was written by hand. Its key is identified only when exactly one key of the
- *   organization, active or revoked, shows a prefix that starts its `apiKey` (this secret's own rotation
- *   keys aside: their secret was only ever stored by the rotation, so a hand-written value cannot hold one
- *   unless it copies a stored value, which is recognised by the value itself). An `apiKeyId` that
- *   contradicts the prefix is an error, never a reason to revoke.
- * - Before a hand-written key is revoked, the value must also prove it holds the key: its `apiKey` must
- *   authenticate, in the listed key's organization. A prefix is visible to anyone who can list keys; the
- *   rest of the secret is not.
+ * - A value the function wrote carries its seal (seal.ts), a KMS HMAC over this secret's ARN, the version id,
+ *   the key id, a hash of the key, the organization and the key it replaced. A seal that verifies for this
+ *   secret and this version says which key the value holds and which key its rotation replaced. A copy of a
+ *   sealed value elsewhere does not verify: it is a hand-written value.
+ * - A hand-written value (the first one, any edit, and every value written before seals existed) is
+ *   identified only by a prefix that no other key of the organization shows (this secret's own keys
+ *   included, unless a sealed version tells them apart), and is acted on only once its apiKey authenticates
+ *   in that key's organization (possession). Its `apiKeyId` can only contradict, never decide.
+ * - The key a rotation replaced is the one its seal records, never whatever AWSPREVIOUS holds.
+ * - Never revoked, by any path: the key AWSCURRENT or AWSPENDING holds (every candidate when one is not
+ *   identified), the admin key, a key another secret's rotation created, and, when the function did not
+ *   itself create the key for this secret (no sealed version holds it), a key another secret this function
+ *   rotates holds in AWSCURRENT or AWSPENDING.
  */
 
-/** A version of the secret and its parsed value. */
+/** A version of the secret, its parsed value, and whether its seal verifies for this secret and version. */
 export interface HeldVersion {
   readonly versionId: string;
   readonly value: KeySecret;
+  /** The function wrote this value, for this secret and this version. */
+  readonly sealed: boolean;
 }
 
-/** Which Factify key a version holds, and how that is known. */
+/** Verifies a version's seal. Only a value that carries a seal costs a KMS call. */
+export async function withProvenance(
+  sealKey: SealKey,
+  secretArn: string,
+  version: { readonly versionId: string; readonly value: KeySecret },
+): Promise<HeldVersion> {
+  const { value, versionId } = version;
+  const sealed =
+    value.seal !== undefined &&
+    value.apiKeyId !== undefined &&
+    value.organizationId !== undefined &&
+    (await verifySeal(sealKey, value.seal, {
+      secretArn,
+      versionId,
+      keyId: value.apiKeyId,
+      apiKey: value.apiKey,
+      organizationId: value.organizationId,
+    }));
+  return { versionId, value, sealed };
+}
+
+/** Which Factify key a version holds, and on what evidence. */
 export type Identification =
   | {
       readonly resolved: true;
       readonly key: FactifyKey;
-      /** The version was stored by the rotation that created the key (name, version and id agree). */
-      readonly byRotation: boolean;
+      /**
+       * 'seal': the version's own seal; 'copy': the same key as a sealed version of this secret; 'prefix': a
+       * hand-written value whose prefix only this key shows, which must still prove possession (proveHeld).
+       */
+      readonly evidence: 'seal' | 'copy' | 'prefix';
     }
   | {
       readonly resolved: false;
-      /** The keys that could be the one (several share the prefix), or none. */
+      /** The keys that could be the one, or none. */
       readonly candidates: readonly FactifyKey[];
       /** Why the key is not identified, for an operator. */
       readonly problem: string;
     };
 
+/** An identification that found its key. */
+export type Resolved = Extract<Identification, { resolved: true }>;
+
 /**
  * Identifies the key `version` holds among the organization's `keys` (listed with revoked ones). `others`
- * are other versions of the secret that were read, so that a hand-made copy of a stored value is
- * recognised as the copy it is.
+ * are the other versions of the secret that were read: their seals tell this secret's own keys apart.
  */
 export function identifyKey(
   keys: readonly FactifyKey[],
   version: HeldVersion,
-  secretArn: string,
   others: readonly HeldVersion[] = [],
 ): Identification {
   const { value } = version;
-  const own = ownKey(keys, version, secretArn);
-  if (own !== undefined) return { resolved: true, key: own, byRotation: true };
-
-  // A copy of another stored value holds that value's key.
-  for (const other of others) {
-    if (other.versionId === version.versionId || !other.value.apiKey.equals(value.apiKey)) continue;
-    const key = ownKey(keys, other, secretArn);
-    if (key === undefined) continue;
-    return contradicts(value, key) ?? { resolved: true, key, byRotation: false };
+  if (version.sealed) {
+    const key = keys.find((candidate) => candidate.id === value.apiKeyId);
+    return key === undefined
+      ? {
+          resolved: false,
+          candidates: [],
+          problem: `the key ${value.apiKeyId} its seal records is not among the organization's keys`,
+        }
+      : { resolved: true, key, evidence: 'seal' };
   }
-  const named = value.apiKeyId === undefined ? undefined : keys.find((key) => key.id === value.apiKeyId);
-  if (named !== undefined && isOwnedBy(named.name, secretArn) && prefixStarts(named, value.apiKey)) {
-    // An older value of this secret, copied by hand: still one of this secret's own keys.
-    return { resolved: true, key: named, byRotation: false };
-  }
+  const sealed = others.filter((other) => other.sealed && other.versionId !== version.versionId);
+  const original = sealed.find((other) => other.value.apiKey.equals(value.apiKey));
+  const copied = original && keys.find((key) => key.id === original.value.apiKeyId);
+  if (copied !== undefined)
+    return contradicts(value, copied) ?? { resolved: true, key: copied, evidence: 'copy' };
 
-  const candidates = keys.filter((key) => prefixStarts(key, value.apiKey) && !isOwnedBy(key.name, secretArn));
+  const candidates = keys.filter(
+    (key) => prefixStarts(key, value.apiKey) && !toldApart(key, value.apiKey, sealed),
+  );
   if (candidates.length === 1) {
-    return (
-      contradicts(value, candidates[0] as FactifyKey) ?? {
-        resolved: true,
-        key: candidates[0] as FactifyKey,
-        byRotation: false,
-      }
-    );
+    const key = candidates[0] as FactifyKey;
+    return contradicts(value, key) ?? { resolved: true, key, evidence: 'prefix' };
   }
   return {
     resolved: false,
@@ -94,118 +126,131 @@ export function identifyKey(
   };
 }
 
-/** An identification that found its key. */
-export type Resolved = Extract<Identification, { resolved: true }>;
-
 /** The identification when it found the key, or KEY_NOT_RESOLVED saying which keys clash and what to do. */
 export function requireKey(identification: Identification, what: string): Resolved {
   if (identification.resolved) return identification;
   throw new KeyResolutionError(
     `${what} holds a key written by hand, which is identified only when exactly one key of the organization, ` +
       `active or revoked, shows a prefix that starts its apiKey; but ${identification.problem}. No key was ` +
-      'revoked for it. Put in the secret a key whose prefix no other key shares (create it in the Factify ' +
-      'dashboard, Manage > API Keys, at least a minute apart from any other key) together with its "apiKeyId", ' +
-      'and revoke the old key yourself once nothing uses it.',
+      'revoked or created for it. Put in the secret a key whose prefix no other key shares (create it in the ' +
+      'Factify dashboard, Manage > API Keys, at least a minute apart from any other key) together with its ' +
+      '"apiKeyId", and revoke the old key yourself once nothing uses it.',
   );
 }
 
 /**
- * Whether the AWSCURRENT version was put there by a rotation of this secret, so that the version it
- * replaced (AWSPREVIOUS) was replaced by that rotation. A value changed by hand is reported, not revoked.
+ * The key the rotation that wrote `version` replaced, as its seal records it: undefined for a value the
+ * function did not write for this version (nothing is known), null for a rotation that replaced none.
  */
-export function replacedByRotation(current: Identification): boolean {
-  return current.resolved && current.byRotation;
+export function replacedKeyIdOf(version: HeldVersion): string | null | undefined {
+  return version.sealed ? (version.value.seal?.replacesKeyId ?? null) : undefined;
+}
+
+/** The secrets of the versions identified as holding `key`: what another secret must hold to hold that key. */
+export function secretsOf(
+  key: FactifyKey,
+  keys: readonly FactifyKey[],
+  versions: readonly HeldVersion[],
+): Sensitive[] {
+  return versions.flatMap((version) => {
+    const identification = identifyKey(keys, version, versions);
+    return identification.resolved && identification.key.id === key.id ? [version.value.apiKey] : [];
+  });
+}
+
+/** Whether a sealed version of this secret holds `keyId`: the function created that key for this secret. */
+export function createdHere(keyId: string, versions: readonly HeldVersion[]): boolean {
+  return versions.some((version) => version.sealed && version.value.apiKeyId === keyId);
 }
 
 /**
  * The keys no revoke may touch: the keys AWSCURRENT and AWSPENDING hold (every candidate, when one is not
- * identified) and the admin key (every key its prefix could be, this secret's own keys aside).
+ * identified), the admin key (every key its prefix could be, unless a sealed version tells it apart), and
+ * every key another secret's rotation created.
  */
 export function protectedKeyIds(
   keys: readonly FactifyKey[],
   secretArn: string,
-  held: { readonly live: readonly Identification[]; readonly adminKey?: Sensitive },
+  held: {
+    readonly live: readonly Identification[];
+    readonly adminKey?: Sensitive;
+    readonly versions?: readonly HeldVersion[];
+  },
 ): Set<string> {
   const ids = new Set<string>();
   for (const identification of held.live) {
     if (identification.resolved) ids.add(identification.key.id);
     else for (const key of identification.candidates) ids.add(key.id);
   }
-  const { adminKey } = held;
-  if (adminKey !== undefined) {
-    for (const key of keys) {
-      if (prefixStarts(key, adminKey) && !isOwnedBy(key.name, secretArn)) ids.add(key.id);
+  const { adminKey, versions = [] } = held;
+  for (const key of keys) {
+    if (isRotationKeyOfAnotherSecret(key.name, secretArn)) ids.add(key.id);
+    if (adminKey !== undefined && prefixStarts(key, adminKey) && !toldApart(key, adminKey, versions)) {
+      ids.add(key.id);
     }
   }
   return ids;
 }
 
+/** A key about to be revoked, and whether the function created it for this secret (see createdHere). */
+export interface RevocationTarget {
+  readonly key: FactifyKey;
+  readonly createdHere: boolean;
+}
+
 /**
- * The last check before a revoke: the key is not protected, and a hand-written value proves it holds the
- * key (see proveHeld). A key whose value no longer authenticates because the key was revoked meanwhile (a
- * concurrent delivery of the same step revoked it) is 'revoked-meanwhile': nothing left to do. `relist`
- * lists the organization's keys again, revoked ones included. Throws RotationStateError otherwise.
+ * The last check before any revoke: the key is not protected (protectedKeyIds) and, unless the function
+ * created it for this secret, no other secret this function rotates holds it in AWSCURRENT or AWSPENDING
+ * (`heldElsewhere` lists those, and is asked only then: once in a secret's life, for the key it started
+ * with). Throws RevocationRefusedError, naming the key for a person to decide, otherwise.
  */
-export async function proveRevocable(
-  factify: Pick<FactifyKeys, 'getOrganization'>,
-  target: { readonly identification: Resolved; readonly value: KeySecret },
+export async function checkRevocable(
+  target: RevocationTarget,
   protectedIds: ReadonlySet<string>,
   what: string,
-  relist: () => Promise<readonly FactifyKey[]>,
-): Promise<'revocable' | 'revoked-meanwhile'> {
-  const { key } = target.identification;
+  heldElsewhere: (key: FactifyKey) => Promise<readonly string[]>,
+): Promise<void> {
+  const { key } = target;
   if (protectedIds.has(key.id)) {
-    throw new RotationStateError(
-      `Refusing to revoke key ${key.id} (${what}): it is, or may be, the key of AWSCURRENT or AWSPENDING or the admin key.`,
+    throw new RevocationRefusedError(
+      `Refusing to revoke key ${key.id} (${what}): it is, or may be, the key of AWSCURRENT or AWSPENDING, the ` +
+        "admin key, or a key another secret's rotation created. Nothing was revoked; revoke it yourself once " +
+        'you know nothing uses it.',
     );
   }
-  const proof = await possession(factify, target, what);
-  if (proof === 'rejected') {
-    const now = (await relist()).find((listed) => listed.id === key.id);
-    if (now !== undefined && !now.isActive) return 'revoked-meanwhile';
+  if (target.createdHere) return;
+  const holders = await heldElsewhere(key);
+  if (holders.length > 0) {
+    throw new RevocationRefusedError(
+      `Refusing to revoke key ${key.id} (${what}): it was written into this secret by hand, and ` +
+        `${holders.length} other secret(s) this function rotates hold it, or a key with its prefix, in ` +
+        `AWSCURRENT or AWSPENDING: ${holders.join(', ')}. Nothing was revoked; rotate those secrets first, ` +
+        'then revoke it yourself.',
+    );
   }
-  if (proof !== 'held') refuseUnproven(target.identification, what, proof);
-  return 'revocable';
 }
 
 /**
  * A hand-written value proves it holds its identified key by authenticating with its apiKey in that key's
- * organization: a prefix is visible to anyone who can list keys, the rest of the secret is not. A value a
- * rotation stored needs no proof. Throws RotationStateError otherwise.
+ * organization: a prefix is visible to anyone who can list keys, the rest of the secret is not. A sealed
+ * value, or a copy of one, needs no proof. Throws RotationStateError otherwise.
  */
 export async function proveHeld(
   factify: Pick<FactifyKeys, 'getOrganization'>,
   target: { readonly identification: Resolved; readonly value: KeySecret },
   what: string,
 ): Promise<void> {
-  const proof = await possession(factify, target, what);
-  if (proof !== 'held') refuseUnproven(target.identification, what, proof);
-}
-
-type Possession = 'held' | 'rejected' | { readonly otherOrganization: string };
-
-async function possession(
-  factify: Pick<FactifyKeys, 'getOrganization'>,
-  target: { readonly identification: Resolved; readonly value: KeySecret },
-  what: string,
-): Promise<Possession> {
-  if (target.identification.byRotation) return 'held';
+  const { identification } = target;
+  if (identification.evidence !== 'prefix') return;
+  let why: string;
   try {
     const organization = await factify.getOrganization({ key: target.value.apiKey, label: what });
-    return organization.id === target.identification.key.orgId
-      ? 'held'
-      : { otherOrganization: organization.id };
+    if (organization.id === identification.key.orgId) return;
+    why = `its apiKey belongs to organization ${organization.id}`;
   } catch (error) {
     if (!(error instanceof FactifyAuthenticationError)) throw error;
-    return 'rejected';
+    why = 'its apiKey does not authenticate at Factify';
   }
-}
-
-function refuseUnproven(identification: Resolved, what: string, proof: Exclude<Possession, 'held'>): never {
-  const why =
-    proof === 'rejected'
-      ? 'its apiKey does not authenticate at Factify'
-      : `its apiKey belongs to organization ${proof.otherOrganization}`;
   throw new RotationStateError(
     `${what} was written by hand and names key ${identification.key.id} by its prefix, but ${why}, so it does ` +
       'not prove it holds that key. Nothing was revoked or created. Put the working key and its "apiKeyId" in the secret.',
@@ -213,35 +258,21 @@ function refuseUnproven(identification: Resolved, what: string, proof: Exclude<P
 }
 
 /**
- * Keys this secret's rotations created that no version holds (orphans): the key named for a version that
- * is not among `versions`, or whose value holds another key, unless some version (a copy made by hand)
- * names it by `apiKeyId`. `versions` are the versions that still have a staging label, those without a
- * value (the AWSPENDING placeholder) with value undefined. Active or not: callers filter.
+ * Keys this secret's rotations created (by their name, which only the key manager sets) that no version
+ * holds: from a rotation that failed or was abandoned. A key any read version holds or may hold (a
+ * candidate of an unidentified value) is not one. Active or not: callers filter.
  */
-export function unheldOwnKeys(
+export function leftoverOwnKeys(
   keys: readonly FactifyKey[],
   secretArn: string,
-  versions: readonly { readonly versionId: string; readonly value: KeySecret | undefined }[],
+  held: readonly Identification[],
 ): FactifyKey[] {
-  return keys.filter((key) => {
-    if (rotationTokenOf(key.name, secretArn) === undefined) return false;
-    return !versions.some(({ value }) => value?.apiKeyId === key.id && prefixStarts(key, value.apiKey));
-  });
-}
-
-function ownKey(
-  keys: readonly FactifyKey[],
-  version: HeldVersion,
-  secretArn: string,
-): FactifyKey | undefined {
-  const { apiKeyId, apiKey } = version.value;
-  if (apiKeyId === undefined) return undefined;
-  const key = keys.find((candidate) => candidate.id === apiKeyId);
-  return key !== undefined &&
-    rotationTokenOf(key.name, secretArn) === version.versionId &&
-    prefixStarts(key, apiKey)
-    ? key
-    : undefined;
+  const heldIds = new Set(
+    held.flatMap((identification) =>
+      identification.resolved ? [identification.key.id] : identification.candidates.map((key) => key.id),
+    ),
+  );
+  return keys.filter((key) => rotationTokenOf(key.name, secretArn) !== undefined && !heldIds.has(key.id));
 }
 
 function contradicts(value: KeySecret, key: FactifyKey): Identification | undefined {
@@ -251,6 +282,13 @@ function contradicts(value: KeySecret, key: FactifyKey): Identification | undefi
     candidates: [key],
     problem: `its apiKeyId ${value.apiKeyId} contradicts its apiKey, whose prefix is that of ${key.id}`,
   };
+}
+
+// A sealed version holds `key` with a different secret: `secret` is not that key, whatever its prefix.
+function toldApart(key: FactifyKey, secret: Sensitive, versions: readonly HeldVersion[]): boolean {
+  return versions.some(
+    (version) => version.sealed && version.value.apiKeyId === key.id && !version.value.apiKey.equals(secret),
+  );
 }
 
 /** Whether the key's listed prefix (its first characters, then "...") starts `secret`. */

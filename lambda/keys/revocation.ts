@@ -3,11 +3,11 @@ import { AWSCURRENT, AWSPENDING, type Credential } from '../ports.js';
 import { daysBetween } from '../settings/rotation-deadline.js';
 import type { SecretContext, StepContext } from '../step-context.js';
 import { ConfigurationError, RotationStateError } from '../telemetry/errors.js';
-import { stagesOf, versionWithStage } from './guard.js';
-import { ensureRevoked, listUntil, ROTATED_REASON } from './key-management.js';
-import { type HeldVersion, identifyKey, protectedKeyIds, proveRevocable } from './ownership.js';
+import { stagesOf } from './guard.js';
+import { ensureRevoked, ROTATED_REASON } from './key-management.js';
+import { recheckRevocation } from './recheck.js';
 import { revocationScheduleName, revocationScheduleNames } from './revocation-schedule.js';
-import { managerCredential, readRequiredVersion, readVersion } from './secret-versions.js';
+import { managerCredential, readRequiredVersion } from './secret-versions.js';
 
 /**
  * `{"Action": "revokeReplacedKey", "SecretId", "VersionId", "ApiKeyId"}`: the revocation that finishSecret
@@ -44,14 +44,12 @@ export async function revokeOrSchedule(
     versionId: string;
     keyId: string;
     createdAt?: string | undefined;
-    prove: () => Promise<'revocable' | 'revoked-meanwhile'>;
+    /** Throws when the evidence does not allow the revoke (ownership.ts checkRevocable). */
+    prove: () => Promise<void>;
   },
 ): Promise<void> {
   if (ctx.revokeGraceSeconds === 0 || ctx.token.startsWith(EMERGENCY_TOKEN_PREFIX)) {
-    if ((await replaced.prove()) === 'revoked-meanwhile') {
-      ctx.log.info('The replaced key was revoked meanwhile', { keyId: replaced.keyId });
-      return;
-    }
+    await replaced.prove();
     const outcome = await ensureRevoked(ctx.factify, manager, replaced.keyId, ROTATED_REASON);
     ctx.log.info('Revoked the replaced key', { keyId: replaced.keyId, outcome });
     if (outcome === 'revoked') recordRevokedAge(ctx, replaced.createdAt);
@@ -89,8 +87,9 @@ export async function revokeOrSchedule(
 /**
  * Runs a scheduled revocation. Anyone who may invoke the function can send this event, so it proves
  * everything again (ownership.ts) and trusts nothing in it: it runs only when a grace period is configured,
- * revokes only the key that the named version of this secret provably holds, and never the key of AWSCURRENT
- * or AWSPENDING or the admin key. Revoking twice is harmless: a revoked key is left alone.
+ * revokes only a key that a sealed version of this secret records as the key its rotation replaced, and
+ * never the key of AWSCURRENT or AWSPENDING, the admin key or another secret's key. Revoking twice is
+ * harmless: a revoked key is left alone.
  */
 export async function revokeReplacedKey(ctx: SecretContext, event: RevokeReplacedKeyEvent): Promise<void> {
   const arn = ctx.secret.arn;
@@ -120,51 +119,19 @@ export async function revokeReplacedKey(ctx: SecretContext, event: RevokeReplace
   if (stages.includes(AWSCURRENT) || stages.includes(AWSPENDING)) {
     refuse(`version ${event.versionId} is ${stages.join(', ')}, not a replaced version`);
   }
-  const replacedValue = await readVersion(ctx, { versionId: event.versionId });
-  if (replacedValue === undefined) return refuse(`version ${event.versionId} holds no value`);
-  const replaced: HeldVersion = { versionId: event.versionId, value: replacedValue };
-  const currentVersionId = versionWithStage(ctx.secret, AWSCURRENT) ?? '';
-  const current: HeldVersion = {
-    versionId: currentVersionId,
-    value: await readRequiredVersion(ctx, { stage: AWSCURRENT }),
-  };
-  const pendingVersionId = versionWithStage(ctx.secret, AWSPENDING);
-  const pendingValue =
-    pendingVersionId === undefined ? undefined : await readVersion(ctx, { versionId: pendingVersionId });
-  const pending =
-    pendingVersionId === undefined || pendingValue === undefined
-      ? undefined
-      : { versionId: pendingVersionId, value: pendingValue };
-  const versions = [replaced, current, ...(pending ? [pending] : [])];
-
-  const manager = await managerCredential(ctx, current.value, `the current key of secret ${arn}`);
-  const keys = await ctx.factify.listKeys(manager, { includeRevoked: true });
-  const identify = (version: HeldVersion) => identifyKey(keys, version, arn, versions);
-  const replacedId = identify(replaced);
-  const identified = replacedId.resolved
-    ? replacedId
-    : refuse(`version ${event.versionId} does not provably hold it: ${replacedId.problem}`);
-  if (identified.key.id !== event.apiKeyId) refuse(`version ${event.versionId} does not hold that key`);
-  const protectedIds = protectedKeyIds(keys, arn, {
-    live: [identify(current), ...(pending ? [identify(pending)] : [])],
-    ...(ctx.adminSecretId === undefined ? {} : { adminKey: manager.key }),
+  const current = await readRequiredVersion(ctx, { stage: AWSCURRENT });
+  const manager = await managerCredential(ctx, current, `the current key of secret ${arn}`);
+  const key = await recheckRevocation(ctx, manager, {
+    kind: 'replaced',
+    keyId: event.apiKeyId,
+    versionId: event.versionId,
   });
-  const proof =
-    identified.key.revokedAt !== null
-      ? 'revoked-meanwhile'
-      : await proveRevocable(
-          ctx.factify,
-          { identification: identified, value: replaced.value },
-          protectedIds,
-          `version ${event.versionId} of secret ${arn}`,
-          () => listUntil(ctx.factify, manager, event.apiKeyId),
-        );
-  if (proof === 'revoked-meanwhile') {
+  if (key === 'already-revoked') {
     ctx.log.info('The replaced key is already revoked', { keyId: event.apiKeyId });
   } else {
-    const outcome = await ensureRevoked(ctx.factify, manager, event.apiKeyId, ROTATED_REASON);
-    ctx.log.info('Revoked the replaced key after its grace period', { keyId: event.apiKeyId, outcome });
-    if (outcome === 'revoked') recordRevokedAge(ctx, replaced.value.createdAt ?? identified.key.createdAt);
+    const outcome = await ensureRevoked(ctx.factify, manager, key.id, ROTATED_REASON);
+    ctx.log.info('Revoked the replaced key after its grace period', { keyId: key.id, outcome });
+    if (outcome === 'revoked') recordRevokedAge(ctx, key.createdAt);
   }
   for (const name of scheduleNames) await scheduler.deleteSchedule(name);
 }

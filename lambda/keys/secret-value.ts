@@ -1,8 +1,12 @@
 import { MalformedSecretValueError } from '../telemetry/errors.js';
 import { Sensitive } from '../telemetry/redaction.js';
+import { parseStoredSeal, SEAL_FIELD, type StoredSeal } from './seal.js';
 
-/** The fields this function owns in a secret value; every other field is the user's and is carried over. */
-const OWN_FIELDS = ['apiKey', 'apiKeyId', 'organizationId', 'createdAt'] as const;
+/**
+ * The fields this function owns in a secret value; every other field is the user's and is carried over.
+ * The seal is the function's own too: a seal carried into another version would only ever fail to verify.
+ */
+const OWN_FIELDS = ['apiKey', 'apiKeyId', 'organizationId', 'createdAt', SEAL_FIELD] as const;
 
 // Factify documents `ffy_live_`/`ffy_test_` while its examples use `ffy_prod_`: accept any env segment.
 export const API_KEY_PATTERN = /^ffy_[a-z]+_[A-Za-z0-9]+$/;
@@ -18,6 +22,8 @@ export interface KeySecret {
   readonly organizationId?: string;
   /** When this function created the key (absent in a value written by hand). */
   readonly createdAt?: string;
+  /** The seal field as written (seal.ts): evidence only once verified for this secret and version. */
+  readonly seal?: StoredSeal;
   /** The user's other fields, carried over unchanged into every new version. */
   readonly carried: Readonly<Record<string, unknown>>;
 }
@@ -55,6 +61,7 @@ export function parseKeySecret(raw: Sensitive, what: string): KeySecret {
   ) {
     return fail('"organizationId" is not a Factify organization id (org_ followed by 26 characters)');
   }
+  const seal = parseStoredSeal(fields[SEAL_FIELD]);
   const carried = Object.fromEntries(
     Object.entries(fields).filter(([name]) => !(OWN_FIELDS as readonly string[]).includes(name)),
   );
@@ -63,6 +70,7 @@ export function parseKeySecret(raw: Sensitive, what: string): KeySecret {
     ...(apiKeyId === undefined ? {} : { apiKeyId }),
     ...(typeof organizationId === 'string' ? { organizationId } : {}),
     ...(typeof createdAt === 'string' ? { createdAt } : {}),
+    ...(seal === undefined ? {} : { seal }),
     carried,
   };
 }
@@ -70,8 +78,9 @@ export function parseKeySecret(raw: Sensitive, what: string): KeySecret {
 /** Secrets Manager's limit on a SecretString, in bytes. */
 const MAX_SECRET_STRING_BYTES = 65_536;
 // Room for this function's own fields next to the carried ones: a key of up to 512 characters (the most
-// the Factify client accepts), two ids, a timestamp of up to 64, and their names and quotes.
-const OWN_FIELDS_BYTES = 1_024;
+// the Factify client accepts), two ids, a timestamp of up to 64, the seal (a key id and 44 characters of
+// MAC), and their names and quotes.
+const OWN_FIELDS_BYTES = 1_280;
 // Deep enough for any configuration; shallow enough that serializing can never overflow the stack
 // (JSON.parse reads thousands of levels that JSON.stringify then cannot write).
 const MAX_CARRIED_DEPTH = 64;
@@ -122,6 +131,7 @@ export function serializeKeySecret(fields: {
   apiKeyId: string;
   organizationId: string;
   createdAt: string;
+  seal: StoredSeal;
   carried: Readonly<Record<string, unknown>>;
 }): Sensitive {
   return new Sensitive(
@@ -131,6 +141,7 @@ export function serializeKeySecret(fields: {
       apiKeyId: fields.apiKeyId,
       organizationId: fields.organizationId,
       createdAt: fields.createdAt,
+      [SEAL_FIELD]: fields.seal,
     }),
   );
 }

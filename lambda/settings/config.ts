@@ -1,6 +1,6 @@
 import { ConfigurationError } from '../telemetry/errors.js';
 import { DEFAULT_METRICS_NAMESPACE } from '../telemetry/metrics.js';
-import { isQueueArn, isRoleArn } from './arn.js';
+import { isQueueArn, isRoleArn, parseKmsKeyArn } from './arn.js';
 import { checkFactifyApiUrl, DEFAULT_FACTIFY_API_URL } from './factify-api-url.js';
 import { isRevokeGraceSeconds, MAX_REVOKE_GRACE_SECONDS } from './revoke-grace.js';
 
@@ -15,6 +15,11 @@ export interface Config {
   readonly schedulerRoleArn?: string;
   /** The CloudWatch namespace of the function's embedded metrics (METRICS_NAMESPACE). */
   readonly metricsNamespace: string;
+  /**
+   * FACTIFY_SEAL_KEY_ID: the KMS HMAC key that seals the values the function writes. Every step needs it
+   * (the handler checks before any call); the CLI verifies seals with it when it is set.
+   */
+  readonly sealKeyId?: string;
   /**
    * REVOKE_SCHEDULE_GROUP: the EventBridge Scheduler group the revocation schedules are made in (the
    * construct's own); unset, the account's `default` group, where schedules of earlier versions live.
@@ -33,6 +38,14 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   const adminSecretId = env.FACTIFY_ADMIN_SECRET_ID?.trim();
   const revokeGraceSeconds = parseGrace(env.REVOKE_GRACE_SECONDS?.trim() || '0');
   const schedulerRoleArn = env.REVOKE_SCHEDULER_ROLE_ARN?.trim();
+  const sealKeyId = env.FACTIFY_SEAL_KEY_ID?.trim();
+  // A key ARN, not an alias: whoever may repoint an alias must not choose the key that vouches for values.
+  if (sealKeyId && parseKmsKeyArn(sealKeyId) === undefined) {
+    throw new ConfigurationError(
+      'FACTIFY_SEAL_KEY_ID is not a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>); the stack sets it to ' +
+        'the HMAC key it creates.',
+    );
+  }
   if (revokeGraceSeconds > 0 && !schedulerRoleArn) {
     throw new ConfigurationError(
       'REVOKE_GRACE_SECONDS is set but REVOKE_SCHEDULER_ROLE_ARN is not: the revocation could not be scheduled. ' +
@@ -62,6 +75,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     revokeGraceSeconds,
     ...(schedulerRoleArn ? { schedulerRoleArn } : {}),
     metricsNamespace: parseNamespace(env.METRICS_NAMESPACE?.trim() || DEFAULT_METRICS_NAMESPACE),
+    ...(sealKeyId ? { sealKeyId } : {}),
     ...(revokeScheduleGroup ? { revokeScheduleGroup } : {}),
     ...(revokeScheduleDlqArn ? { revokeScheduleDlqArn } : {}),
   };

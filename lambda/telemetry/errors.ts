@@ -67,6 +67,12 @@ export class KeyResolutionError extends RotationError {
   }
 }
 
+/**
+ * A RotationStateError of its own type (same code): a key was about to be revoked without evidence that this secret may revoke it (ownership.ts): it is, or
+ * may be, a key something still uses. Nothing was revoked; the message names the key for a person to decide.
+ */
+export class RevocationRefusedError extends RotationStateError {}
+
 /** The organization already has Factify's maximum of active keys, none of which this secret may revoke. */
 export class KeyLimitError extends RotationError {
   constructor(

@@ -130,9 +130,12 @@ export function stageOtherAppKeyAsPending(
 /** An active key named as a rotation of this secret names its key, held by no version. */
 export function seedOrphan(harness: CliHarness): string {
   const { environment, seeded } = harness;
+  // Left by a rotation that failed minutes after the key was put in by hand: it shows its own prefix (an
+  // orphan that shared the current key's would leave the current value unidentified, see ownership.ts).
   return environment.factify.seedKey(seeded.orgId, {
     name: keyNameFor(seeded.arn, randomUUID()),
     admin: false,
+    createdAt: new Date(Date.now() - 5 * 60_000),
   }).id;
 }
 

@@ -26,6 +26,8 @@ describe('the CLI prints Factify strings without control characters', () => {
     return environment.factify.seedKey(seeded.orgId, {
       name: `${keyNameFor(seeded.arn, randomUUID()).slice(0, 30)}${ESCAPES}`,
       admin: false,
+      // Minutes after the first value, so it shows its own prefix (see seedOrphan).
+      createdAt: new Date(Date.now() - 5 * 60_000),
     }).id;
   }
 

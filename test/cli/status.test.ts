@@ -277,9 +277,11 @@ describe('factify-rotation status with several secrets', () => {
     const { environment } = harness;
     const stuck = seedSecret(environment, { name: 'prod/stuck-one' });
     const orphanOwner = seedSecret(environment, { name: 'prod/with-orphan' });
+    // Made minutes after the first value, so it shows its own prefix (see seedOrphan).
     environment.factify.seedKey(orphanOwner.orgId, {
       name: keyNameFor(orphanOwner.arn, randomUUID()),
       admin: false,
+      createdAt: new Date(Date.now() - 5 * 60_000),
     });
     const stray = await stageOtherAppKeyAsPending(harness, stuck);
     environment.secretsManager.backdateVersion(stuck.arn, stray, AN_HOUR_AGO());
@@ -343,7 +345,11 @@ describe('factify-rotation status with several secrets', () => {
   it("status --all gives the fleet table of every secret the function rotates: the audit's counts, then a line each", async () => {
     const { environment } = harness;
     const second = seedSecret(environment, { name: 'prod/second' });
-    environment.factify.seedKey(second.orgId, { name: keyNameFor(second.arn, randomUUID()) });
+    // Made minutes after the first value, so it shows its own prefix (see seedOrphan).
+    environment.factify.seedKey(second.orgId, {
+      name: keyNameFor(second.arn, randomUUID()),
+      createdAt: new Date(Date.now() - 5 * 60_000),
+    });
     environment.secretsManager.createSecretDirect('unrelated', JSON.stringify({ apiKey: 'ffy_test_x' }), {
       rotation: {
         lambdaArn: 'arn:aws:lambda:us-east-1:123456789012:function:another-function',

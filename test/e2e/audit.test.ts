@@ -73,7 +73,13 @@ describe('the daily audit, run by the built function against the emulators', () 
     await revokeInDashboard(environment, the('revoked').initialKey.id, the('revoked').otherAppKey.key);
     // AWSPENDING left for an hour on a version of its own.
     const strayVersion = randomUUID();
-    const stray = factify.seedKey(the('stuck').orgId, { name: keyNameFor(the('stuck').arn, strayVersion) });
+    // Keys made minutes after the hand-written first value show their own prefix: were they made within the
+    // same half minute, no evidence would tell the current key from them (see ownership.ts).
+    const later = new Date(Date.now() - 5 * 60_000);
+    const stray = factify.seedKey(the('stuck').orgId, {
+      name: keyNameFor(the('stuck').arn, strayVersion),
+      createdAt: later,
+    });
     await sm.send(
       new PutSecretValueCommand({
         SecretId: the('stuck').arn,
@@ -86,9 +92,11 @@ describe('the daily audit, run by the built function against the emulators', () 
     // A key a failed rotation of this secret created and never stored.
     const orphan = factify.seedKey(the('orphans').orgId, {
       name: keyNameFor(the('orphans').arn, randomUUID()),
+      createdAt: later,
     });
     // Two more applications' keys: 4 of Factify's 5.
-    for (const app of ['search', 'reports']) factify.seedKey(the('crowded').orgId, { name: app });
+    for (const app of ['search', 'reports'])
+      factify.seedKey(the('crowded').orgId, { name: app, createdAt: later });
     // Rotated with a grace period whose revocation was lost: the schedule is gone, the old key still active.
     await rotateSecret(environment, the('replaced-not-revoked').arn);
     expect((await retryUntilRotated(environment, the('replaced-not-revoked').arn, 0)).at(-1)?.status).toBe(

@@ -1,6 +1,7 @@
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startFactifySimulator } from '../emulators/factify.js';
+import { startKmsEmulator } from '../emulators/kms.js';
 import { startSecretsManagerEmulator } from '../emulators/secrets-manager.js';
 import { BUNDLE } from '../support/lambda-runtime.js';
 import { FUNCTION_ARN } from '../support/rotation-environment.js';
@@ -24,7 +25,10 @@ describe('the built bundle in one process', () => {
     for (const round of [1, 2]) {
       const secretsManager = await startSecretsManagerEmulator();
       const factify = await startFactifySimulator();
+      const kms = await startKmsEmulator();
       try {
+        vi.stubEnv('AWS_ENDPOINT_URL_KMS', kms.endpoint);
+        vi.stubEnv('FACTIFY_SEAL_KEY_ID', kms.createKeyDirect().arn);
         vi.stubEnv('AWS_REGION', secretsManager.region);
         vi.stubEnv('AWS_ENDPOINT_URL_SECRETS_MANAGER', secretsManager.endpoint);
         vi.stubEnv('AWS_ACCESS_KEY_ID', `AKID${round}`);
@@ -47,7 +51,7 @@ describe('the built bundle in one process', () => {
         expect(outcome.status).toBe('succeeded');
         expect(factify.revocations(key.id)).toBe(1);
       } finally {
-        await Promise.all([secretsManager.close(), factify.close()]);
+        await Promise.all([secretsManager.close(), factify.close(), kms.close()]);
       }
     }
   });

@@ -40,6 +40,20 @@ const RUNTIME = {
   ),
 };
 
+/** HMAC keys have no automatic rotation in KMS. */
+const SEAL_KEY_ROTATION = {
+  path: 'Test/Rotation/SealKey',
+  id: 'AwsSolutions-KMS5',
+  reason: expect.stringMatching(/does not rotate HMAC keys/),
+};
+
+/** ListSecrets has no resource-level permission: in a policy of its own, acknowledged there only. */
+const LIST_SECRETS = {
+  path: 'Test/Rotation/ListSecretsPolicy',
+  id: 'AwsSolutions-IAM5[Resource::*]',
+  reason: expect.stringMatching(/ListSecrets supports no resource-level permission.*never values/),
+};
+
 const SCHEDULE_WILDCARD = `AwsSolutions-IAM5[Resource::arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule/default/fkr-revoke-*]`;
 const OWN_GROUP_WILDCARD = `AwsSolutions-IAM5[Resource::arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule/<RotationRevokeSchedulesGroup0F4B338E>/*]`;
 const SECRETS_WILDCARD = `AwsSolutions-IAM5[Resource::arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:*]`;
@@ -47,7 +61,6 @@ const SECRETS_WILDCARD = `AwsSolutions-IAM5[Resource::arn:aws:secretsmanager:${R
 /** What every configuration acknowledges: the two queues nothing consumes, the secrets it may be enrolled for. */
 const SCHEDULE_DLQ = { path: 'Test/Rotation/RevokeSchedules/DeadLetterQueue', id: 'AwsSolutions-SQS3' };
 const SECRETS = { path: 'Test/Rotation/RotationPolicy', id: SECRETS_WILDCARD };
-const LIST_SECRETS = { path: 'Test/Rotation/FindSecretsPolicy', id: 'AwsSolutions-IAM5[Resource::*]' };
 const SCHEDULES = [
   { path: 'Test/Rotation/RotationPolicy', id: OWN_GROUP_WILDCARD },
   { path: 'Test/Rotation/RotationPolicy', id: SCHEDULE_WILDCARD },
@@ -101,11 +114,12 @@ describe('AwsSolutions checks', () => {
     // Warnings do not fail a synth: ask the pack directly for all of its findings.
     expect(new AwsSolutionsChecks().validateScope(app)).toEqual({ success: true, violations: [] });
     expect(idsOf(acknowledgements(app))).toEqual([
+      { path: SEAL_KEY_ROTATION.path, id: SEAL_KEY_ROTATION.id },
+      { path: LIST_SECRETS.path, id: LIST_SECRETS.id },
       SCHEDULE_DLQ,
       { path: RUNTIME.path, id: RUNTIME.id },
       ...SCHEDULES,
       SECRETS,
-      LIST_SECRETS,
       { path: FAILURE_QUEUE_WITHOUT_DLQ.path, id: FAILURE_QUEUE_WITHOUT_DLQ.id },
     ]);
     const reasons = Object.fromEntries(acknowledgements(app).map((ack) => [ack.id, ack.reason]));
@@ -122,10 +136,11 @@ describe('AwsSolutions checks', () => {
     const { app } = rotationIn({ revokeGracePeriod: Duration.seconds(0) });
     expect(new AwsSolutionsChecks().validateScope(app)).toEqual({ success: true, violations: [] });
     expect(idsOf(acknowledgements(app))).toEqual([
+      { path: SEAL_KEY_ROTATION.path, id: SEAL_KEY_ROTATION.id },
+      { path: LIST_SECRETS.path, id: LIST_SECRETS.id },
       SCHEDULE_DLQ,
       { path: RUNTIME.path, id: RUNTIME.id },
       SECRETS,
-      LIST_SECRETS,
       { path: FAILURE_QUEUE_WITHOUT_DLQ.path, id: FAILURE_QUEUE_WITHOUT_DLQ.id },
     ]);
   });
@@ -163,12 +178,13 @@ describe('AwsSolutions checks', () => {
     expect(report.pluginReports).toEqual([]);
     expect(new AwsSolutionsChecks().validateScope(app)).toEqual({ success: true, violations: [] });
     expect(idsOf(acknowledgements(app))).toEqual([
+      { path: SEAL_KEY_ROTATION.path, id: SEAL_KEY_ROTATION.id },
+      { path: LIST_SECRETS.path, id: LIST_SECRETS.id },
       SCHEDULE_DLQ,
       { path: 'Test/Rotation/NetworkInterfacePolicy', id: 'AwsSolutions-IAM5[Resource::*]' },
       { path: RUNTIME.path, id: RUNTIME.id },
       ...SCHEDULES,
       SECRETS,
-      LIST_SECRETS,
       { path: FAILURE_QUEUE_WITHOUT_DLQ.path, id: FAILURE_QUEUE_WITHOUT_DLQ.id },
     ]);
   });
@@ -195,12 +211,13 @@ describe('AwsSolutions checks', () => {
     });
     expect(new AwsSolutionsChecks().validateScope(app)).toEqual({ success: true, violations: [] });
     expect(acknowledgements(app).map((ack) => ack.id)).toEqual([
+      'AwsSolutions-KMS5',
+      'AwsSolutions-IAM5[Resource::*]',
       'AwsSolutions-SQS3',
       'AwsSolutions-L1',
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/<RotationRevokeSchedulesGroup0F4B338E>/*]',
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/default/fkr-revoke-*]',
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:*]',
-      'AwsSolutions-IAM5[Resource::*]',
       'AwsSolutions-SQS3',
     ]);
   });

@@ -280,7 +280,7 @@ describe('least privilege', () => {
       PolicyDocument: {
         Statement: [
           {
-            Sid: 'FindTheSecretsToAudit',
+            Sid: 'FindTheOtherSecretsItRotates',
             Effect: 'Allow',
             Action: 'secretsmanager:ListSecrets',
             Resource: '*',
@@ -341,7 +341,7 @@ describe('least privilege', () => {
     });
   });
 
-  it('grants nothing on "*" but ListSecrets (which names no resource), and nothing with a wildcard action', () => {
+  it('grants nothing on "*" but ListSecrets (which takes no resource), and nothing with a wildcard action', () => {
     const { template } = build({
       adminSecretArn: ADMIN_SECRET_ARN,
       kmsKeyArn: KMS_KEY_ARN,
@@ -349,8 +349,9 @@ describe('least privilege', () => {
       revokeGracePeriod: Duration.hours(1),
     });
     for (const statement of iamStatements(template)) {
-      if (statement.Action !== 'secretsmanager:ListSecrets')
+      if ([statement.Action].flat().join() !== 'secretsmanager:ListSecrets') {
         expect([statement.Resource].flat()).not.toContain('*');
+      }
       expect([statement.Action].flat().filter((action) => String(action).includes('*'))).toEqual([]);
     }
   });
@@ -360,6 +361,47 @@ describe('least privilege', () => {
     template.resourceCountIs('AWS::SecretsManager::Secret', 0);
     const text = JSON.stringify(template.toJSON());
     expect(text).not.toMatch(/resolve:secretsmanager|SecretString/);
+  });
+});
+
+describe('the seal key', () => {
+  it('is one KMS HMAC key per platform, whatever the number of secrets, kept when the stack goes', () => {
+    const { template } = build({ secretArns: [SECRET_ARN, OTHER_SECRET_ARN] });
+
+    const hmacKeys = template.findResources('AWS::KMS::Key', { Properties: { KeySpec: 'HMAC_256' } });
+    expect(Object.keys(hmacKeys)).toHaveLength(1);
+    template.hasResource('AWS::KMS::Key', {
+      Properties: Match.objectLike({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' }),
+      DeletionPolicy: 'Retain',
+    });
+  });
+
+  it('lets only the function role GenerateMac, and names it to the function', () => {
+    const { stack, rotation, template } = build();
+    const key = template.findResources('AWS::KMS::Key', { Properties: { KeySpec: 'HMAC_256' } });
+    const statements = (Object.values(key)[0] as { Properties: { KeyPolicy: { Statement: Statement[] } } })
+      .Properties.KeyPolicy.Statement;
+    type Statement = { Sid: string; Action: string | string[]; Principal: { AWS: unknown } };
+    const generating = statements.filter((statement) =>
+      [statement.Action]
+        .flat()
+        .some(
+          (action) =>
+            action === 'kms:GenerateMac' ||
+            action === 'kms:*' ||
+            action === 'kms:Create*' ||
+            action === 'kms:CreateGrant',
+        ),
+    );
+
+    expect(generating.map((statement) => statement.Sid)).toEqual(['SealForTheRotationFunction']);
+    expect(generating[0]?.Principal.AWS).toEqual(stack.resolve(rotation.role.roleArn));
+    expect([generating[0]?.Action].flat().sort()).toEqual(['kms:GenerateMac', 'kms:VerifyMac']);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({ FACTIFY_SEAL_KEY_ID: stack.resolve(rotation.sealKey.keyArn) }),
+      },
+    });
   });
 });
 

@@ -101,7 +101,11 @@ describe('an existing alert topic', () => {
       alertTopic: sns.Topic.fromTopicArn(stack, 'Topic', `arn:aws:sns:${REGION}:${ACCOUNT}:platform-alerts`),
     }));
     template.resourceCountIs('AWS::SNS::Topic', 0);
-    template.resourceCountIs('AWS::KMS::Key', 0);
+    // The seal key (an HMAC key) is the only one: no key encrypts a topic.
+    expect(Object.keys(template.findResources('AWS::KMS::Key'))).toEqual([
+      ...Object.keys(template.findResources('AWS::KMS::Key', { Properties: { KeySpec: 'HMAC_256' } })),
+    ]);
+    template.resourceCountIs('AWS::KMS::Key', 1);
     const topicArn = `arn:aws:sns:${REGION}:${ACCOUNT}:platform-alerts`;
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmActions: [topicArn] });
     template.hasResourceProperties('AWS::Events::Rule', { Targets: [Match.objectLike({ Arn: topicArn })] });

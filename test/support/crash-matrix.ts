@@ -82,6 +82,7 @@ function tapCalls(
   };
   environment.secretsManager.intercept(interceptor);
   environment.scheduler.intercept(interceptor);
+  environment.kms.intercept(interceptor);
   environment.factify.intercept(interceptor);
 }
 

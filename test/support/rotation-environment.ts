@@ -3,6 +3,7 @@ import {
   type FactifySimulatorOptions,
   startFactifySimulator,
 } from '../emulators/factify.js';
+import { type KmsEmulator, startKmsEmulator } from '../emulators/kms.js';
 import { type SchedulerEmulator, startSchedulerEmulator } from '../emulators/scheduler.js';
 import type { RotationEvent, RotationOutcome } from '../emulators/secrets-manager.js';
 import { type SecretsManagerEmulator, startSecretsManagerEmulator } from '../emulators/secrets-manager.js';
@@ -24,6 +25,9 @@ export interface RotationEnvironment {
   readonly factify: FactifySimulator;
   /** EventBridge Scheduler, whose schedules invoke the same bundle when run with runDue(). */
   readonly scheduler: SchedulerEmulator;
+  /** KMS, holding the HMAC key the function seals its values with (FACTIFY_SEAL_KEY_ID), as the stack creates it. */
+  readonly kms: KmsEmulator;
+  readonly sealKeyArn: string;
   /** The function's environment, as the stack would set it, pointed at the emulators. */
   readonly env: Record<string, string>;
   /** Every invocation so far, with everything it printed. */
@@ -54,11 +58,15 @@ export async function startRotationEnvironment(
   const secretsManager = await startSecretsManagerEmulator();
   const factify = await startFactifySimulator(options.factify);
   const scheduler = await startSchedulerEmulator({ region: secretsManager.region });
+  const kms = await startKmsEmulator({ region: secretsManager.region });
+  const sealKey = kms.createKeyDirect();
   scheduler.createGroup(SCHEDULE_GROUP_ENV.REVOKE_SCHEDULE_GROUP);
   const env = {
     AWS_REGION: secretsManager.region,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsManager.endpoint,
     AWS_ENDPOINT_URL_SCHEDULER: scheduler.endpoint,
+    AWS_ENDPOINT_URL_KMS: kms.endpoint,
+    FACTIFY_SEAL_KEY_ID: sealKey.arn,
     AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
     AWS_SECRET_ACCESS_KEY: 'emulator-secret-access-key',
     FACTIFY_API_URL: factify.url,
@@ -93,13 +101,15 @@ export async function startRotationEnvironment(
     secretsManager,
     factify,
     scheduler,
+    kms,
+    sealKeyArn: sealKey.arn,
     env,
     invocations,
     running: () => current,
     invoke,
     output: () => invocations.map((invocation) => invocation.output).join(''),
     close: async () => {
-      await Promise.allSettled([secretsManager.close(), factify.close(), scheduler.close()]);
+      await Promise.allSettled([secretsManager.close(), factify.close(), scheduler.close(), kms.close()]);
     },
   };
 }

@@ -4,9 +4,10 @@ import { keyNameFor } from '../../lambda/keys/key-naming.js';
 import { InvalidEventError } from '../../lambda/telemetry/errors.js';
 import { FakeFactify } from '../fakes/factify-keys.js';
 import { FakeScheduler } from '../fakes/scheduler.js';
+import { FakeSealKey } from '../fakes/seal-key.js';
 import { FakeSecretStore } from '../fakes/secret-store.js';
 import { expectNoSecrets } from '../support/no-secrets.js';
-import { captureLogs, FUNCTION_ARN, startRotation } from './fixture.js';
+import { captureLogs, FUNCTION_ARN, SEAL_KEY_ID, startRotation } from './fixture.js';
 
 const emfLines = (lines: Record<string, unknown>[]) => lines.filter((line) => '_aws' in line);
 
@@ -198,9 +199,11 @@ function fleet(options: {
       secrets.push({ arn, orgId, key });
     }
   }
+  vi.stubEnv('FACTIFY_SEAL_KEY_ID', SEAL_KEY_ID);
   const handler = createHandler(() => ({
     store,
     factify: () => factify,
+    sealKey: () => new FakeSealKey(),
     scheduler: async () => new FakeScheduler(),
     sleep: async () => {},
     now,
@@ -340,6 +343,7 @@ describe('the audit of a fleet', () => {
     const handler = createHandler(() => ({
       store,
       factify: () => factify,
+      sealKey: () => new FakeSealKey(),
       scheduler: async () => new FakeScheduler(),
       sleep: async () => {},
       now: () => new Date('2026-11-27T00:00:00Z'),
@@ -381,6 +385,7 @@ describe('the audit of a fleet', () => {
     const handler = createHandler(() => ({
       store,
       factify: () => new FakeFactify(() => new Date()),
+      sealKey: () => new FakeSealKey(),
       scheduler: async () => new FakeScheduler(),
       sleep: async () => {},
       now: () => new Date(),

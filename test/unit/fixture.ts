@@ -3,6 +3,7 @@ import { STEPS, type Step } from '../../lambda/function/event.js';
 import { createHandler } from '../../lambda/function/handler.js';
 import { FakeFactify } from '../fakes/factify-keys.js';
 import { FakeScheduler } from '../fakes/scheduler.js';
+import { FakeSealKey } from '../fakes/seal-key.js';
 import { FakeSecretStore } from '../fakes/secret-store.js';
 
 export const ROTATION_TOKEN = 'rotation-token-7c1d0e5e-94b3-4f7e-a1c2-secret-value';
@@ -38,6 +39,7 @@ export function captureLogs(): {
   };
 }
 
+export const SEAL_KEY_ID = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 export const FUNCTION_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:factify-key-rotation';
 export const SCHEDULER_ROLE_ARN = 'arn:aws:iam::123456789012:role/factify-revoke-scheduler';
 
@@ -45,6 +47,8 @@ export interface Rotation {
   store: FakeSecretStore;
   factify: FakeFactify;
   scheduler: FakeScheduler;
+  /** The function's KMS HMAC key: only the handler (and tests playing the function) can seal with it. */
+  sealKey: FakeSealKey;
   /** Invokes the handler with any event, e.g. a scheduled revocation. */
   invoke(event: unknown): Promise<unknown>;
   /** Moves the fake clock forward. */
@@ -103,9 +107,12 @@ export function startRotation(
   const token = store.addPendingPlaceholder(arn);
   const sleeps: number[] = [];
   const scheduler = new FakeScheduler();
+  const sealKey = new FakeSealKey();
+  vi.stubEnv('FACTIFY_SEAL_KEY_ID', SEAL_KEY_ID);
   const handler = createHandler(() => ({
     store,
     factify: () => factify,
+    sealKey: () => sealKey,
     scheduler: async () => scheduler,
     sleep: async (ms) => {
       sleeps.push(ms);
@@ -124,6 +131,7 @@ export function startRotation(
     store,
     factify,
     scheduler,
+    sealKey,
     invoke,
     advance: (seconds) => {
       now += seconds * 1000;

@@ -10,19 +10,22 @@ import {
 } from '../../lambda/telemetry/errors.js';
 import { FakeFactify } from '../fakes/factify-keys.js';
 import { FakeScheduler } from '../fakes/scheduler.js';
+import { FakeSealKey } from '../fakes/seal-key.js';
 import { FakeSecretStore } from '../fakes/secret-store.js';
 import { expectNoSecrets } from '../support/no-secrets.js';
 import { runtimeErrorLog } from '../support/runtime-error-log.mjs';
-import { captureLogs, ROTATION_TOKEN, startRotation } from './fixture.js';
+import { captureLogs, ROTATION_TOKEN, SEAL_KEY_ID, startRotation } from './fixture.js';
 
 function bareHandler() {
   // The real clock, for the handler and the fake Factify alike.
   const now = () => new Date();
   const store = new FakeSecretStore();
   const factify = new FakeFactify(now);
+  vi.stubEnv('FACTIFY_SEAL_KEY_ID', SEAL_KEY_ID);
   const handler = createHandler(() => ({
     store,
     factify: () => factify,
+    sealKey: () => new FakeSealKey(),
     scheduler: async () => new FakeScheduler(),
     sleep: async () => {},
     now,

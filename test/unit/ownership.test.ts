@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { STEPS } from '../../lambda/function/event.js';
 import { DUPLICATE_REASON } from '../../lambda/keys/key-management.js';
 import { keyNameFor } from '../../lambda/keys/key-naming.js';
-import { identifyKey, protectedKeyIds, unheldOwnKeys } from '../../lambda/keys/ownership.js';
+import { identifyKey, leftoverOwnKeys, protectedKeyIds } from '../../lambda/keys/ownership.js';
 import { parseKeySecret } from '../../lambda/keys/secret-value.js';
 import type { FactifyKey } from '../../lambda/ports.js';
 import { KeyResolutionError, RotationStateError } from '../../lambda/telemetry/errors.js';
@@ -313,52 +313,79 @@ describe('the ownership rule, as a pure function for status and audit', () => {
     revokedAt: null,
     createdAt: '2026-11-27T00:00:00Z',
   });
-  const version = (versionId: string, fields: Record<string, unknown>) => ({
+  const version = (versionId: string, fields: Record<string, unknown>, sealed = false) => ({
     versionId,
     value: parseKeySecret(new Sensitive(JSON.stringify(fields)), 'test value'),
+    sealed,
   });
   const OWN = key('key_0000000000000000000000000a', keyNameFor(ARN, TOKEN));
   const OTHER = key('key_0000000000000000000000000b', 'billing-service');
 
-  it('identifies a rotation’s key by name, version and id, even when another key shows its prefix', () => {
-    const result = identifyKey([OWN, OTHER], version(TOKEN, { apiKey: SECRET, apiKeyId: OWN.id }), ARN);
+  it('identifies a sealed value’s key by its seal, even when another key shows its prefix', () => {
+    const result = identifyKey([OWN, OTHER], version(TOKEN, { apiKey: SECRET, apiKeyId: OWN.id }, true));
 
-    expect(result).toEqual({ resolved: true, key: OWN, byRotation: true });
+    expect(result).toEqual({ resolved: true, key: OWN, evidence: 'seal' });
   });
 
-  it('does not take a rotation’s key for a version that another version’s name names', () => {
-    const result = identifyKey([OWN, OTHER], version(randomUUID(), { apiKey: SECRET }), ARN);
+  it('does not decide by a key’s name: an unsealed value whose prefix two keys show is not identified', () => {
+    const result = identifyKey([OWN, OTHER], version(TOKEN, { apiKey: SECRET, apiKeyId: OWN.id }));
 
-    expect(result).toEqual({ resolved: true, key: OTHER, byRotation: false });
+    expect(result).toMatchObject({ resolved: false, candidates: [OWN, OTHER] });
   });
 
-  it('recognises a hand-made copy of a stored value as that value’s key', () => {
-    const stored = version(TOKEN, { apiKey: SECRET, apiKeyId: OWN.id });
+  it('recognises a hand-made copy of a sealed value as that value’s key', () => {
+    const stored = version(TOKEN, { apiKey: SECRET, apiKeyId: OWN.id }, true);
 
-    const result = identifyKey([OWN, OTHER], version(randomUUID(), { apiKey: SECRET }), ARN, [stored]);
+    const result = identifyKey([OWN, OTHER], version(randomUUID(), { apiKey: SECRET }), [stored]);
 
-    expect(result).toEqual({ resolved: true, key: OWN, byRotation: false });
+    expect(result).toEqual({ resolved: true, key: OWN, evidence: 'copy' });
   });
 
-  it('protects every candidate of a live value it cannot identify, and the admin key', () => {
+  it('tells this secret’s own key apart by its seal when a hand-written key shares its prefix', () => {
+    const stored = version(TOKEN, { apiKey: `${SECRET}0`, apiKeyId: OWN.id }, true);
+
+    const result = identifyKey([OWN, OTHER], version(randomUUID(), { apiKey: SECRET }), [stored]);
+
+    expect(result).toEqual({ resolved: true, key: OTHER, evidence: 'prefix' });
+  });
+
+  it('protects every candidate of a live value it cannot identify, the admin key and other secrets’ keys', () => {
     const twin = key('key_0000000000000000000000000c', 'twin');
     const admin = key('key_0000000000000000000000000d', 'admin', `ffy_test_zzzzzzz${'b'.repeat(62)}`);
-    const live = identifyKey([OTHER, twin, admin], version(randomUUID(), { apiKey: SECRET }), ARN);
+    const foreign = key(
+      'key_0000000000000000000000000f',
+      keyNameFor(`${ARN}x`, TOKEN),
+      `ffy_test_yyyy${'c'.repeat(62)}`,
+    );
+    const live = identifyKey([OTHER, twin, admin, foreign], version(randomUUID(), { apiKey: SECRET }));
 
-    const ids = protectedKeyIds([OTHER, twin, admin], ARN, {
+    const ids = protectedKeyIds([OTHER, twin, admin, foreign], ARN, {
       live: [live],
       adminKey: new Sensitive(`ffy_test_zzzzzzz${'b'.repeat(62)}`),
     });
 
-    expect([...ids].sort()).toEqual([OTHER.id, twin.id, admin.id].sort());
+    expect([...ids].sort()).toEqual([OTHER.id, twin.id, admin.id, foreign.id].sort());
   });
 
-  it('finds the keys of this secret no version holds', () => {
+  it('finds the keys of this secret no version holds or may hold', () => {
     const orphan = key('key_0000000000000000000000000e', keyNameFor(ARN, randomUUID()));
+    const shadowed = key(
+      'key_0000000000000000000000000g',
+      keyNameFor(ARN, randomUUID()),
+      `ffy_test_wwww${'d'.repeat(62)}`,
+    );
+    const twin = key('key_0000000000000000000000000h', 'twin', `ffy_test_wwww${'e'.repeat(62)}`);
+    const keys = [OWN, OTHER, orphan, shadowed, twin];
+    const versions = [
+      version(TOKEN, { apiKey: SECRET, apiKeyId: OWN.id }, true),
+      version(randomUUID(), { apiKey: `ffy_test_wwww${'d'.repeat(62)}` }),
+    ];
 
-    const unheld = unheldOwnKeys([OWN, OTHER, orphan], ARN, [
-      version(TOKEN, { apiKey: SECRET, apiKeyId: OWN.id }),
-    ]);
+    const unheld = leftoverOwnKeys(
+      keys,
+      ARN,
+      versions.map((held) => identifyKey(keys, held, versions)),
+    );
 
     expect(unheld).toEqual([orphan]);
   });

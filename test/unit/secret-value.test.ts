@@ -48,6 +48,7 @@ describe('secret values', () => {
       apiKeyId: KEY_ID,
       organizationId: 'org_01h2xcejqtf2nbrexx3vqjhp41',
       createdAt: '2026-11-27T00:00:00Z',
+      seal: { v: 1, replacesKeyId: null, mac: 'bWFj' },
       carried: { team: 'x' },
     });
 
@@ -57,6 +58,7 @@ describe('secret values', () => {
       apiKeyId: KEY_ID,
       organizationId: 'org_01h2xcejqtf2nbrexx3vqjhp41',
       createdAt: '2026-11-27T00:00:00Z',
+      rotationSeal: { v: 1, replacesKeyId: null, mac: 'bWFj' },
     });
     expect(String(value)).toBe('[redacted]');
     expectNoSecrets(JSON.stringify({ value }), [KEY]);

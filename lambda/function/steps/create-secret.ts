@@ -3,32 +3,41 @@ import {
   createKeyConverging,
   DUPLICATE_REASON,
   ensureRevoked,
-  listUntil,
   MAX_ACTIVE_KEYS,
   ORPHAN_REASON,
   ROTATED_REASON,
 } from '../../keys/key-management.js';
 import { keyNameFor } from '../../keys/key-naming.js';
+import { secretsHolding } from '../../keys/other-secrets.js';
 import {
+  checkRevocable,
+  createdHere,
   type HeldVersion,
-  type Identification,
   identifyKey,
+  leftoverOwnKeys,
   protectedKeyIds,
   proveHeld,
-  proveRevocable,
-  replacedByRotation,
+  replacedKeyIdOf,
   requireKey,
-  unheldOwnKeys,
+  secretsOf,
+  withProvenance,
 } from '../../keys/ownership.js';
+import { seal } from '../../keys/seal.js';
 import { checkCarriable, type KeySecret, serializeKeySecret } from '../../keys/secret-value.js';
-import { managerCredential, readRequiredVersion, readVersion } from '../../keys/secret-versions.js';
-import { AWSCURRENT, AWSPENDING, AWSPREVIOUS, type Credential, type FactifyKey } from '../../ports.js';
+import {
+  managerCredential,
+  readRequiredVersion,
+  readVersion,
+  sealedWitnesses,
+} from '../../keys/secret-versions.js';
+import { AWSCURRENT, AWSPENDING, type Credential, type FactifyKey } from '../../ports.js';
 import type { StepContext } from '../../step-context.js';
 import {
   KeyLimitError,
   ListingLimitError,
   MalformedSecretValueError,
   OrganizationMismatchError,
+  RevocationRefusedError,
   RotationStateError,
 } from '../../telemetry/errors.js';
 
@@ -55,13 +64,23 @@ export async function createSecret(ctx: StepContext): Promise<void> {
   const currentVersionId = versionWithStage(ctx.secret, AWSCURRENT) ?? '';
   const currentValue = await readRequiredVersion(ctx, { stage: AWSCURRENT });
   checkCarriable(currentValue, `The AWSCURRENT value of secret ${arn}`);
-  const current: HeldVersion = { versionId: currentVersionId, value: currentValue };
+  const current = await withProvenance(ctx.sealKey, arn, {
+    versionId: currentVersionId,
+    value: currentValue,
+  });
   const manager = await managerCredential(ctx, currentValue, `the current key of secret ${arn}`);
   // With revoked keys: a hand-written key is identified only by a prefix no other key, even revoked, shows.
   const keys = await ctx.factify.listKeys(manager, { includeRevoked: true });
-  const previous = await readPrevious(ctx);
+  // Every labelled version: their seals tell this secret's own keys apart, and no key they hold is an orphan.
+  const labelled = [current, ...(await otherLabelledVersions(ctx, currentVersionId))];
+  const versions = [...labelled, ...(await sealedWitnesses(ctx, keys, labelled))];
+  // Keys an earlier attempt of this rotation created are no value's: their version holds none (just read),
+  // and only the attempt that created one ever saw its secret. They are told apart from a hand-written
+  // value that shares their prefix by that, and revoked once this attempt stores its value.
+  const ownToken = keys.filter((key) => key.name === keyName);
+  const candidates = keys.filter((key) => !ownToken.includes(key));
   const currentId = requireKey(
-    identifyKey(keys, current, arn, previous ? [previous] : []),
+    identifyKey(candidates, current, versions),
     `The AWSCURRENT value of secret ${arn}`,
   );
   const currentKey = currentId.key;
@@ -81,34 +100,51 @@ export async function createSecret(ctx: StepContext): Promise<void> {
       `The AWSCURRENT value of secret ${arn}`,
     );
   }
+  const identifications = labelled.map((version) => identifyKey(candidates, version, versions));
   const protectedIds = protectedKeyIds(keys, arn, {
     live: [currentId],
     ...(ctx.adminSecretId === undefined ? {} : { adminKey: manager.key }),
+    versions,
   });
 
   const revoked = new Set<string>();
-  const revoke = async (key: FactifyKey, reason: string, message: string) => {
+  const revoke = async (key: FactifyKey, reason: string, message: string, madeHere: boolean) => {
+    try {
+      await checkRevocable({ key, createdHere: madeHere }, protectedIds, message, (held) =>
+        secretsHolding(ctx, held, secretsOf(held, keys, versions)),
+      );
+    } catch (error) {
+      // A clean-up that evidence does not allow must not block the rotation: the audit names the key.
+      if (!(error instanceof RevocationRefusedError)) throw error;
+      ctx.log.warn('Left a key active: the evidence does not allow revoking it', {
+        keyId: key.id,
+        problem: error.message,
+      });
+      return;
+    }
     await ensureRevoked(ctx.factify, manager, key.id, reason);
     revoked.add(key.id);
     ctx.log.warn(message, { keyId: key.id, reason });
   };
-  if (previous !== undefined) {
-    const key = await replacedKeyToRevoke(ctx, keys, current, currentId, previous, protectedIds, manager);
-    if (key !== undefined) {
-      await revoke(key, ROTATED_REASON, 'Revoked the replaced key that an earlier rotation left active');
-    }
+  const replaced = replacedKeyToRevoke(ctx, keys, current);
+  if (replaced !== undefined) {
+    await revoke(
+      replaced,
+      ROTATED_REASON,
+      'Revoked the replaced key that an earlier rotation left active',
+      createdHere(replaced.id, versions),
+    );
   }
   // This secret's keys that no version holds: from rotations that failed or were abandoned. This
   // rotation's own are revoked once a value is stored, since a concurrent attempt may be about to store one.
-  const held = [
-    current,
-    ...(previous ? [previous] : []),
-    ...(await otherLabelledVersions(ctx, [current, previous])),
-  ];
-  const ownToken = keys.filter((key) => key.name === keyName && key.isActive);
-  for (const key of unheldOwnKeys(keys, arn, held)) {
-    if (!key.isActive || protectedIds.has(key.id) || ownToken.includes(key)) continue;
-    await revoke(key, ORPHAN_REASON, 'Revoked a key left active by an earlier rotation of this secret');
+  for (const key of leftoverOwnKeys(candidates, arn, identifications)) {
+    if (!key.isActive || revoked.has(key.id)) continue;
+    await revoke(
+      key,
+      ORPHAN_REASON,
+      'Revoked a key left active by an earlier rotation of this secret',
+      false,
+    );
   }
 
   const remaining = keys.filter((key) => key.isActive && !revoked.has(key.id));
@@ -127,6 +163,15 @@ export async function createSecret(ctx: StepContext): Promise<void> {
         `belongs to ${currentKey.orgId}; the new key was revoked. With FACTIFY_ADMIN_SECRET_ID, use an admin key of the same organization.`,
     );
   }
+  // The evidence that this value, this key and the key it replaces are the function's (ownership.ts).
+  const sealed = await seal(ctx.sealKey, {
+    secretArn: arn,
+    versionId: ctx.token,
+    keyId: created.id,
+    apiKey: created.secret,
+    organizationId: created.orgId,
+    replacesKeyId: currentKey.id,
+  });
   const outcome = await ctx.store.putPendingValue(
     arn,
     ctx.token,
@@ -135,6 +180,7 @@ export async function createSecret(ctx: StepContext): Promise<void> {
       apiKeyId: created.id,
       organizationId: created.orgId,
       createdAt: created.createdAt || ctx.now().toISOString(),
+      seal: sealed,
       carried: currentValue.carried,
     }),
     ctx.rotationToken,
@@ -159,56 +205,35 @@ export async function createSecret(ctx: StepContext): Promise<void> {
     replacesKeyId: currentKey.id,
     organizationId: created.orgId,
   });
-  for (const key of ownToken) {
+  // Named for this rotation and held by no value: an earlier attempt's, whose secret only it ever saw.
+  for (const key of ownToken.filter((unstored) => unstored.isActive)) {
     await revoke(
       key,
       ORPHAN_REASON,
       'Revoked a key an earlier attempt of this rotation created but never stored',
+      true,
     );
   }
 }
 
 /**
- * The key in AWSPREVIOUS, when it is still active and due: the key the rotation that made AWSCURRENT
- * replaced, which that rotation's finishSecret (or its schedule) should have revoked. A value changed by
- * hand is reported, not revoked: its old key may still be in use elsewhere.
+ * The key the rotation that wrote AWSCURRENT replaced, as AWSCURRENT's seal records it, when it is still
+ * active and its grace is over: that rotation's finishSecret (or its schedule) should have revoked it. Never
+ * whatever AWSPREVIOUS holds; a value written by hand replaced nothing the function knows of.
  */
-async function replacedKeyToRevoke(
+function replacedKeyToRevoke(
   ctx: StepContext,
   keys: readonly FactifyKey[],
   current: HeldVersion,
-  currentId: Identification,
-  previous: HeldVersion,
-  protectedIds: ReadonlySet<string>,
-  manager: Credential,
-): Promise<FactifyKey | undefined> {
-  const arn = ctx.secret.arn;
-  const previousId = identifyKey(keys, previous, arn, [current]);
-  if (!previousId.resolved) {
-    ctx.log.warn('The AWSPREVIOUS key cannot be identified; leaving it alone', {
-      problem: previousId.problem,
-    });
+): FactifyKey | undefined {
+  const replacedId = replacedKeyIdOf(current);
+  if (replacedId === undefined) {
+    ctx.log.info('AWSCURRENT was written by hand, not by a rotation: no replaced key to revoke');
     return undefined;
   }
-  const { key } = previousId;
-  if (!key.isActive || protectedIds.has(key.id)) return undefined;
-  if (!replacedByRotation(currentId)) {
-    ctx.log.warn(
-      'The AWSPREVIOUS key is still active, but AWSCURRENT was written by hand, not by a rotation: not revoking ' +
-        'it. Revoke it yourself (Factify dashboard) once nothing uses it.',
-      { keyId: key.id, versionId: previous.versionId },
-    );
-    return undefined;
-  }
-  if (!graceOver(ctx, current.value.createdAt)) return undefined;
-  const proof = await proveRevocable(
-    ctx.factify,
-    { identification: previousId, value: previous.value },
-    protectedIds,
-    'AWSPREVIOUS',
-    () => listUntil(ctx.factify, manager, key.id),
-  );
-  return proof === 'revocable' ? key : undefined;
+  const key = replacedId === null ? undefined : keys.find((listed) => listed.id === replacedId);
+  if (key === undefined || !key.isActive || !graceOver(ctx, current.value.createdAt)) return undefined;
+  return key;
 }
 
 /** After a value is stored (by this attempt or a concurrent one): keys of this rotation it does not hold. */
@@ -253,35 +278,16 @@ function graceOver(ctx: StepContext, currentCreatedAt: string | undefined): bool
   return ctx.now().getTime() - created > ctx.revokeGraceSeconds * 1000 + GRACE_MARGIN_MS;
 }
 
-// AWSPREVIOUS may hold anything a person once put there: a value that is not a key secret is not ours to revoke.
-async function readPrevious(ctx: StepContext): Promise<HeldVersion | undefined> {
-  const versionId = versionWithStage(ctx.secret, AWSPREVIOUS);
-  if (versionId === undefined) return undefined;
-  try {
-    const value = await readVersion(ctx, { versionId });
-    return value === undefined ? undefined : { versionId, value };
-  } catch (error) {
-    if (!(error instanceof MalformedSecretValueError)) throw error;
-    ctx.log.warn('The AWSPREVIOUS value is not a Factify key secret; leaving it alone');
-    return undefined;
-  }
-}
-
 // Secrets Manager keeps about 100 versions of a secret. Each labelled one costs a GetSecretValue here, so
 // a secret with more is refused before the first write rather than read whole.
 export const MAX_OTHER_LABELLED_VERSIONS = 100;
 
 /**
- * The versions with other labels (a person's own staging labels), which may hold one of this secret's keys
- * too. Read only when there are any; a value that is not a key secret holds none of ours.
+ * The labelled versions besides AWSCURRENT and this rotation's (AWSPREVIOUS, a person's own labels), with
+ * their provenance. A value that is not a key secret holds none of ours: it is left out.
  */
-async function otherLabelledVersions(
-  ctx: StepContext,
-  known: readonly (HeldVersion | undefined)[],
-): Promise<{ versionId: string; value: KeySecret | undefined }[]> {
-  const ids = Object.keys(ctx.secret.versions).filter(
-    (id) => id !== ctx.token && !known.some((version) => version?.versionId === id),
-  );
+async function otherLabelledVersions(ctx: StepContext, currentVersionId: string): Promise<HeldVersion[]> {
+  const ids = Object.keys(ctx.secret.versions).filter((id) => id !== ctx.token && id !== currentVersionId);
   if (ids.length > MAX_OTHER_LABELLED_VERSIONS) {
     throw new ListingLimitError(
       `the versions of secret ${ctx.secret.arn} that carry other staging labels`,
@@ -289,14 +295,19 @@ async function otherLabelledVersions(
       'Remove the staging labels of the versions no one uses (UpdateSecretVersionStage), then retry the rotation.',
     );
   }
-  return Promise.all(
+  const read = await Promise.all(
     ids.map(async (versionId) => {
       try {
-        return { versionId, value: await readVersion(ctx, { versionId }) };
+        const value = await readVersion(ctx, { versionId });
+        return value === undefined
+          ? []
+          : [await withProvenance(ctx.sealKey, ctx.secret.arn, { versionId, value })];
       } catch (error) {
         if (!(error instanceof MalformedSecretValueError)) throw error;
-        return { versionId, value: undefined };
+        ctx.log.warn('A labelled version is not a Factify key secret; leaving it alone', { versionId });
+        return [];
       }
     }),
   );
+  return read.flat();
 }

@@ -1,26 +1,37 @@
 import { stagesOf, versionWithStage } from '../../keys/guard.js';
-import { listUntil } from '../../keys/key-management.js';
 import { keyNameFor } from '../../keys/key-naming.js';
+import { secretsHolding } from '../../keys/other-secrets.js';
 import {
+  checkRevocable,
+  createdHere,
   type HeldVersion,
   identifyKey,
   protectedKeyIds,
-  proveRevocable,
-  replacedByRotation,
-  requireKey,
+  replacedKeyIdOf,
+  secretsOf,
+  withProvenance,
 } from '../../keys/ownership.js';
 import { revokeOrSchedule } from '../../keys/revocation.js';
-import { managerCredential, readRequiredVersion, readVersion } from '../../keys/secret-versions.js';
+import {
+  managerCredential,
+  readHeld,
+  readRequiredVersion,
+  sealedWitnesses,
+} from '../../keys/secret-versions.js';
 import { AWSCURRENT, AWSPENDING, AWSPREVIOUS, type Credential, type FactifyKey } from '../../ports.js';
 import type { StepContext } from '../../step-context.js';
-import { FactifyAuthenticationError, RotationStateError } from '../../telemetry/errors.js';
+import {
+  FactifyAuthenticationError,
+  MalformedSecretValueError,
+  RotationStateError,
+} from '../../telemetry/errors.js';
 
 /**
  * finishSecret: promote the token's version to AWSCURRENT, leave AWSPENDING on no version, then revoke the
- * replaced key with reason "rotated", or schedule that after the grace period (revocation.ts). The revoke
- * does not hide behind the "already promoted" shortcut: a retry after the label moved still makes sure the
- * replaced key ends revoked (or scheduled), exactly once. It revokes only a key this rotation replaced and
- * that passes the ownership proof (ownership.ts).
+ * replaced key with reason "rotated", or schedule that after the grace period (revocation.ts). The replaced
+ * key is the one the promoted value's seal records (ownership.ts), never whatever AWSPREVIOUS holds. The
+ * revoke does not hide behind the "already promoted" shortcut: a retry after the label moved still makes
+ * sure the replaced key ends revoked (or scheduled), exactly once.
  */
 export async function finishSecret(ctx: StepContext): Promise<void> {
   const arn = ctx.secret.arn;
@@ -33,40 +44,46 @@ export async function finishSecret(ctx: StepContext): Promise<void> {
   }
   await removePending(ctx);
 
-  const replacedValue =
-    replacedVersionId === undefined ? undefined : await readVersion(ctx, { versionId: replacedVersionId });
-  if (replacedValue === undefined || replacedVersionId === undefined) {
-    ctx.log.info('No replaced key to revoke');
-    return;
-  }
-  const replaced: HeldVersion = { versionId: replacedVersionId, value: replacedValue };
-  const promoted: HeldVersion = {
+  const promoted = await withProvenance(ctx.sealKey, arn, {
     versionId: ctx.token,
     value: await readRequiredVersion(ctx, { versionId: ctx.token }),
-  };
+  });
+  const replacedKeyId = replacedKeyIdOf(promoted);
+  if (replacedKeyId === undefined) {
+    ctx.log.warn(
+      'The promoted value carries no seal of this function for this version (written by hand, or by a version ' +
+        'of the function without seals), so which key it replaced is not known: not revoking any. Revoke the ' +
+        'old key yourself (Factify dashboard) once nothing uses it.',
+      { versionId: ctx.token },
+    );
+    return;
+  }
+  if (replacedKeyId === null || replacedVersionId === undefined) {
+    ctx.log.info('No replaced key to revoke', { replacedKeyId });
+    return;
+  }
+  // AWSPREVIOUS only tells whether the function itself created the replaced key (its seal), and names the
+  // revocation schedule; it never says which key that is.
+  const replaced = await readReplaced(ctx, replacedVersionId);
   const manager = await managerCredential(ctx, promoted.value, `the new current key of secret ${arn}`);
   const keys = await listKeys(ctx, manager, replaced);
-  const promotedId = identifyKey(keys, promoted, arn, [replaced]);
-  const replacedId = requireKey(
-    identifyKey(keys, replaced, arn, [promoted]),
-    `The replaced version ${replacedVersionId} of secret ${arn} (the new key is AWSCURRENT; the old one was not revoked)`,
-  );
-  const { key } = replacedId;
+  const read = [promoted, ...(replaced ? [replaced] : [])];
+  const versions = [...read, ...(await sealedWitnesses(ctx, keys, read))];
+  const key = keys.find((listed) => listed.id === replacedKeyId);
+  if (key === undefined) {
+    ctx.log.warn("The replaced key is not among the organization's keys; nothing to revoke", {
+      keyId: replacedKeyId,
+    });
+    return;
+  }
+  const promotedId = identifyKey(keys, promoted, versions);
   if (promotedId.resolved && promotedId.key.id === key.id) {
     throw new RotationStateError(
       `The replaced and the new version of secret ${arn} hold the same key; not revoking it.`,
     );
   }
   if (promotedId.resolved && !promotedId.key.isActive) {
-    await restore(ctx, replaced, key);
-  }
-  if (!replacedByRotation(promotedId)) {
-    ctx.log.warn(
-      'AWSCURRENT holds a key no rotation of this secret created, so no rotation replaced the old key: not revoking ' +
-        'it. Revoke it yourself (Factify dashboard) once nothing uses it.',
-      { keyId: key.id, versionId: replacedVersionId },
-    );
-    return;
+    await restore(ctx, replaced?.value.apiKeyId === key.id ? replaced : undefined, key);
   }
   if (!key.isActive) {
     ctx.log.info('The replaced key is no longer active', { keyId: key.id, revokedAt: key.revokedAt });
@@ -75,20 +92,31 @@ export async function finishSecret(ctx: StepContext): Promise<void> {
   const protectedIds = protectedKeyIds(keys, arn, {
     live: [promotedId],
     ...(ctx.adminSecretId === undefined ? {} : { adminKey: manager.key }),
+    versions,
   });
+  const madeHere = createdHere(key.id, versions);
   await revokeOrSchedule(ctx, manager, {
     versionId: replacedVersionId,
     keyId: key.id,
-    createdAt: replaced.value.createdAt ?? key.createdAt,
+    createdAt: (madeHere ? replaced?.value.createdAt : undefined) ?? key.createdAt,
     prove: () =>
-      proveRevocable(
-        ctx.factify,
-        { identification: replacedId, value: replaced.value },
+      checkRevocable(
+        { key, createdHere: madeHere },
         protectedIds,
-        `the replaced version ${replacedVersionId} of secret ${arn}`,
-        () => listUntil(ctx.factify, manager, key.id),
+        `the key the rotation of version ${ctx.token} of secret ${arn} replaced`,
+        (held) => secretsHolding(ctx, held, secretsOf(held, keys, versions)),
       ),
   });
+}
+
+// AWSPREVIOUS may hold anything a person once put there: a value that is not a key secret tells nothing.
+async function readReplaced(ctx: StepContext, versionId: string): Promise<HeldVersion | undefined> {
+  try {
+    return await readHeld(ctx, versionId);
+  } catch (error) {
+    if (!(error instanceof MalformedSecretValueError)) throw error;
+    return undefined;
+  }
 }
 
 /**
@@ -114,11 +142,21 @@ async function promote(ctx: StepContext, currentVersionId: string | undefined): 
  * The organization's keys, revoked ones too. In self-rotation a 401 to the new key may mean it was revoked
  * during its promotion: then the replaced key, still working, is asked, so that finishSecret can restore it.
  */
-async function listKeys(ctx: StepContext, manager: Credential, replaced: HeldVersion): Promise<FactifyKey[]> {
+async function listKeys(
+  ctx: StepContext,
+  manager: Credential,
+  replaced: HeldVersion | undefined,
+): Promise<FactifyKey[]> {
   try {
     return await ctx.factify.listKeys(manager, { includeRevoked: true });
   } catch (error) {
-    if (!(error instanceof FactifyAuthenticationError) || ctx.adminSecretId !== undefined) throw error;
+    if (
+      !(error instanceof FactifyAuthenticationError) ||
+      ctx.adminSecretId !== undefined ||
+      replaced === undefined
+    ) {
+      throw error;
+    }
     const keys = await ctx.factify.listKeys(
       { key: replaced.value.apiKey, label: `the replaced key of secret ${ctx.secret.arn}` },
       { includeRevoked: true },
@@ -135,9 +173,13 @@ async function listKeys(ctx: StepContext, manager: Credential, replaced: HeldVer
  * stuck rotation, racing this step): consumers would fail. Put the replaced version back as AWSCURRENT while
  * its key still works, and stop.
  */
-async function restore(ctx: StepContext, replaced: HeldVersion, replacedKey: FactifyKey): Promise<never> {
+async function restore(
+  ctx: StepContext,
+  replaced: HeldVersion | undefined,
+  replacedKey: FactifyKey,
+): Promise<never> {
   const arn = ctx.secret.arn;
-  if (replacedKey.isActive) {
+  if (replaced !== undefined && replacedKey.isActive) {
     await ctx.store.updateStage(arn, AWSCURRENT, {
       moveToVersionId: replaced.versionId,
       removeFromVersionId: ctx.token,
@@ -149,7 +191,7 @@ async function restore(ctx: StepContext, replaced: HeldVersion, replacedKey: Fac
   throw new RotationStateError(
     `The new key of version ${ctx.token} of secret ${arn} was revoked while it was being promoted (by ` +
       `factify-rotation recover, or by hand). ${
-        replacedKey.isActive
+        replaced !== undefined && replacedKey.isActive
           ? `AWSCURRENT is back on version ${replaced.versionId}, whose key works. Start a new rotation.`
           : 'The replaced key is not active either: put a working key in the secret now.'
       }`,

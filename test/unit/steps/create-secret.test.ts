@@ -34,6 +34,12 @@ describe('createSecret', () => {
       apiKeyId: created?.id,
       organizationId: rotation.orgId,
       createdAt: expect.any(String),
+      // The function's evidence: which key it replaced, under an HMAC of the function's KMS key.
+      rotationSeal: {
+        v: 1,
+        replacesKeyId: rotation.currentKey.id,
+        mac: expect.stringMatching(/^[A-Za-z0-9+/]{43}=$/),
+      },
     });
     expect(rotation.store.stages(rotation.arn)[rotation.token]).toEqual(['AWSPENDING']);
     expect(rotation.store.rotationTokens).toEqual([ROTATION_TOKEN]);

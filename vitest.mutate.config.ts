@@ -1,0 +1,17 @@
+import { defineConfig } from 'vitest/config';
+
+// The in-process tests that pin the modules `npm run mutate` mutates: fast, no bundle, no emulator process.
+export default defineConfig({
+  test: {
+    include: [
+      'test/unit/ownership.test.ts',
+      'test/unit/ownership-rule.test.ts',
+      'test/unit/provenance.test.ts',
+      'test/unit/revocation.test.ts',
+      'test/unit/steps/finish-secret.test.ts',
+      'test/unit/seal.test.ts',
+    ],
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    testTimeout: 30_000,
+  },
+});
