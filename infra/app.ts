@@ -29,11 +29,17 @@ try {
     ...props,
     secrets: secretArns.map(importSecret),
     adminSecret: adminSecretArn === undefined ? undefined : importSecret(adminSecretArn),
-    encryptionKey: kmsKeyArn === undefined ? undefined : kms.Key.fromKeyArn(stack, 'SecretsKey', kmsKeyArn),
+    encryptionKeys:
+      kmsKeyArn === undefined ? undefined : [kms.Key.fromKeyArn(stack, 'SecretsKey', kmsKeyArn)],
   });
   new CfnOutput(stack, 'RotationFunctionName', {
     description: 'Open it in the Lambda console to start a rotation by hand',
     value: rotation.rotationFunction.functionName,
+  });
+  new CfnOutput(stack, 'RotationFunctionArn', {
+    description:
+      'Application stacks enroll their secrets with it (FactifyKeyRotationEnrollment rotationFunctionArn)',
+    value: rotation.rotationFunction.functionArn,
   });
   new CfnOutput(stack, 'LogGroupName', {
     description: 'Where the function logs each rotation step',

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Annotations, Duration, Names, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -9,12 +9,18 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
-import { Construct } from 'constructs';
+import { Construct, type IDependable } from 'constructs';
 import { DEFAULT_FACTIFY_API_URL } from '../lambda/settings/factify-api-url.js';
 import { DEFAULT_METRICS_NAMESPACE } from '../lambda/telemetry/metrics.js';
+import {
+  createRotationSchedule,
+  type RotationScheduleOptions,
+  registerRotationPrerequisites,
+  scheduleId,
+} from './enrollment.js';
 import { RotationMonitoring } from './monitoring.js';
 import {
   acknowledgeRuntime,
@@ -24,14 +30,10 @@ import {
   propsProblems,
   propsWarnings,
 } from './props-validation.js';
-import {
-  acknowledgeScheduleWildcard,
-  allowInvoke,
-  createRevokeSchedulerRole,
-  revokeSchedulingStatements,
-} from './revoke-scheduling.js';
-import { DEFAULT_ROTATION_SCHEDULE, type KeyRotationSchedule } from './rotation-schedule.js';
+import { nagResourceName, RevokeScheduling } from './revoke-scheduling.js';
+import { DEFAULT_ROTATION_SCHEDULE } from './rotation-schedule.js';
 import { createSealKey, listOtherSecrets } from './seal-key.js';
+import { checkStackLimits } from './stack-limits.js';
 
 export { FactifyKeyRotationConfigError } from './props-validation.js';
 
@@ -39,35 +41,42 @@ export { FactifyKeyRotationConfigError } from './props-validation.js';
 export const BUNDLE_DIR = fileURLToPath(new URL('../dist/lambda', import.meta.url));
 
 const ALARM_PERIOD = Duration.minutes(5);
+/** Where the alarm descriptions point by default: what to do for each alarm. */
+const RUNBOOK = 'docs/operating.md#alarms of the factify-key-rotation package';
 
 /** Properties of {@link FactifyKeyRotation}. */
-export interface FactifyKeyRotationProps {
+export interface FactifyKeyRotationProps extends RotationScheduleOptions {
   /**
-   * The existing secrets that hold Factify keys; one function rotates them all. Each must carry its complete
-   * ARN (with the six-character suffix), e.g. from `Secret.fromSecretCompleteArn`, and live in the stack's
-   * account and region.
+   * A convenience for small fleets: existing secrets that hold Factify keys, each of which gets a rotation
+   * schedule in this stack (one resource each, nothing else: about 450 fit in one stack). Each must carry its
+   * complete ARN (with the six-character suffix), e.g. from `Secret.fromSecretCompleteArn`, and live in the
+   * stack's account and region. For a fleet, enroll each secret from the stack where it lives with
+   * `FactifyKeyRotationEnrollment` instead. `rotationSchedule`, `rotationWindow` and `rotateImmediatelyOnUpdate`
+   * apply to these schedules.
+   * @default - none: secrets are enrolled from other stacks
    */
-  readonly secrets: readonly secretsmanager.ISecret[];
+  readonly secrets?: readonly secretsmanager.ISecret[];
 
   /**
-   * When Secrets Manager rotates the secrets.
-   * @default KeyRotationSchedule.rate(Duration.days(30))
+   * Only secrets whose name starts with this prefix may be rotated: it narrows Secrets Manager's permission to
+   * invoke the function (SourceArn), the function's IAM and the failure alerts to `secret:<prefix>*`.
+   * @default - any secret of the stack's account and region whose rotation is configured to use this function
    */
-  readonly rotationSchedule?: KeyRotationSchedule;
+  readonly secretNamePrefix?: string;
 
   /**
-   * How long after the scheduled time Secrets Manager may start a rotation (1 to 24 whole hours). It must not
-   * run into the next window or the next UTC day.
-   * @default - Secrets Manager's default: one hour for schedules in hours, the rest of the UTC day otherwise
-   */
-  readonly rotationWindow?: Duration;
-
-  /**
-   * Whether Secrets Manager rotates the secrets as soon as a deployment creates or changes their schedule.
-   * With `false` it only checks the configuration by running the function's testSecret step.
+   * Five alarms per listed secret (`secrets`) besides the fleet's: overdue, current key not active, stuck,
+   * near the key limit, replaced key not revoked. For small fleets: each costs $0.10 a month, and the fleet
+   * alarms already cover every secret the function rotates, enrolled or listed.
    * @default false
    */
-  readonly rotateImmediatelyOnUpdate?: boolean;
+  readonly perSecretAlarms?: boolean;
+
+  /**
+   * Where the alarm descriptions send the operator for what to do: your runbook's URL.
+   * @default - the package's docs/operating.md
+   */
+  readonly runbookUrl?: string;
 
   /**
    * How long a replaced key stays valid after its successor becomes AWSCURRENT, so that consumers still holding
@@ -92,9 +101,17 @@ export interface FactifyKeyRotationProps {
   readonly adminSecret?: secretsmanager.ISecret;
 
   /**
-   * The customer-managed KMS key that encrypts the secrets (and the admin secret). The function may use it only
-   * through Secrets Manager and only for those secrets.
+   * The customer-managed KMS keys that encrypt the secrets (and the admin secret), granted per key, not per
+   * secret: the function may use them only through Secrets Manager, for secrets of this account and region
+   * (and `secretNamePrefix`); Secrets Manager lets it reach only the secrets whose rotation names it.
    * @default - the secrets use the AWS managed key aws/secretsmanager, which needs no grant
+   */
+  readonly encryptionKeys?: readonly kms.IKey[];
+
+  /**
+   * One customer-managed KMS key that encrypts the secrets.
+   * @deprecated use `encryptionKeys`
+   * @default - none
    */
   readonly encryptionKey?: kms.IKey;
 
@@ -190,10 +207,12 @@ export interface FactifyKeyRotationProps {
 }
 
 /**
- * Rotates Factify API keys held in existing Secrets Manager secrets: the rotation function, one rotation
- * schedule per secret, least-privilege permissions, alerts (rotation failures and function errors) on an
- * encrypted SNS topic and, with a revocation grace period, the role EventBridge Scheduler revokes replaced keys
- * with. No key value ever passes through the CloudFormation template.
+ * The platform that rotates Factify API keys held in Secrets Manager secrets, the same for one secret or ten
+ * thousand: the rotation function and its role, one permission that lets Secrets Manager invoke it for any secret
+ * of its account, IAM that lets it act only on secrets whose rotation is configured to use it, a schedule group of
+ * its own for delayed revocations, the queues where failed invocations end up, a fixed set of fleet alarms and a
+ * dashboard. Secrets join it with `FactifyKeyRotationEnrollment` in their own stacks, or through `secrets` here.
+ * No key value ever passes through the CloudFormation template.
  */
 export class FactifyKeyRotation extends Construct {
   /** The rotation function, deployed from the `npm run build` bundle as is. */
@@ -205,28 +224,35 @@ export class FactifyKeyRotation extends Construct {
   /** The function's log group (JSON logs). */
   readonly logGroup: logs.LogGroup;
   /**
-   * What the function may do to the secrets, the admin secret, the KMS key, itself and, with a grace period, its
-   * revocation schedules.
+   * What the function may do to the secrets that name it as their rotation function, the admin secret, the KMS
+   * keys, itself and, with a grace period, its revocation schedules. Its size does not depend on the secrets.
    */
   readonly rotationPolicy: iam.Policy;
   /**
+   * Lets the audit list the account's secrets to find those it rotates: ListSecrets supports no resource, so it
+   * sits in a policy of its own, which alone carries the acknowledgement of its "*".
+   */
+  readonly findSecretsPolicy: iam.Policy;
+  /** The revocation schedules' group of this construct's own, and their dead-letter queue. */
+  readonly revokeScheduling: RevokeScheduling;
+  /**
    * With a grace period only: the role EventBridge Scheduler assumes to invoke the function when a replaced key's
-   * grace is over. Only schedules of this account's default group may assume it, and it may only invoke the
-   * function.
+   * grace is over. Only schedules of this construct's group may assume it, and it may only invoke the function
+   * (and dead-letter what it could not deliver).
    */
   readonly revokeSchedulerRole?: iam.Role;
   /**
-   * Let Secrets Manager invoke the function, each only for one of `props.secrets` (SourceArn) and this
-   * account (SourceAccount); in the order of `props.secrets`.
+   * Lets Secrets Manager invoke the function on behalf of this account (SourceAccount), for its secrets (or those
+   * under `secretNamePrefix`): one permission for any number of secrets.
    */
-  readonly invokePermissions: readonly lambda.CfnPermission[];
-  /** One rotation schedule per secret, in the order of `props.secrets`. */
+  readonly invokePermission: lambda.CfnPermission;
+  /** One rotation schedule per secret of `props.secrets`, in their order. */
   readonly rotationSchedules: readonly secretsmanager.CfnRotationSchedule[];
   /** Encrypts the alert topic the construct creates; absent with `props.alertTopic`. */
   readonly alertKey?: kms.Key;
   /** Receives every alert: rotation failures, function errors, undeliverable failure events. */
   readonly alertTopic: sns.ITopic;
-  /** Forwards Secrets Manager's RotationFailed and TestRotationFailed events for the secrets to the topic. */
+  /** Forwards Secrets Manager's RotationFailed and TestRotationFailed events of the account's secrets. */
   readonly rotationFailedRule: events.Rule;
   /** Fires when the function reports an error (a failed step, a timeout, a bad manual invocation). */
   readonly errorsAlarm: cloudwatch.Alarm;
@@ -237,7 +263,7 @@ export class FactifyKeyRotation extends Construct {
    * the audit's alarms see no data.
    */
   readonly metricsDroppedAlarm: cloudwatch.Alarm;
-  /** The daily audit, its alarms, the on-failure queue of asynchronous invocations, the dashboard. */
+  /** The daily audit, the fleet alarms, the on-failure queue of asynchronous invocations, the dashboard. */
   readonly monitoring: RotationMonitoring;
 
   constructor(scope: Construct, id: string, props: FactifyKeyRotationProps) {
@@ -247,8 +273,16 @@ export class FactifyKeyRotation extends Construct {
     for (const warning of propsWarnings(props))
       Annotations.of(this).addWarningV2(warning.id, warning.message);
 
-    const secretArns = props.secrets.map(fullArn);
+    const secrets = props.secrets ?? [];
     const adminSecretArn = props.adminSecret && fullArn(props.adminSecret);
+    const stack = Stack.of(this);
+    // Every secret this function may be asked to rotate: the account's, or those under the prefix.
+    const secretArnPattern = stack.formatArn({
+      service: 'secretsmanager',
+      resource: 'secret',
+      resourceName: `${props.secretNamePrefix ?? ''}*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
 
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
       retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
@@ -259,9 +293,13 @@ export class FactifyKeyRotation extends Construct {
     });
     this.logGroup.grantWrite(this.role);
     this.sealKey = createSealKey(this, 'SealKey', this.role);
-    listOtherSecrets(this, this.role);
+    // The audit finds its secrets with the same ListSecrets the revocation check uses: one policy for both.
+    this.findSecretsPolicy = listOtherSecrets(this, this.role);
     const graceSeconds = props.revokeGracePeriod?.toSeconds() ?? 0;
-    if (graceSeconds > 0) this.revokeSchedulerRole = createRevokeSchedulerRole(this, 'RevokeSchedulerRole');
+    this.revokeScheduling = new RevokeScheduling(this, 'RevokeSchedules', {
+      schedulesRevocations: graceSeconds > 0,
+    });
+    this.revokeSchedulerRole = this.revokeScheduling.role;
     const network = props.vpc && this.networkAccess(props.vpc, props);
     this.rotationFunction = new lambda.Function(this, 'Function', {
       description: 'Rotates Factify API keys held in Secrets Manager',
@@ -289,6 +327,8 @@ export class FactifyKeyRotation extends Construct {
           ? {
               REVOKE_GRACE_SECONDS: String(graceSeconds),
               REVOKE_SCHEDULER_ROLE_ARN: this.revokeSchedulerRole.roleArn,
+              REVOKE_SCHEDULE_GROUP: this.revokeScheduling.groupName,
+              REVOKE_SCHEDULE_DLQ_ARN: this.revokeScheduling.deadLetterQueue.queueArn,
             }
           : {}),
         METRICS_NAMESPACE: props.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE,
@@ -301,14 +341,15 @@ export class FactifyKeyRotation extends Construct {
     // Lambda checks at creation that the role may create the function's network interfaces.
     if (network) this.rotationFunction.node.addDependency(network.policy);
 
-    this.rotationPolicy = this.createRotationPolicy(secretArns, adminSecretArn, props.encryptionKey);
-    if (this.revokeSchedulerRole) allowInvoke(this.revokeSchedulerRole, this.rotationFunction.functionArn);
-    this.invokePermissions = props.secrets.map((secret, index) =>
-      this.allowSecretsManagerInvoke(secret, secretArns[index] as string),
-    );
-    this.rotationSchedules = props.secrets.map((secret, index) =>
-      this.scheduleRotation(secret, secretArns[index] as string, props, this.invokePermissions[index]),
-    );
+    const keys = [...(props.encryptionKeys ?? []), ...(props.encryptionKey ? [props.encryptionKey] : [])];
+    this.rotationPolicy = this.createRotationPolicy(secretArnPattern, adminSecretArn, keys);
+    if (this.revokeSchedulerRole) {
+      this.revokeScheduling.allowInvoke(this.revokeSchedulerRole, this.rotationFunction.functionArn);
+    }
+    this.invokePermission = this.allowSecretsManagerInvoke(props.secretNamePrefix && secretArnPattern);
+    // An enrollment in this stack waits for the same resources as the schedules of `secrets`.
+    registerRotationPrerequisites(this, this.rotationFunction.functionArn, this.schedulePrerequisites());
+    this.rotationSchedules = secrets.map((secret) => this.scheduleRotation(secret, props));
     this.node.addValidation({ validate: () => laterScheduleProblems(this.rotationSchedules) });
 
     if (props.alertTopic) {
@@ -329,11 +370,12 @@ export class FactifyKeyRotation extends Construct {
     }
     if (props.alertEmail)
       this.alertTopic.addSubscription(new subscriptions.EmailSubscription(props.alertEmail));
-    this.rotationFailedRule = this.forwardRotationFailures(secretArns);
+    this.rotationFailedRule = this.forwardRotationFailures(props.secretNamePrefix && secretArnPattern);
     this.errorsAlarm = this.alarm(
       'ErrorsAlarm',
       this.rotationFunction.metricErrors(),
-      'The Factify key rotation function failed. Its log group says which secret, step and why.',
+      'The Factify key rotation function failed: a rotation step, a scheduled revocation or the audit. Its log ' +
+        'group says which secret, step and why; factify-rotation status <secret> says what to do.',
     );
     this.alertDeliveryAlarm = this.alarm(
       'AlertDeliveryAlarm',
@@ -358,17 +400,18 @@ export class FactifyKeyRotation extends Construct {
     this.monitoring = new RotationMonitoring(this, 'Monitoring', {
       rotationFunction: this.rotationFunction,
       rotationPolicy: this.rotationPolicy,
-      secrets: props.secrets.map((secret, index) => ({
-        arn: secretArns[index] as string,
-        name: secret.secretName,
-      })),
+      alarmedSecrets: props.perSecretAlarms
+        ? secrets.map((secret) => ({ construct: secret, name: secret.secretName }))
+        : [],
+      scheduleDeadLetterQueue: this.revokeScheduling.deadLetterQueue,
       alertTopic: this.alertTopic,
       metricsNamespace: props.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE,
       scheduleExpression: (props.rotationSchedule ?? DEFAULT_ROTATION_SCHEDULE).expressionString,
-      schedulesRevocations: this.revokeSchedulerRole !== undefined,
+      runbook: props.runbookUrl ?? RUNBOOK,
     });
     this.allowPublishers();
     if (props.permissionsBoundary) iam.PermissionsBoundary.of(this).apply(props.permissionsBoundary);
+    checkStackLimits(this);
   }
 
   /**
@@ -419,34 +462,50 @@ export class FactifyKeyRotation extends Construct {
   }
 
   /**
-   * Everything the function does besides logging. A Policy of its own because it names the function's ARN: the
-   * function depends on its role's default policy, so a statement there could not.
+   * Everything the function does besides logging, the same size for any number of secrets. A Policy of its own
+   * because it names the function's ARN: the function depends on its role's default policy, so a statement there
+   * could not.
+   *
+   * Secrets Manager sets `secretsmanager:resource/AllowRotationLambdaArn` on a secret to the function its
+   * rotation is configured with, and evaluates it for every action on a secret: the function may read and write
+   * exactly the secrets that name it, and a secret rotated by another function, or by none, stays out of reach.
+   * Whoever may configure a secret's rotation may put it on this function, which is what enrolling means: the
+   * function then still only acts on keys that secret's own values prove it created.
    */
   private createRotationPolicy(
-    secretArns: readonly string[],
+    secretArnPattern: string,
     adminSecretArn: string | undefined,
-    key: kms.IKey | undefined,
+    keys: readonly kms.IKey[],
   ): iam.Policy {
     const functionArn = this.rotationFunction.functionArn;
+    const rotatedByThisFunction = {
+      ArnEquals: { 'secretsmanager:resource/AllowRotationLambdaArn': functionArn },
+    };
     const statements = [
       new iam.PolicyStatement({
-        sid: 'RotateTheSecrets',
+        sid: 'RotateTheSecretsThatNameThisFunction',
         actions: [
           'secretsmanager:DescribeSecret',
           'secretsmanager:GetSecretValue',
+          // The audit reads the versions' creation dates.
+          'secretsmanager:ListSecretVersionIds',
           'secretsmanager:PutSecretValue',
           'secretsmanager:UpdateSecretVersionStage',
         ],
-        resources: [...secretArns],
+        resources: [secretArnPattern],
+        conditions: rotatedByThisFunction,
       }),
       // A manual invocation ({"SecretId": ...}) starts a rotation with RotateSecret, whose caller also needs
-      // lambda:InvokeFunction on the rotation function. The condition keeps it from pointing a secret at any
-      // other function.
+      // lambda:InvokeFunction on the rotation function. The request condition keeps it from pointing a secret at
+      // any other function.
       new iam.PolicyStatement({
         sid: 'StartRotationOfTheSecrets',
         actions: ['secretsmanager:RotateSecret'],
-        resources: [...secretArns],
-        conditions: { ArnEqualsIfExists: { 'secretsmanager:RotationLambdaARN': functionArn } },
+        resources: [secretArnPattern],
+        conditions: {
+          ArnEquals: rotatedByThisFunction.ArnEquals,
+          ArnEqualsIfExists: { 'secretsmanager:RotationLambdaARN': functionArn },
+        },
       }),
       new iam.PolicyStatement({
         sid: 'InvokeItselfThroughRotateSecret',
@@ -463,20 +522,20 @@ export class FactifyKeyRotation extends Construct {
         }),
       );
     }
-    if (key) {
-      // Secrets Manager calls KMS with the secret's ARN as encryption context: the grant covers these secrets only.
-      const viaSecretsManager = (arns: readonly string[]) => ({
-        StringEquals: {
-          'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com`,
-          'kms:EncryptionContext:SecretARN': [...arns],
-        },
-      });
+    if (keys.length > 0) {
+      // Secrets Manager calls KMS with the secret's ARN as encryption context, and on the function's behalf only
+      // once its own authorization (above) let the call through.
+      const via = { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` };
+      const keyArns = keys.map((key) => key.keyArn);
       statements.push(
         new iam.PolicyStatement({
           sid: 'EncryptTheSecrets',
           actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-          resources: [key.keyArn],
-          conditions: viaSecretsManager(secretArns),
+          resources: keyArns,
+          conditions: {
+            StringEquals: via,
+            StringLike: { 'kms:EncryptionContext:SecretARN': secretArnPattern },
+          },
         }),
       );
       if (adminSecretArn) {
@@ -484,71 +543,85 @@ export class FactifyKeyRotation extends Construct {
           new iam.PolicyStatement({
             sid: 'DecryptTheAdminSecret',
             actions: ['kms:Decrypt'],
-            resources: [key.keyArn],
-            conditions: viaSecretsManager([adminSecretArn]),
+            resources: keyArns,
+            conditions: { StringEquals: { ...via, 'kms:EncryptionContext:SecretARN': adminSecretArn } },
           }),
         );
       }
     }
     if (this.revokeSchedulerRole)
-      statements.push(...revokeSchedulingStatements(this, this.revokeSchedulerRole));
+      statements.push(...this.revokeScheduling.functionStatements(this.revokeSchedulerRole));
     const policy = new iam.Policy(this, 'RotationPolicy', { roles: [this.role], statements });
-    if (this.revokeSchedulerRole) acknowledgeScheduleWildcard(policy);
+    if (this.revokeSchedulerRole) this.revokeScheduling.acknowledgeScheduleWildcards(policy);
+    Validations.of(policy).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${nagResourceName(Stack.of(this).resolve(secretArnPattern))}]`,
+      reason:
+        'The function serves secrets that are enrolled from other stacks and do not exist when it deploys; the ' +
+        'condition secretsmanager:resource/AllowRotationLambdaArn limits every action to the secrets whose ' +
+        'rotation is configured to use this function (AWS guidance for one function serving many secrets), and ' +
+        'KMS use to calls Secrets Manager makes for secrets of this account.',
+    });
     return policy;
   }
 
-  // SourceAccount and SourceArn, which CDK's own grant (addRotationSchedule) lacks, keep Secrets Manager from
-  // invoking the function for another account's secret, or for a secret of this account that is not one of
-  // the stack's (confused deputy): one permission per secret, since a permission names one SourceArn.
-  private allowSecretsManagerInvoke(secret: secretsmanager.ISecret, secretArn: string): lambda.CfnPermission {
-    return new lambda.CfnPermission(this, `SecretsManagerInvoke${Names.uniqueId(secret)}`, {
+  /**
+   * One permission for every secret, constant in size (AWS guidance for a rotation function serving many
+   * secrets): SourceAccount keeps Secrets Manager from invoking it for another account's secret (confused
+   * deputy), and `secretNamePrefix` narrows it to matching secrets. CDK's own grant (addRotationSchedule) lacks
+   * SourceAccount and adds a permission per secret.
+   */
+  private allowSecretsManagerInvoke(sourceArn: string | undefined): lambda.CfnPermission {
+    return new lambda.CfnPermission(this, 'SecretsManagerInvoke', {
       action: 'lambda:InvokeFunction',
       functionName: this.rotationFunction.functionArn,
       principal: 'secretsmanager.amazonaws.com',
       sourceAccount: Stack.of(this).account,
-      sourceArn: secretArn,
+      sourceArn,
     });
   }
 
   private scheduleRotation(
     secret: secretsmanager.ISecret,
-    secretArn: string,
     props: FactifyKeyRotationProps,
-    invokePermission: lambda.CfnPermission | undefined,
   ): secretsmanager.CfnRotationSchedule {
-    // The L1 resource directly: the L2 (addRotationSchedule) has no cron or window, grants
-    // GetRandomPassword on "*", and adds an invoke permission without SourceAccount. Only ScheduleExpression
-    // is set, never AutomaticallyAfterDays: Secrets Manager rejects the two together.
-    // The id follows the secret, not its position: a schedule recreated under a new logical id is deleted after
-    // its replacement is created, which turns rotation off (cloudformation-coverage-roadmap#1813).
-    const schedule = new secretsmanager.CfnRotationSchedule(this, `Schedule${Names.uniqueId(secret)}`, {
-      secretId: secretArn,
-      rotationLambdaArn: this.rotationFunction.functionArn,
-      rotateImmediatelyOnUpdate: props.rotateImmediatelyOnUpdate ?? false,
-      rotationRules: {
-        scheduleExpression: (props.rotationSchedule ?? DEFAULT_ROTATION_SCHEDULE).expressionString,
-        duration: props.rotationWindow && `${props.rotationWindow.toHours()}h`,
-      },
+    const schedule = createRotationSchedule(this, scheduleId(secret), {
+      ...props,
+      secretArn: fullArn(secret),
+      rotationFunctionArn: this.rotationFunction.functionArn,
     });
-    // Secrets Manager tests the configuration (and may rotate) as soon as the schedule exists: the function must
-    // be invocable and allowed to rotate by then (the race aws-cdk PR #26512 fixed for the L2), and a revocation
-    // a short grace schedules must find the scheduler role allowed to invoke it.
-    if (invokePermission) schedule.node.addDependency(invokePermission);
-    schedule.node.addDependency(this.rotationPolicy);
-    if (this.revokeSchedulerRole) schedule.node.addDependency(this.revokeSchedulerRole);
+    for (const resource of this.schedulePrerequisites()) schedule.node.addDependency(resource);
     return schedule;
   }
 
-  private forwardRotationFailures(secretArns: readonly string[]): events.Rule {
+  /**
+   * Secrets Manager tests the configuration (and may rotate) as soon as a schedule exists: the function must be
+   * invocable and allowed to rotate by then (the race aws-cdk PR #26512 fixed for the L2), and a revocation a
+   * short grace schedules must find the scheduler role allowed to invoke it.
+   */
+  private schedulePrerequisites(): IDependable[] {
+    return [
+      this.invokePermission,
+      this.rotationPolicy,
+      ...(this.revokeSchedulerRole ? [this.revokeSchedulerRole] : []),
+    ];
+  }
+
+  /**
+   * Secrets Manager's failure events name the secret, not its rotation function: the rule forwards those of the
+   * account's secrets (or of those under the prefix), whatever their number.
+   */
+  private forwardRotationFailures(secretArnPattern: string | undefined): events.Rule {
     const rule = new events.Rule(this, 'RotationFailedRule', {
-      description: 'Secrets Manager could not rotate a Factify key',
+      description: 'Secrets Manager could not rotate a secret',
       eventPattern: {
         source: ['aws.secretsmanager'],
         detailType: ['AWS Service Event via CloudTrail'],
         detail: {
           eventSource: ['secretsmanager.amazonaws.com'],
           eventName: ['RotationFailed', 'TestRotationFailed'],
-          additionalEventData: { SecretId: [...secretArns] },
+          ...(secretArnPattern
+            ? { additionalEventData: { SecretId: [{ prefix: secretArnPattern.replace(/\*$/, '') }] } }
+            : {}),
         },
       },
     });

@@ -83,9 +83,9 @@ export function propsProblems(
     }
   };
 
-  if (props.secrets.length === 0) problems.push('secrets: give at least one secret to rotate.');
+  const secrets = props.secrets ?? [];
   const scheduled = scheduledSecrets(stack);
-  props.secrets.forEach((secret, index) => {
+  secrets.forEach((secret, index) => {
     checkSecret(secret, `secrets[${index}]`);
     const arn = secret.secretFullArn;
     const other = arn === undefined ? undefined : scheduled.get(arn);
@@ -96,7 +96,7 @@ export function propsProblems(
       );
     }
   });
-  const rotated = props.secrets.map((secret) => secret.secretFullArn).filter((arn) => arn !== undefined);
+  const rotated = secrets.map((secret) => secret.secretFullArn).filter((arn) => arn !== undefined);
   const duplicates = rotated.filter(
     (arn, index) => !Token.isUnresolved(arn) && rotated.indexOf(arn) !== index,
   );
@@ -109,14 +109,29 @@ export function propsProblems(
       problems.push('adminSecret: the admin secret must not be one of the rotated secrets.');
     }
   }
-  const alias = props.encryptionKey && aliasProblem(props.encryptionKey);
-  if (alias) {
-    problems.push(alias);
-  } else if (props.encryptionKey && !Token.isUnresolved(props.encryptionKey.keyArn)) {
-    const problem = kmsKeyArnProblem(props.encryptionKey.keyArn, 'encryptionKey');
+  const keys = [
+    ...(props.encryptionKeys ?? []).map((key, index) => ({ key, what: `encryptionKeys[${index}]` })),
+    ...(props.encryptionKey ? [{ key: props.encryptionKey, what: 'encryptionKey' }] : []),
+  ];
+  for (const { key, what } of keys) {
+    const alias = aliasProblem(key, what);
+    if (alias) problems.push(alias);
+    if (alias || Token.isUnresolved(key.keyArn)) continue;
+    const problem = kmsKeyArnProblem(key.keyArn, what);
     if (problem) problems.push(problem);
-    const env = parseKmsKeyArn(props.encryptionKey.keyArn);
-    if (env) environments.push({ what: 'encryptionKey', env });
+    const env = parseKmsKeyArn(key.keyArn);
+    if (env) environments.push({ what, env });
+  }
+  // Every alarm description ends with it, within CloudWatch's 1,024 characters.
+  if (props.runbookUrl !== undefined && !(props.runbookUrl.length >= 1 && props.runbookUrl.length <= 300)) {
+    problems.push(`runbookUrl: give a link of 1 to 300 characters, got ${props.runbookUrl.length}.`);
+  }
+  const prefix = props.secretNamePrefix;
+  if (prefix !== undefined && !Token.isUnresolved(prefix) && !/^[A-Za-z0-9/_+=.@-]{1,256}$/.test(prefix)) {
+    problems.push(
+      `secretNamePrefix: "${prefix.slice(0, 40)}" is not the start of a secret name: 1 to 256 letters, digits ` +
+        'and /_+=.@- (no wildcard: the prefix is matched as is).',
+    );
   }
   problems.push(...environmentProblems(environments, stack));
 
@@ -219,11 +234,11 @@ function hasGeneratedValue(secret: secretsmanager.ISecret): boolean {
 }
 
 /** IAM never matches a KMS key by its alias: a policy naming the alias grants nothing. */
-function aliasProblem(key: kms.IKey): string | undefined {
+function aliasProblem(key: kms.IKey, what: string): string | undefined {
   if (!('aliasName' in key)) return undefined;
   const { aliasName } = key as kms.IAlias;
   return (
-    `encryptionKey: ${Token.isUnresolved(aliasName) ? key.node.path : aliasName} is a KMS alias: IAM policies do not match ` +
+    `${what}: ${Token.isUnresolved(aliasName) ? key.node.path : aliasName} is a KMS alias: IAM policies do not match ` +
     "a key by its alias, so the function could not decrypt the secrets. Give the key itself (the alias's " +
     "targetKey, or kms.Key.fromKeyArn(this, 'Key', 'arn:aws:kms:<region>:<account>:key/<key id>'))."
   );

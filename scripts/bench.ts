@@ -8,7 +8,7 @@
  *   npm run bench -- [--secrets 200] [--post-per-second 20] [--get-per-second 200] [--delete-is-write]
  *                    [--load-runs 15] [--rotations 5] [--cold-rotations 3] [--step-timeout-s 60]
  *                    [--containers <cores, at most 4>] [--audit-secrets 1000] [--audit-organizations 300]
- *                    [--fleet-rotations 1000] [--only load,rotation,scale,audit,fleet]
+ *                    [--fleet-rotations 1000] [--only load,rotation,scale,audit,fleet,platform]
  */
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -16,6 +16,7 @@ import { BUNDLE } from '../test/support/lambda-runtime.js';
 import { type AuditFigures, measureAudit } from './bench/audit.js';
 import { functionNodeOptions, INSTALL_NODE24, lambdaNode } from './bench/function-environment.js';
 import { type BundleSize, type LoadTimes, measureBundleSize, measureLoadTime } from './bench/load-time.js';
+import { measurePlatformSize, type PlatformSizeFigures } from './bench/platform-size.js';
 import { measureRotation, type RotationFigures } from './bench/rotation.js';
 import { measureScale, type ScaleFigures } from './bench/scale.js';
 
@@ -35,7 +36,7 @@ export const BUDGETS = {
   auditPeakRssMb: 200,
 } as const;
 
-const SECTIONS = ['load', 'rotation', 'scale', 'audit', 'fleet'] as const;
+const SECTIONS = ['load', 'rotation', 'scale', 'audit', 'fleet', 'platform'] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Options {
@@ -316,6 +317,46 @@ function fleetRows(s: ScaleFigures): Row[] {
   ];
 }
 
+/** IAM's limit on the inline policies of one role, in characters without whitespace. */
+const ROLE_POLICY_LIMIT = 10_240;
+
+function platformRows(p: PlatformSizeFigures): Row[] {
+  const [first] = p.sizes;
+  const same = (value: (size: (typeof p.sizes)[number]) => number) =>
+    p.sizes.every((size) => value(size) === value(first as (typeof p.sizes)[number]));
+  const at = (value: (size: (typeof p.sizes)[number]) => number, unit: string) =>
+    p.sizes.map((size) => `${value(size).toLocaleString('en')}`).join(' / ') + unit;
+  const counts = p.sizes.map((size) => size.secrets.toLocaleString('en')).join(' / ');
+  return [
+    {
+      figure: `platform: template size at ${counts} enrolled secrets`,
+      measured: at((size) => size.templateBytes, ' B'),
+      budget: 'identical',
+      ok: same((size) => size.templateBytes),
+    },
+    {
+      figure: `platform: function role policy size at ${counts} enrolled secrets`,
+      measured: at((size) => size.rolePolicyChars, ' chars'),
+      budget: `identical, < ${ROLE_POLICY_LIMIT.toLocaleString('en')}`,
+      ok:
+        same((size) => size.rolePolicyChars) &&
+        p.sizes.every((size) => size.rolePolicyChars < ROLE_POLICY_LIMIT),
+    },
+    {
+      figure: `platform: alarms at ${counts} enrolled secrets`,
+      measured: at((size) => size.alarms, ''),
+      budget: 'identical, <= 15',
+      ok: same((size) => size.alarms) && p.sizes.every((size) => size.alarms <= 15),
+    },
+    {
+      figure: `platform: application stacks' resources at ${counts} enrolled secrets`,
+      measured: at((size) => size.appResources, ''),
+      budget: 'one per secret',
+      ok: p.sizes.every((size) => size.appResources === size.secrets),
+    },
+  ];
+}
+
 function printTable(rows: readonly Row[]): void {
   const widths = [
     Math.max(...rows.map((row) => row.figure.length)),
@@ -398,6 +439,14 @@ if (options.sections.has('fleet')) {
       `${(figures.lowerBoundMs / 1000).toFixed(1)} s (${figures.boundBy}); 6x that at Factify's real 100/min.`,
   );
   if (figures.firstFailure) notes.push(`First fleet failure: ${figures.firstFailure}`);
+}
+if (options.sections.has('platform')) {
+  rows.push(...platformRows(measurePlatformSize()));
+  notes.push(
+    'Platform sizes: the platform stack synthesized beside application stacks that enroll the secrets (250 a ' +
+      "stack); role policy = the function role's policy documents as synthesized, before CloudFormation " +
+      'resolves their tokens into ARNs.',
+  );
 }
 
 printTable(rows);

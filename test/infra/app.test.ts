@@ -100,6 +100,7 @@ describe('npx cdk synth', () => {
     ]);
     expect(Object.keys(template.Outputs)).toEqual([
       'RotationFunctionName',
+      'RotationFunctionArn',
       'LogGroupName',
       'AlertTopicArn',
       'DashboardName',

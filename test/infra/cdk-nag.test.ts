@@ -55,6 +55,17 @@ const LIST_SECRETS = {
 };
 
 const SCHEDULE_WILDCARD = `AwsSolutions-IAM5[Resource::arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule/default/fkr-revoke-*]`;
+const OWN_GROUP_WILDCARD = `AwsSolutions-IAM5[Resource::arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule/<RotationRevokeSchedulesGroup0F4B338E>/*]`;
+const SECRETS_WILDCARD = `AwsSolutions-IAM5[Resource::arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:*]`;
+
+/** What every configuration acknowledges: the two queues nothing consumes, the secrets it may be enrolled for. */
+const SCHEDULE_DLQ = { path: 'Test/Rotation/RevokeSchedules/DeadLetterQueue', id: 'AwsSolutions-SQS3' };
+const SECRETS = { path: 'Test/Rotation/RotationPolicy', id: SECRETS_WILDCARD };
+const SCHEDULES = [
+  { path: 'Test/Rotation/RotationPolicy', id: OWN_GROUP_WILDCARD },
+  { path: 'Test/Rotation/RotationPolicy', id: SCHEDULE_WILDCARD },
+];
+const idsOf = (acks: { path: string; id: string }[]) => acks.map(({ path, id }) => ({ path, id }));
 
 /** Every acknowledgement in the tree, with the path of the construct that carries it. */
 function acknowledgements(app: App): { path: string; id: string; reason: string }[] {
@@ -81,7 +92,7 @@ function rotationIn(options: Partial<FactifyKeyRotationProps>) {
 }
 
 describe('AwsSolutions checks', () => {
-  it('pass, with the CloudFormation validator, with every option on, acknowledging only the runtime, the schedule name wildcard and the failure queue without a DLQ', () => {
+  it('pass, with the CloudFormation validator, with every option on, acknowledging only the runtime, the schedule wildcards, the enrollable secrets, ListSecrets and the two queues', () => {
     // The one in-process synth with the built-in validator on.
     const stack = newStack({ validation: true });
     new FactifyKeyRotation(stack, 'Rotation', {
@@ -102,29 +113,35 @@ describe('AwsSolutions checks', () => {
     expect(report.pluginReports).toEqual([]);
     // Warnings do not fail a synth: ask the pack directly for all of its findings.
     expect(new AwsSolutionsChecks().validateScope(app)).toEqual({ success: true, violations: [] });
-    expect(acknowledgements(app)).toEqual([
-      SEAL_KEY_ROTATION,
-      LIST_SECRETS,
-      RUNTIME,
-      {
-        path: 'Test/Rotation/RotationPolicy',
-        id: SCHEDULE_WILDCARD,
-        reason: expect.stringMatching(
-          /one revocation schedule per replaced secret version at run time.*narrowest scope IAM can express.*may only invoke this function/,
-        ),
-      },
-      FAILURE_QUEUE_WITHOUT_DLQ,
+    expect(idsOf(acknowledgements(app))).toEqual([
+      { path: SEAL_KEY_ROTATION.path, id: SEAL_KEY_ROTATION.id },
+      { path: LIST_SECRETS.path, id: LIST_SECRETS.id },
+      SCHEDULE_DLQ,
+      { path: RUNTIME.path, id: RUNTIME.id },
+      ...SCHEDULES,
+      SECRETS,
+      { path: FAILURE_QUEUE_WITHOUT_DLQ.path, id: FAILURE_QUEUE_WITHOUT_DLQ.id },
     ]);
+    const reasons = Object.fromEntries(acknowledgements(app).map((ack) => [ack.id, ack.reason]));
+    expect(reasons[SCHEDULE_WILDCARD]).toMatch(
+      /one revocation schedule per replaced secret version at run time.*narrowest scope IAM can express.*may only invoke this function/,
+    );
+    expect(reasons[SECRETS_WILDCARD]).toMatch(/AllowRotationLambdaArn limits every action/);
+    expect(reasons['AwsSolutions-IAM5[Resource::*]']).toMatch(
+      /ListSecrets supports no resource-level permission/,
+    );
   });
 
-  it('pass acknowledging only the runtime and the failure queue without a DLQ, without a grace period', () => {
+  it('pass acknowledging only the runtime, the queues, the enrollable secrets and ListSecrets, without a grace period', () => {
     const { app } = rotationIn({ revokeGracePeriod: Duration.seconds(0) });
     expect(new AwsSolutionsChecks().validateScope(app)).toEqual({ success: true, violations: [] });
-    expect(acknowledgements(app)).toEqual([
-      SEAL_KEY_ROTATION,
-      LIST_SECRETS,
-      RUNTIME,
-      FAILURE_QUEUE_WITHOUT_DLQ,
+    expect(idsOf(acknowledgements(app))).toEqual([
+      { path: SEAL_KEY_ROTATION.path, id: SEAL_KEY_ROTATION.id },
+      { path: LIST_SECRETS.path, id: LIST_SECRETS.id },
+      SCHEDULE_DLQ,
+      { path: RUNTIME.path, id: RUNTIME.id },
+      SECRETS,
+      { path: FAILURE_QUEUE_WITHOUT_DLQ.path, id: FAILURE_QUEUE_WITHOUT_DLQ.id },
     ]);
   });
 
@@ -160,17 +177,19 @@ describe('AwsSolutions checks', () => {
     const report = JSON.parse(readFileSync(join(assembly.directory, 'validation-report.json'), 'utf8'));
     expect(report.pluginReports).toEqual([]);
     expect(new AwsSolutionsChecks().validateScope(app)).toEqual({ success: true, violations: [] });
-    expect(acknowledgements(app).map(({ path, id }) => ({ path, id }))).toEqual([
+    expect(idsOf(acknowledgements(app))).toEqual([
       { path: SEAL_KEY_ROTATION.path, id: SEAL_KEY_ROTATION.id },
       { path: LIST_SECRETS.path, id: LIST_SECRETS.id },
+      SCHEDULE_DLQ,
       { path: 'Test/Rotation/NetworkInterfacePolicy', id: 'AwsSolutions-IAM5[Resource::*]' },
       { path: RUNTIME.path, id: RUNTIME.id },
-      { path: 'Test/Rotation/RotationPolicy', id: SCHEDULE_WILDCARD },
+      ...SCHEDULES,
+      SECRETS,
       { path: FAILURE_QUEUE_WITHOUT_DLQ.path, id: FAILURE_QUEUE_WITHOUT_DLQ.id },
     ]);
   });
 
-  it('still report a "*" resource anywhere but in the network interface policy', () => {
+  it('still report a "*" resource anywhere but in the network interface and ListSecrets policies', () => {
     const stack = newStack();
     const rotation = new FactifyKeyRotation(stack, 'Rotation', {
       secrets: [importSecret(stack, SECRET_ARN)],
@@ -194,8 +213,11 @@ describe('AwsSolutions checks', () => {
     expect(acknowledgements(app).map((ack) => ack.id)).toEqual([
       'AwsSolutions-KMS5',
       'AwsSolutions-IAM5[Resource::*]',
+      'AwsSolutions-SQS3',
       'AwsSolutions-L1',
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/<RotationRevokeSchedulesGroup0F4B338E>/*]',
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/default/fkr-revoke-*]',
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:*]',
       'AwsSolutions-SQS3',
     ]);
   });

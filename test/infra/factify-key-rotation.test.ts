@@ -134,32 +134,31 @@ describe('the function', () => {
     custom.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
   });
 
-  it('may be invoked by Secrets Manager only for its own secrets, on behalf of its own account, and by its audit rule', () => {
+  it('may be invoked by Secrets Manager on behalf of its own account only, with one permission, and by its audit rule', () => {
     const { template: two } = build({ secretArns: [SECRET_ARN, OTHER_SECRET_ARN] });
     const permissions = Object.values(
       two.findResources('AWS::Lambda::Permission', {
         Properties: { Principal: 'secretsmanager.amazonaws.com' },
       }),
     );
-    expect(permissions.map((permission) => permission.Properties)).toEqual(
-      [SECRET_ARN, OTHER_SECRET_ARN].map((arn) => ({
+    expect(permissions.map((permission) => permission.Properties)).toEqual([
+      {
         Action: 'lambda:InvokeFunction',
         FunctionName: expect.anything(),
         Principal: 'secretsmanager.amazonaws.com',
         SourceAccount: ACCOUNT,
-        SourceArn: arn,
-      })),
-    );
+      },
+    ]);
     template.resourceCountIs('AWS::Lambda::Permission', 2);
     template.hasResourceProperties('AWS::Lambda::Permission', {
       FunctionName: functionArn,
-      SourceArn: SECRET_ARN,
+      Principal: 'secretsmanager.amazonaws.com',
     });
     template.hasResourceProperties('AWS::Lambda::Permission', {
       Action: 'lambda:InvokeFunction',
       FunctionName: functionArn,
       Principal: 'events.amazonaws.com',
-      SourceArn: { 'Fn::GetAtt': [logicalId(stack, rotation.monitoring.auditRules[0] as IConstruct), 'Arn'] },
+      SourceArn: { 'Fn::GetAtt': [logicalId(stack, rotation.monitoring.auditRule), 'Arn'] },
     });
   });
 });
@@ -205,19 +204,17 @@ describe('the rotation schedule', () => {
     );
   });
 
-  it("is created only after its secret's invoke permission and the rotation policy exist", () => {
+  it("is created only after the function's invoke permission and the rotation policy exist", () => {
     const { stack, rotation, template } = build({ secretArns: [SECRET_ARN, OTHER_SECRET_ARN] });
     const schedules = template.findResources('AWS::SecretsManager::RotationSchedule');
-    rotation.rotationSchedules.forEach((schedule, index) => {
-      const permission = rotation.invokePermissions[index];
-      expect(permission?.sourceArn).toBe(schedule.secretId);
+    for (const schedule of rotation.rotationSchedules) {
       expect(schedules[logicalId(stack, schedule)]?.DependsOn).toEqual(
         expect.arrayContaining([
-          logicalId(stack, permission as IConstruct),
+          logicalId(stack, rotation.invokePermission),
           logicalId(stack, rotation.rotationPolicy),
         ]),
       );
-    });
+    }
   });
 
   it('keeps each schedule when the list of secrets is reordered', () => {
@@ -230,43 +227,43 @@ describe('the rotation schedule', () => {
 });
 
 describe('least privilege', () => {
-  it('lets the function read and write exactly its secrets and start their rotation through itself only', () => {
+  it('lets the function read and write the secrets whose rotation names it, and start their rotation through itself only', () => {
     const { stack, rotation, template } = build({ secretArns: [SECRET_ARN, OTHER_SECRET_ARN] });
     const functionArn = { 'Fn::GetAtt': [logicalId(stack, rotation.rotationFunction), 'Arn'] };
-    const secrets = [SECRET_ARN, OTHER_SECRET_ARN].sort(); // CDK sorts policy resources
+    const secrets = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:*`;
+    const namesThisFunction = { 'secretsmanager:resource/AllowRotationLambdaArn': functionArn };
     template.hasResourceProperties('AWS::IAM::Policy', {
       Roles: [{ Ref: logicalId(stack, rotation.role) }],
       PolicyDocument: {
         Statement: [
           {
-            Sid: 'RotateTheSecrets',
+            Sid: 'RotateTheSecretsThatNameThisFunction',
             Effect: 'Allow',
             Action: [
               'secretsmanager:DescribeSecret',
               'secretsmanager:GetSecretValue',
+              'secretsmanager:ListSecretVersionIds',
               'secretsmanager:PutSecretValue',
               'secretsmanager:UpdateSecretVersionStage',
             ],
             Resource: secrets,
+            Condition: { ArnEquals: namesThisFunction },
           },
           {
             Sid: 'StartRotationOfTheSecrets',
             Effect: 'Allow',
             Action: 'secretsmanager:RotateSecret',
             Resource: secrets,
-            Condition: { ArnEqualsIfExists: { 'secretsmanager:RotationLambdaARN': functionArn } },
+            Condition: {
+              ArnEquals: namesThisFunction,
+              ArnEqualsIfExists: { 'secretsmanager:RotationLambdaARN': functionArn },
+            },
           },
           {
             Sid: 'InvokeItselfThroughRotateSecret',
             Effect: 'Allow',
             Action: 'lambda:InvokeFunction',
             Resource: functionArn,
-          },
-          {
-            Sid: 'AuditListVersions',
-            Effect: 'Allow',
-            Action: 'secretsmanager:ListSecretVersionIds',
-            Resource: secrets,
           },
           {
             Sid: 'SendFailedInvocations',
@@ -278,20 +275,28 @@ describe('least privilege', () => {
         Version: '2012-10-17',
       },
     });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: logicalId(stack, rotation.role) }],
+      PolicyDocument: {
+        Statement: [
+          {
+            Sid: 'FindTheOtherSecretsItRotates',
+            Effect: 'Allow',
+            Action: 'secretsmanager:ListSecrets',
+            Resource: '*',
+          },
+        ],
+        Version: '2012-10-17',
+      },
+    });
   });
 
   it('reads the admin secret and uses the KMS key only through Secrets Manager, for these secrets only', () => {
     const { template } = build({ adminSecretArn: ADMIN_SECRET_ARN, kmsKeyArn: KMS_KEY_ARN });
-    const viaSecretsManager = (arns: string[]) => ({
-      StringEquals: {
-        'kms:ViaService': `secretsmanager.${REGION}.amazonaws.com`,
-        'kms:EncryptionContext:SecretARN': arns,
-      },
-    });
+    const via = { 'kms:ViaService': `secretsmanager.${REGION}.amazonaws.com` };
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
-          Match.objectLike({ Sid: 'RotateTheSecrets', Resource: SECRET_ARN }),
           {
             Sid: 'ReadTheAdminSecret',
             Effect: 'Allow',
@@ -303,14 +308,20 @@ describe('least privilege', () => {
             Effect: 'Allow',
             Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
             Resource: KMS_KEY_ARN,
-            Condition: viaSecretsManager([SECRET_ARN]),
+            // Per key, not per secret: the secrets of this account that Secrets Manager lets the function reach.
+            Condition: {
+              StringEquals: via,
+              StringLike: {
+                'kms:EncryptionContext:SecretARN': `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:*`,
+              },
+            },
           },
           {
             Sid: 'DecryptTheAdminSecret',
             Effect: 'Allow',
             Action: 'kms:Decrypt',
             Resource: KMS_KEY_ARN,
-            Condition: viaSecretsManager([ADMIN_SECRET_ARN]),
+            Condition: { StringEquals: { ...via, 'kms:EncryptionContext:SecretARN': ADMIN_SECRET_ARN } },
           },
         ]),
       },
@@ -407,7 +418,9 @@ describe('the revocation grace period', () => {
           .flatMap((s) => [s.Action].flat())
           .filter(isSchedulerAction),
       ).toEqual([]);
-      expect(JSON.stringify(template.toJSON())).not.toMatch(/scheduler|REVOKE_/);
+      expect(JSON.stringify(template.findResources('AWS::Lambda::Function'))).not.toMatch(/REVOKE_/);
+      // The group and its dead-letter queue stay: a schedule still pending when the grace was turned off keeps them.
+      template.resourceCountIs('AWS::Scheduler::ScheduleGroup', 1);
     }
   });
 
@@ -417,7 +430,7 @@ describe('the revocation grace period', () => {
     const schedulerRole = rotation.revokeSchedulerRole as NonNullable<typeof rotation.revokeSchedulerRole>;
     const schedulerRoleArn = { 'Fn::GetAtt': [logicalId(stack, schedulerRole), 'Arn'] };
 
-    it("lets only EventBridge Scheduler, for this account's default schedule group, assume the scheduler role", () => {
+    it("lets only EventBridge Scheduler, for the construct's own schedule group, assume the scheduler role", () => {
       template.hasResourceProperties('AWS::IAM::Role', {
         AssumeRolePolicyDocument: {
           Statement: [
@@ -428,7 +441,9 @@ describe('the revocation grace period', () => {
               Condition: {
                 StringEquals: { 'aws:SourceAccount': ACCOUNT },
                 ArnEquals: {
-                  'aws:SourceArn': `arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule-group/default`,
+                  'aws:SourceArn': {
+                    'Fn::GetAtt': [logicalId(stack, rotation.revokeScheduling.scheduleGroup), 'Arn'],
+                  },
                 },
               },
             },
@@ -440,7 +455,7 @@ describe('the revocation grace period', () => {
       });
     });
 
-    it('lets the scheduler role invoke this function (unqualified) and do nothing else', () => {
+    it('lets the scheduler role invoke this function (unqualified), dead-letter, and do nothing else', () => {
       const policies = template.findResources('AWS::IAM::Policy', {
         Properties: { Roles: [{ Ref: logicalId(stack, schedulerRole) }] },
       });
@@ -453,13 +468,22 @@ describe('the revocation grace period', () => {
               Action: 'lambda:InvokeFunction',
               Resource: functionArn,
             },
+            {
+              Sid: 'DeadLetterUndeliveredRevocations',
+              Effect: 'Allow',
+              Action: 'sqs:SendMessage',
+              Resource: {
+                'Fn::GetAtt': [logicalId(stack, rotation.revokeScheduling.deadLetterQueue), 'Arn'],
+              },
+            },
           ],
           Version: '2012-10-17',
         },
       ]);
     });
 
-    it('lets the function create and delete only fkr-revoke-* schedules of the default group, passing only that role', () => {
+    it('lets the function manage schedules of its own group only, passing only that role', () => {
+      const group = { Ref: logicalId(stack, rotation.revokeScheduling.scheduleGroup) };
       const schedulerStatements = iamStatements(template).filter((statement) =>
         [statement.Action].flat().some(isSchedulerAction),
       );
@@ -468,6 +492,13 @@ describe('the revocation grace period', () => {
           Sid: 'ScheduleRevocations',
           Effect: 'Allow',
           Action: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule', 'scheduler:GetSchedule'],
+          Resource: { 'Fn::Join': ['', [`arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule/`, group, '/*']] },
+        },
+        {
+          // Today's main scheduled in the shared default group: find and delete those, create none there.
+          Sid: 'FindLegacyRevocationSchedules',
+          Effect: 'Allow',
+          Action: ['scheduler:DeleteSchedule', 'scheduler:GetSchedule'],
           Resource: `arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule/default/fkr-revoke-*`,
         },
         {
@@ -476,13 +507,6 @@ describe('the revocation grace period', () => {
           Action: 'iam:PassRole',
           Resource: schedulerRoleArn,
           Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
-        },
-        {
-          // The audit looks up a replaced key's revocation schedule.
-          Sid: 'AuditReadRevocationSchedules',
-          Effect: 'Allow',
-          Action: 'scheduler:GetSchedule',
-          Resource: `arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule/default/fkr-revoke-*`,
         },
       ]);
       template.hasResourceProperties('AWS::IAM::Policy', {
@@ -519,7 +543,7 @@ describe('the revocation grace period', () => {
         revokeGracePeriod: Duration.minutes(10),
       });
       const statement = iamStatements(Template.fromStack(agnostic)).find(
-        (s) => s.Sid === 'ScheduleRevocations',
+        (s) => s.Sid === 'FindLegacyRevocationSchedules',
       );
       expect(statement?.Resource).toEqual({
         'Fn::Join': [
@@ -546,7 +570,7 @@ describe('alerting', () => {
   });
   const topic = { Ref: logicalId(stack, rotation.alertTopic) };
 
-  it('forwards RotationFailed and TestRotationFailed events of these secrets to the topic', () => {
+  it("forwards RotationFailed and TestRotationFailed events of the account's secrets to the topic", () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
         source: ['aws.secretsmanager'],
@@ -554,7 +578,6 @@ describe('alerting', () => {
         detail: {
           eventSource: ['secretsmanager.amazonaws.com'],
           eventName: ['RotationFailed', 'TestRotationFailed'],
-          additionalEventData: { SecretId: [SECRET_ARN, OTHER_SECRET_ARN] },
         },
       },
       Targets: [Match.objectLike({ Arn: topic })],
@@ -714,10 +737,10 @@ describe('validation', () => {
     ]);
   });
 
-  it('rejects no secrets, duplicates, and an admin secret that is also rotated', () => {
-    expect(problemsOf((stack) => new FactifyKeyRotation(stack, 'Rotation', { secrets: [] }))).toEqual([
-      'secrets: give at least one secret to rotate.',
-    ]);
+  it('accepts no secrets (they enroll from other stacks); rejects duplicates and a rotated admin secret', () => {
+    const stack = newStack();
+    expect(propsProblems(stack, {}, BUNDLE_FILE)).toEqual([]);
+    expect(propsProblems(stack, { secrets: [] }, BUNDLE_FILE)).toEqual([]);
     expect(
       problemsOf((stack) => {
         const secret = importSecret(stack, SECRET_ARN);

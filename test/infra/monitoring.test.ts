@@ -34,7 +34,8 @@ const logicalId = (stack: Stack, construct: IConstruct): string =>
 describe('the daily audit', () => {
   const { stack, rotation, template } = build();
 
-  it('invokes the function once a day with the audit event naming every secret', () => {
+  it('invokes the function once a day with the audit event, which names no secret: the function finds them', () => {
+    template.resourceCountIs('AWS::Events::Rule', 2); // the audit and the failure forwarding
     template.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'cron(0 5 * * ? *)',
       State: 'ENABLED',
@@ -42,38 +43,9 @@ describe('the daily audit', () => {
         {
           Arn: { 'Fn::GetAtt': [logicalId(stack, rotation.rotationFunction), 'Arn'] },
           Id: Match.anyValue(),
-          Input: JSON.stringify({ Action: 'audit', SecretIds: [SECRET_ARN, OTHER_SECRET_ARN] }),
+          Input: JSON.stringify({ Action: 'audit' }),
         },
       ],
-    });
-  });
-
-  it('splits the secrets into audit events of at most 20, each within EventBridge input limits', () => {
-    const arns = Array.from(
-      { length: 45 },
-      (_, index) => `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:app-${index}-AbCdEf`,
-    );
-    const big = build(arns);
-    const inputs = Object.values(big.template.findResources('AWS::Events::Rule'))
-      .flatMap((rule) => rule.Properties.Targets ?? [])
-      .flatMap((target: { Input?: string }) => (target.Input ? [JSON.parse(target.Input)] : []));
-    expect(inputs.map((input) => input.SecretIds.length)).toEqual([20, 20, 5]);
-    expect(inputs.flatMap((input) => input.SecretIds)).toEqual(arns);
-    expect(big.rotation.monitoring.auditRules).toHaveLength(3);
-  });
-
-  it('may read the versions of its secrets, and nothing more than the rotation may', () => {
-    template.hasResourceProperties('AWS::IAM::Policy', {
-      PolicyDocument: {
-        Statement: Match.arrayWith([
-          {
-            Sid: 'AuditListVersions',
-            Effect: 'Allow',
-            Action: 'secretsmanager:ListSecretVersionIds',
-            Resource: [SECRET_ARN, OTHER_SECRET_ARN].sort(),
-          },
-        ]),
-      },
     });
   });
 
@@ -84,7 +56,7 @@ describe('the daily audit', () => {
     });
     custom.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'Payments/KeyRotation',
-      MetricName: 'RotationOverdue',
+      MetricName: 'SecretsOverdue',
     });
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ METRICS_NAMESPACE: 'FactifyKeyRotation' }) },
@@ -92,8 +64,8 @@ describe('the daily audit', () => {
   });
 });
 
-describe('the alarms on the audit metrics', () => {
-  const { stack, rotation, template } = build();
+describe('the opt-in alarms of each listed secret', () => {
+  const { stack, rotation, template } = build(undefined, { perSecretAlarms: true });
   const topic = { Ref: logicalId(stack, rotation.alertTopic) };
   const alarmOf = (metric: string, secretName: string) => ({
     Namespace: 'FactifyKeyRotation',
@@ -115,7 +87,7 @@ describe('the alarms on the audit metrics', () => {
         DatapointsToAlarm: 25,
         TreatMissingData: 'breaching',
         AlarmDescription: Match.stringLikeRegexp(
-          `overdue or disabled, or the daily audit has not checked it.*Run: factify-rotation status ${name}\\.`,
+          `overdue or disabled, or the daily audit has not checked it.*Run: factify-rotation status ${name}\\. Runbook: `,
         ),
       });
     }
@@ -125,15 +97,11 @@ describe('the alarms on the audit metrics', () => {
     [
       'CurrentKeyNotActive',
       1,
-      /every consumer of the secret is failing.*factify-rotation status billing-key.*put-secret-value/,
+      /every consumer of the secret is failing.*factify-rotation status billing-key/,
     ],
-    ['RotationStuck', 1, /stuck.*factify-rotation status billing-key.*factify-rotation recover billing-key/],
+    ['RotationStuck', 1, /stuck.*factify-rotation status billing-key/],
     ['ActiveKeys', 4, /4 or more of its 5 active keys.*factify-rotation status billing-key/],
-    [
-      'ReplacedKeysNotRevoked',
-      1,
-      /still active after its grace period.*factify-rotation recover billing-key/,
-    ],
+    ['ReplacedKeysNotRevoked', 1, /still active after its grace period.*factify-rotation status billing-key/],
   ])('fire on %s >= %i and keep their state between audits', (metric, threshold, description) => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       ...alarmOf(metric, 'billing-key'),
@@ -147,7 +115,7 @@ describe('the alarms on the audit metrics', () => {
   it('are named with one prefix, by which alone the alert topic lets CloudWatch publish for them', () => {
     const prefix = rotation.monitoring.alarmNamePrefix;
     expect(prefix).toMatch(/^Test-Rotation-Monitoring-[0-9A-F]{8}$/);
-    expect(rotation.monitoring.alarms).toHaveLength(2 * 5 + 1);
+    expect(rotation.monitoring.alarms).toHaveLength(2 * 5 + 11);
     const names = Object.values(template.findResources('AWS::CloudWatch::Alarm')).flatMap((alarm) =>
       alarm.Properties.AlarmName === undefined ? [] : [alarm.Properties.AlarmName as string],
     );
@@ -171,10 +139,12 @@ describe('the alarms on the audit metrics', () => {
     });
   });
 
-  it('are one set per secret', () => {
-    expect(rotation.monitoring.overdueAlarms).toHaveLength(2);
-    // 5 per secret, the failed-invocations alarm, and the construct's errors, alert delivery and metrics-dropped alarms.
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 2 * 5 + 1 + 3);
+  it('are one set per secret, on top of the fleet alarms, and none without perSecretAlarms', () => {
+    expect(rotation.monitoring.perSecretAlarms).toHaveLength(2 * 5);
+    // 5 per secret, 9 on the fleet metrics, the two queues', and the construct's errors, alert delivery and
+    // metrics-dropped alarms.
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 2 * 5 + 9 + 2 + 3);
+    build().template.resourceCountIs('AWS::CloudWatch::Alarm', 9 + 2 + 3);
   });
 });
 
@@ -234,32 +204,42 @@ describe('asynchronous invocations that fail', () => {
 describe('the dashboard', () => {
   const { template } = build();
 
-  it('shows rotations and failures per day, key age against the schedule, audit findings and throttling', () => {
+  it('shows the fleet findings, rotations and failures, throttling, key age and active keys, naming no secret', () => {
     const [dashboard] = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
     const body = JSON.stringify(dashboard?.Properties.DashboardBody);
     for (const title of [
-      'Rotations completed per day',
-      'Failed steps per day',
-      'Current key age in days against the schedule (rate(30 days))',
+      'Audit: secrets audited and not checked',
       'Audit findings',
+      'Rotations completed and failed steps per day',
       'Factify throttling',
+      'Current key age in days per secret, against the schedule (rate(30 days))',
+      'Active keys',
+      'Fleet alarms',
     ]) {
       expect(body).toContain(title);
     }
     for (const metric of [
-      'RotationsCompleted',
-      'StepFailed',
-      'DaysSinceRotation',
-      'RotationOverdue',
-      'CurrentKeyNotActive',
-      'RotationStuck',
+      'SecretsAudited',
+      'SecretsOverdue',
+      'SecretsStuck',
       'OrphanedKeys',
-      'ActiveKeys',
-      'FactifyThrottles',
-      'FactifyRetries',
+      'SecretsNotChecked',
     ]) {
       expect(body).toContain(`\\"${metric}\\"`);
     }
+    // Per-secret metrics come from search expressions evaluated when the dashboard is viewed.
+    for (const metric of [
+      'RotationsCompleted',
+      'StepFailed',
+      'DaysSinceRotation',
+      'ActiveKeys',
+      'FactifyThrottles',
+    ]) {
+      expect(body).toContain(
+        `SEARCH('{\\\\\\"FactifyKeyRotation\\\\\\",SecretName} MetricName=\\\\\\"${metric}\\\\\\"'`,
+      );
+    }
+    expect(body).not.toMatch(/billing-key|factify\/api-key/);
     // The schedule's 30 days as the line a key's age should not cross.
     expect(body).toContain(`{\\"value\\":30,\\"label\\":\\"rotation due\\"`);
   });

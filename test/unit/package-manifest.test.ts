@@ -45,12 +45,14 @@ describe('package.json', () => {
 });
 
 describe('the package root', () => {
-  it('exports the classes a CDK app uses, the monitoring construct the public `monitoring` field holds too', async () => {
+  it('exports the classes a CDK app uses, and the constructs its public `monitoring` and `revokeScheduling` fields hold', async () => {
     const root = await import('../../infra/index.js');
     expect(Object.keys(root).sort()).toEqual([
       'FactifyKeyRotation',
       'FactifyKeyRotationConfigError',
+      'FactifyKeyRotationEnrollment',
       'KeyRotationSchedule',
+      'RevokeScheduling',
       'RotationMonitoring',
     ]);
   });
