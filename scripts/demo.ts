@@ -70,7 +70,13 @@ async function seedStuckSecret(): Promise<SeededSecret> {
   const stuck = seedSecret(environment, { name: 'prod/stuck' });
   const versionId = await stageOtherAppKeyAsPending(environment, stuck);
   environment.secretsManager.backdateVersion(stuck.arn, versionId, new Date(Date.now() - 3_600_000));
-  environment.factify.seedKey(stuck.orgId, { name: keyNameFor(stuck.arn, randomUUID()), admin: false });
+  // Left minutes after the key was put in by hand, so it shows its own prefix: one shared with the current key
+  // would leave the current value unidentified (see lambda/keys/ownership.ts).
+  environment.factify.seedKey(stuck.orgId, {
+    name: keyNameFor(stuck.arn, randomUUID()),
+    admin: false,
+    createdAt: new Date(Date.now() - 5 * 60_000),
+  });
   return stuck;
 }
 
