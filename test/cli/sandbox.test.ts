@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../infra/support.js';
 import { runCli } from '../support/cli-runner.js';
+import { machineClockEnvironment } from '../support/machine-clock.js';
 import { expectNoSecrets } from '../support/no-secrets.js';
 
 /** The environment and alias lines the sandbox prints for the operator to paste. */
@@ -18,7 +19,8 @@ describe('npm run sandbox (demo --keep)', () => {
   it('keeps the emulators up with a healthy and a stuck secret, and prints the environment to try each command by hand', async () => {
     const sandbox = spawn(join(REPO_ROOT, 'node_modules/.bin/tsx'), ['scripts/demo.ts', '--keep'], {
       cwd: REPO_ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
+      // The machine's clock, moved or not: the CLI this test runs reads it too.
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...machineClockEnvironment() },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
