@@ -30,7 +30,7 @@ import {
   propsProblems,
   propsWarnings,
 } from './props-validation.js';
-import { nagResourceName, RevokeScheduling } from './revoke-scheduling.js';
+import { earlierReleaseSchedulerRole, nagResourceName, RevokeScheduling } from './revoke-scheduling.js';
 import { DEFAULT_ROTATION_SCHEDULE } from './rotation-schedule.js';
 import { createSealKey, listOtherSecrets } from './seal-key.js';
 import { checkStackLimits } from './stack-limits.js';
@@ -242,6 +242,12 @@ export class FactifyKeyRotation extends Construct {
    */
   readonly revokeSchedulerRole?: iam.Role;
   /**
+   * With a grace period only: the scheduler role of the release before schedule groups, unchanged, so that the
+   * revocations it scheduled in the account's default group still run (they name it). It may only invoke the
+   * function, and only schedules of the default group may assume it; the function passes it to no schedule.
+   */
+  readonly earlierReleaseSchedulerRole?: iam.Role;
+  /**
    * Lets Secrets Manager invoke the function on behalf of this account (SourceAccount), for its secrets (or those
    * under `secretNamePrefix`): one permission for any number of secrets.
    */
@@ -345,6 +351,7 @@ export class FactifyKeyRotation extends Construct {
     this.rotationPolicy = this.createRotationPolicy(secretArnPattern, adminSecretArn, keys);
     if (this.revokeSchedulerRole) {
       this.revokeScheduling.allowInvoke(this.revokeSchedulerRole, this.rotationFunction.functionArn);
+      this.earlierReleaseSchedulerRole = earlierReleaseSchedulerRole(this, this.rotationFunction.functionArn);
     }
     this.invokePermission = this.allowSecretsManagerInvoke(props.secretNamePrefix && secretArnPattern);
     // An enrollment in this stack waits for the same resources as the schedules of `secrets`.

@@ -146,6 +146,42 @@ export class RevokeScheduling extends Construct {
   }
 }
 
+/**
+ * The scheduler role of the release before schedule groups, kept as it was: the revocation schedules that
+ * release made in the account's default group name it by its ARN, and are honoured only if it still exists
+ * when they run (up to the longest grace, 365 days, after the upgrade). Its id, hence its name, and its trust
+ * are unchanged (schedules of the default group, this account); it may only invoke the function. The function
+ * passes it to no schedule: new schedules get the role of the construct's own group.
+ */
+export function earlierReleaseSchedulerRole(scope: Construct, functionArn: string): iam.Role {
+  const stack = Stack.of(scope);
+  const role = new iam.Role(scope, 'RevokeSchedulerRole', {
+    description:
+      'Lets EventBridge Scheduler invoke the Factify key rotation function to revoke replaced keys',
+    assumedBy: new iam.ServicePrincipal(SCHEDULER, {
+      conditions: {
+        StringEquals: { 'aws:SourceAccount': stack.account },
+        ArnEquals: {
+          'aws:SourceArn': stack.formatArn({
+            service: 'scheduler',
+            resource: 'schedule-group',
+            resourceName: LEGACY_REVOKE_SCHEDULE_GROUP,
+            arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+          }),
+        },
+      },
+    }),
+  });
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      sid: 'InvokeTheRotationFunction',
+      actions: ['lambda:InvokeFunction'],
+      resources: [functionArn],
+    }),
+  );
+  return role;
+}
+
 /** `arn:<partition>:scheduler:<region>:<account>:schedule/default/fkr-revoke-*` */
 export function legacyRevokeScheduleArnPattern(scope: Construct): string {
   return Stack.of(scope).formatArn({

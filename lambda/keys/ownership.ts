@@ -24,7 +24,8 @@ import type { KeySecret } from './secret-value.js';
  *   identified only by a prefix that no other key of the organization shows (this secret's own keys
  *   included, unless a sealed version tells them apart), and is acted on only once its apiKey authenticates
  *   in that key's organization (possession). Its `apiKeyId` can only contradict, never decide.
- * - The key a rotation replaced is the one its seal records, never whatever AWSPREVIOUS holds.
+ * - The key a rotation replaced is the one its seal records, never whatever AWSPREVIOUS holds; for a rotation
+ *   by a release before seals, the key its replaced version holds, taken as any hand-written value is.
  * - Never revoked, by any path: the key AWSCURRENT or AWSPENDING holds (every candidate when one is not
  *   identified), the admin key, a key another secret's rotation created, and, when the function did not
  *   itself create the key for this secret (no sealed version holds it), a key another secret this function
@@ -240,21 +241,31 @@ export async function proveHeld(
   target: { readonly identification: Resolved; readonly value: KeySecret },
   what: string,
 ): Promise<void> {
+  const why = await possessionProblem(factify, target, what);
+  if (why === undefined) return;
+  throw new RotationStateError(
+    `${what} was written by hand and names key ${target.identification.key.id} by its prefix, but ${why}, so ` +
+      'it does not prove it holds that key. Nothing was revoked or created. Put the working key and its ' +
+      '"apiKeyId" in the secret.',
+  );
+}
+
+/** Why a hand-written value does not prove it holds its identified key (proveHeld), or undefined when it does. */
+export async function possessionProblem(
+  factify: Pick<FactifyKeys, 'getOrganization'>,
+  target: { readonly identification: Resolved; readonly value: KeySecret },
+  what: string,
+): Promise<string | undefined> {
   const { identification } = target;
-  if (identification.evidence !== 'prefix') return;
-  let why: string;
+  if (identification.evidence !== 'prefix') return undefined;
   try {
     const organization = await factify.getOrganization({ key: target.value.apiKey, label: what });
-    if (organization.id === identification.key.orgId) return;
-    why = `its apiKey belongs to organization ${organization.id}`;
+    if (organization.id === identification.key.orgId) return undefined;
+    return `its apiKey belongs to organization ${organization.id}`;
   } catch (error) {
     if (!(error instanceof FactifyAuthenticationError)) throw error;
-    why = 'its apiKey does not authenticate at Factify';
+    return 'its apiKey does not authenticate at Factify';
   }
-  throw new RotationStateError(
-    `${what} was written by hand and names key ${identification.key.id} by its prefix, but ${why}, so it does ` +
-      'not prove it holds that key. Nothing was revoked or created. Put the working key and its "apiKeyId" in the secret.',
-  );
 }
 
 /**

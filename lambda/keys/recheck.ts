@@ -9,6 +9,7 @@ import {
   type HeldVersion,
   identifyKey,
   leftoverOwnKeys,
+  possessionProblem,
   protectedKeyIds,
   replacedKeyIdOf,
   secretsOf,
@@ -77,14 +78,30 @@ export async function recheckRevocation(
   const namedHolds = identifications[namedIndex];
   if (namedHolds?.resolved && namedHolds.key.id !== key.id) refuse(`version ${named} does not hold that key`);
   switch (target.kind) {
-    case 'replaced':
+    case 'replaced': {
       // The evidence: a value this function wrote for this secret records that its rotation replaced the key.
-      if (!versions.some((version) => replacedKeyIdOf(version) === key.id)) {
+      if (versions.some((version) => replacedKeyIdOf(version) === key.id)) break;
+      // A release before seals wrote every value unsealed, and its scheduled revocations name the replaced
+      // version: that value stands as any hand-written one does, by a prefix only this key shows and an
+      // apiKey that authenticates in the key's organization. A dead key needs no proof: nothing is revoked.
+      if (namedHolds?.resolved && namedHolds.evidence === 'prefix' && namedHolds.key.id === key.id) {
+        const what = `version ${named} of secret ${arn}`;
+        const value = (versions[namedIndex] as HeldVersion).value;
+        const why =
+          key.revokedAt === null
+            ? await possessionProblem(ctx.factify, { identification: namedHolds, value }, what)
+            : undefined;
+        if (why === undefined) break;
         refuse(
-          'no version of this secret that this function wrote records that its rotation replaced that key',
+          `version ${named} was written by hand (no seal of this function) and ${why}, so it does not prove it ` +
+            'holds that key',
         );
       }
+      refuse(
+        'no version of this secret that this function wrote records that its rotation replaced that key',
+      );
       break;
+    }
     case 'orphan':
       if (!leftoverOwnKeys(keys, arn, identifications).includes(key)) {
         refuse("it is not a key this secret's rotations made that no version holds (or may hold)");

@@ -87,9 +87,10 @@ export async function revokeOrSchedule(
 /**
  * Runs a scheduled revocation. Anyone who may invoke the function can send this event, so it proves
  * everything again (ownership.ts) and trusts nothing in it: it runs only when a grace period is configured,
- * revokes only a key that a sealed version of this secret records as the key its rotation replaced, and
- * never the key of AWSCURRENT or AWSPENDING, the admin key or another secret's key. Revoking twice is
- * harmless: a revoked key is left alone.
+ * revokes only a key that a sealed version of this secret records as the key its rotation replaced (or, for
+ * a revocation a release before seals scheduled, that the replaced version proves it holds), and never the
+ * key of AWSCURRENT or AWSPENDING, the admin key or another secret's key. Revoking twice is harmless: a
+ * revoked key is left alone.
  */
 export async function revokeReplacedKey(ctx: SecretContext, event: RevokeReplacedKeyEvent): Promise<void> {
   const arn = ctx.secret.arn;

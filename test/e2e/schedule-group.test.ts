@@ -1,7 +1,17 @@
+import { randomUUID } from 'node:crypto';
+import { CreateScheduleCommand } from '@aws-sdk/client-scheduler';
+import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
+import { keyNameFor, secretTag } from '../../lambda/keys/key-naming.js';
 import { useSeededEnvironment } from '../support/e2e-fixture.js';
-import { retryUntilRotated, SCHEDULE_GROUP_ENV } from '../support/rotation-environment.js';
-import { expectRotated, keyWorks, rotateSecret } from '../support/seeded-secret.js';
+import {
+  FUNCTION_ARN,
+  type RotationEnvironment,
+  retryUntilRotated,
+  SCHEDULE_GROUP_ENV,
+} from '../support/rotation-environment.js';
+import { expectNoSecretsPrinted, expectRotated, keyWorks, rotateSecret } from '../support/seeded-secret.js';
 
 const GRACE_SECONDS = 3600;
 const SCHEDULER_ROLE_ARN = 'arn:aws:iam::123456789012:role/factify-revoke-scheduler';
@@ -9,6 +19,69 @@ const GROUP = SCHEDULE_GROUP_ENV.REVOKE_SCHEDULE_GROUP;
 const DLQ_ARN = SCHEDULE_GROUP_ENV.REVOKE_SCHEDULE_DLQ_ARN;
 
 const afterGrace = () => new Date(Date.now() + (GRACE_SECONDS + 60) * 1000);
+
+/**
+ * What a rotation by the release before seals and schedule groups left behind: it made the replacement with
+ * the current key, wrote it unsealed as AWSCURRENT (the original value becoming AWSPREVIOUS), and scheduled
+ * the original key's revocation in the account's default group, under the name that release gave it.
+ */
+async function rotatedBeforeSeals(environment: RotationEnvironment) {
+  const { factify, secretsManager, scheduler } = environment;
+  const orgId = factify.createOrganization('Acme').id;
+  // Made by a person a month before the rotation, so each key shows its own prefix.
+  const original = factify.seedKey(orgId, {
+    name: 'Production',
+    createdAt: new Date(Date.now() - 30 * 86_400_000),
+  });
+  const { arn, versionId: originalVersionId } = secretsManager.createSecretDirect(
+    'prod/factify-before-seals',
+    JSON.stringify({ apiKey: original.key, apiKeyId: original.id, team: 'payments' }),
+    { rotation: { lambdaArn: FUNCTION_ARN, rules: { ScheduleExpression: 'rate(30 days)' } } },
+  );
+  const token = randomUUID();
+  const response = await request(`${factify.url}/api-keys`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${original.key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: keyNameFor(arn, token) }),
+  });
+  const replacement = (await response.body.json()) as { id: string; key: string; created_at: string };
+  await secretsManager.client().send(
+    new PutSecretValueCommand({
+      SecretId: arn,
+      ClientRequestToken: token,
+      SecretString: JSON.stringify({
+        apiKey: replacement.key,
+        apiKeyId: replacement.id,
+        organizationId: orgId,
+        createdAt: replacement.created_at,
+        team: 'payments',
+      }),
+      VersionStages: ['AWSCURRENT'],
+    }),
+  );
+  const at = new Date(Date.now() + GRACE_SECONDS * 1000).toISOString().slice(0, 19);
+  await scheduler.client().send(
+    new CreateScheduleCommand({
+      Name: `fkr-revoke-${secretTag(arn)}-${originalVersionId}`,
+      GroupName: 'default',
+      ScheduleExpression: `at(${at})`,
+      ScheduleExpressionTimezone: 'UTC',
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      ActionAfterCompletion: 'DELETE',
+      Target: {
+        Arn: FUNCTION_ARN,
+        RoleArn: SCHEDULER_ROLE_ARN,
+        Input: JSON.stringify({
+          Action: 'revokeReplacedKey',
+          SecretId: arn,
+          VersionId: originalVersionId,
+          ApiKeyId: original.id,
+        }),
+      },
+    }),
+  );
+  return { arn, orgId, original, replacement };
+}
 
 describe("revocation schedules in the construct's own schedule group", () => {
   const { environment, seeded } = useSeededEnvironment({
@@ -61,6 +134,25 @@ describe("revocation schedules in the construct's own schedule group", () => {
     expect(ran.map((run) => run.result)).toEqual(['succeeded']);
     expect(environment.scheduler.schedules()).toEqual([]);
     await expectRotated(environment, seeded, versionId);
+  });
+
+  it('honours the revocation a release before seals scheduled in the default group, its values unsealed', async () => {
+    const { orgId, original, replacement } = await rotatedBeforeSeals(environment);
+    // The function is updated to this version, with a group of its own.
+    useGroup();
+
+    const ran = await environment.scheduler.runDue(afterGrace());
+
+    expect(ran.map((run) => run.result)).toEqual(['succeeded']);
+    expect(environment.scheduler.schedules()).toEqual([]);
+    expect(await keyWorks(environment, original.key)).toBe(false);
+    expect(await keyWorks(environment, replacement.key)).toBe(true);
+    const revoked = environment.factify
+      .keys(orgId, { includeRevoked: true })
+      .find((key) => key.id === original.id);
+    expect(revoked?.revoked_comment).toBe('rotated');
+    expect(environment.factify.revocations(original.id)).toBe(1);
+    expectNoSecretsPrinted(environment, [original.key, replacement.key]);
   });
 
   it('refuses the revocation event sent before a pending schedule of the default group, then runs it on time', async () => {

@@ -482,6 +482,56 @@ describe('the revocation grace period', () => {
       ]);
     });
 
+    it("keeps the earlier release's scheduler role, so that the schedules it left in the default group still run", () => {
+      // Those schedules name this role by its ARN: it keeps the logical id that release gave it (so its name),
+      // is assumable from the default group only, may only invoke the function, and is passed to no schedule.
+      const earlier = rotation.earlierReleaseSchedulerRole as NonNullable<
+        typeof rotation.earlierReleaseSchedulerRole
+      >;
+      expect(logicalId(stack, earlier)).toBe('RotationRevokeSchedulerRole83AAC18E');
+      expect(template.toJSON().Resources.RotationRevokeSchedulerRole83AAC18E.Properties).toEqual({
+        Description:
+          'Lets EventBridge Scheduler invoke the Factify key rotation function to revoke replaced keys',
+        AssumeRolePolicyDocument: {
+          Statement: [
+            {
+              Effect: 'Allow',
+              Principal: { Service: 'scheduler.amazonaws.com' },
+              Action: 'sts:AssumeRole',
+              Condition: {
+                StringEquals: { 'aws:SourceAccount': ACCOUNT },
+                ArnEquals: {
+                  'aws:SourceArn': `arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule-group/default`,
+                },
+              },
+            },
+          ],
+          Version: '2012-10-17',
+        },
+      });
+      const policies = template.findResources('AWS::IAM::Policy', {
+        Properties: { Roles: [{ Ref: 'RotationRevokeSchedulerRole83AAC18E' }] },
+      });
+      expect(Object.keys(policies)).toEqual(['RotationRevokeSchedulerRoleDefaultPolicyA5889403']);
+      expect(Object.values(policies).map((policy) => policy.Properties.PolicyDocument)).toEqual([
+        {
+          Statement: [
+            {
+              Sid: 'InvokeTheRotationFunction',
+              Effect: 'Allow',
+              Action: 'lambda:InvokeFunction',
+              Resource: functionArn,
+            },
+          ],
+          Version: '2012-10-17',
+        },
+      ]);
+      expect(logicalId(stack, rotation.rotationFunction)).toBe('RotationFunction8B9BF3C3');
+      expect(
+        JSON.stringify(iamStatements(template).filter((s) => s.Sid === 'PassTheSchedulerRole')),
+      ).not.toContain('RotationRevokeSchedulerRole83AAC18E');
+    });
+
     it('lets the function manage schedules of its own group only, passing only that role', () => {
       const group = { Ref: logicalId(stack, rotation.revokeScheduling.scheduleGroup) };
       const schedulerStatements = iamStatements(template).filter((statement) =>

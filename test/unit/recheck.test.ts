@@ -110,6 +110,70 @@ describe('recheckRevocation', () => {
       expect(rotation.factify.revokeCalls()).toBe(0);
     });
 
+    describe('replaced by a release before seals, whose values carry none', () => {
+      /**
+       * What such a release left: it made the replacement with the current key, wrote it unsealed as
+       * AWSCURRENT (the original value becoming AWSPREVIOUS), and scheduled the original key's revocation.
+       */
+      function rotatedBeforeSeals(): { rotation: Rotation; replacement: { id: string; key: string } } {
+        const rotation = startRotation({ graceSeconds: GRACE });
+        rotation.advance(30 * 86_400);
+        const replacement = rotation.factify.addKey(rotation.orgId, {
+          name: keyNameFor(rotation.arn, rotation.token),
+        });
+        const original = rotation.store.valueOf(rotation.arn, rotation.currentVersionId);
+        rotation.store.setVersion(rotation.arn, rotation.token, ['AWSCURRENT'], {
+          apiKey: replacement.key,
+          apiKeyId: replacement.id,
+          organizationId: rotation.orgId,
+          team: 'payments',
+        });
+        rotation.store.setVersion(rotation.arn, rotation.currentVersionId, ['AWSPREVIOUS'], original);
+        return { rotation, replacement };
+      }
+
+      it('is allowed when the replaced version holds it and its apiKey authenticates in its organization', async () => {
+        const { rotation, replacement } = rotatedBeforeSeals();
+        const target = {
+          kind: 'replaced',
+          keyId: rotation.currentKey.id,
+          versionId: rotation.currentVersionId,
+        } as const;
+
+        await expect(recheck(rotation, target, replacement.key)).resolves.toMatchObject({
+          id: rotation.currentKey.id,
+        });
+        // The scheduled event delivered again once the key is revoked: done, with no proof asked of a dead key.
+        const manager = { key: new Sensitive(replacement.key), label: 'the current key' };
+        await rotation.factify.revokeKey(manager, rotation.currentKey.id, 'rotated');
+        await expect(recheck(rotation, target, replacement.key)).resolves.toBe('already-revoked');
+      });
+
+      it('is refused when the version names the key by its prefix but its apiKey does not authenticate', async () => {
+        const { rotation, replacement } = rotatedBeforeSeals();
+        const forged = `${rotation.currentKey.key.slice(0, 16)}${'0'.repeat(48)}`;
+        rotation.store.setVersion(rotation.arn, 'forged-version', [], {
+          apiKey: forged,
+          apiKeyId: rotation.currentKey.id,
+        });
+
+        const message = await refusal(
+          recheck(
+            rotation,
+            { kind: 'replaced', keyId: rotation.currentKey.id, versionId: 'forged-version' },
+            replacement.key,
+          ),
+        );
+
+        expect(message).toBe(
+          `Refusing to revoke key ${rotation.currentKey.id} of secret ${rotation.arn}: version forged-version was ` +
+            'written by hand (no seal of this function) and its apiKey does not authenticate at Factify, so it ' +
+            'does not prove it holds that key. Nothing was revoked.',
+        );
+        expect(logs.text()).not.toContain(forged);
+      });
+    });
+
     it('is refused, naming what it is, when it is the key of AWSCURRENT', async () => {
       const rotation = await rotated();
       const current = pendingKey(rotation).apiKeyId;
