@@ -5,7 +5,7 @@ import type { Logger } from '../telemetry/log.js';
 import { type FleetMetricName, fleetMetricsLine, SecretMetrics } from '../telemetry/metrics.js';
 import { type FleetContext, type FleetSecret, inspectFleet } from './fleet.js';
 import type { SecretInspection } from './inspection.js';
-import type { FindingCode, Verdict } from './verdict.js';
+import { type FindingCode, urgency, type Verdict } from './verdict.js';
 
 /**
  * One audited secret: its verdict, finding codes, counts and dates, or the name and code of why it could not
@@ -34,7 +34,15 @@ export type AuditedSecret =
 /** What the audit returns: verdicts, codes, counts and dates, never a key, a key id or a version id. */
 export interface AuditReport {
   readonly auditedAt: string;
+  /**
+   * Every audited secret, in the order audited; when they would not fit in MAX_ANSWER_BYTES, the most urgent
+   * first, as many as fit (the log has a line for every secret).
+   */
   readonly secrets: readonly AuditedSecret[];
+  /** How many audited secrets the answer leaves off for its size: 0 unless the fleet is some 8,000 secrets. */
+  readonly secretsLeftOff: number;
+  /** The fleet metrics the audit published. */
+  readonly fleet: Record<FleetMetricName, number>;
   readonly summary: {
     readonly audited: number;
     readonly healthy: number;
@@ -88,7 +96,41 @@ export async function runAudit(
     factifyListings,
     outcome: summary.notChecked > 0 ? 'incomplete' : 'completed',
   });
-  return { auditedAt: ctx.now().toISOString(), secrets: secrets.map(summarise), summary };
+  const { reported, leftOff } = withinAnswer(secrets.map(summarise));
+  return { auditedAt: ctx.now().toISOString(), secrets: reported, secretsLeftOff: leftOff, fleet, summary };
+}
+
+/**
+ * Lambda answers a synchronous invocation with at most 6 MB. A secret's entry takes about 500 bytes (under
+ * 1.9 KB with a 512-character name and every finding), so the entries stop at 4 MB: every secret of a fleet
+ * of some 8,000, and never an answer Lambda refuses, whatever the fleet.
+ */
+export const MAX_ANSWER_BYTES = 4_000_000;
+
+/** Every entry when they fit; otherwise the most urgent first (not checked counts as unknown), as many as fit. */
+export function withinAnswer(entries: readonly AuditedSecret[]): {
+  reported: AuditedSecret[];
+  leftOff: number;
+} {
+  const sizes = entries.map((entry) => Buffer.byteLength(JSON.stringify(entry)) + 1);
+  if (sizes.reduce((sum, size) => sum + size, 0) <= MAX_ANSWER_BYTES)
+    return { reported: [...entries], leftOff: 0 };
+  const rank = (entry: AuditedSecret) => urgency('error' in entry ? 'unknown' : entry.verdict);
+  const order = entries
+    .map((_, index) => index)
+    .sort((a, b) => rank(entries[a] as AuditedSecret) - rank(entries[b] as AuditedSecret));
+  const kept: number[] = [];
+  let used = 0;
+  for (const index of order) {
+    const size = sizes[index] as number;
+    if (used + size > MAX_ANSWER_BYTES) break;
+    used += size;
+    kept.push(index);
+  }
+  return {
+    reported: kept.map((index) => entries[index] as AuditedSecret),
+    leftOff: entries.length - kept.length,
+  };
 }
 
 // The admin key's secret is no rotated secret: an invoker must not learn anything about it from the audit.

@@ -27,6 +27,11 @@ const VERDICTS: readonly Verdict[] = [
   'healthy',
 ];
 
+/** A verdict's rank: 0 for the most urgent. */
+export function urgency(verdict: Verdict): number {
+  return VERDICTS.indexOf(verdict);
+}
+
 /** The most urgent of several verdicts (healthy for none). */
 export function mostUrgent(verdicts: Iterable<Verdict>): Verdict {
   let index = VERDICTS.length - 1;

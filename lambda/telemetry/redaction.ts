@@ -64,33 +64,81 @@ const FACTIFY_KEY_PATTERN = new RegExp(
 // Those registered while an invocation runs are kept until it ends, however many it registers: an invocation
 // reads a bounded number of versions and keys, and nothing it registers may push out its own RotationToken.
 // Afterwards they join a bounded memory of recent values, since a warm Lambda serves many invocations.
-const invocationSecrets = new Map<string, RegExp | undefined>();
+const invocationSecrets = new Set<string>();
 let openInvocations = 0;
-const recentSecrets = new Map<string, RegExp | undefined>();
+const recentSecrets = new Set<string>();
 const MAX_RECENT_SECRETS = 64;
 // Keys and tokens are short. A longer value (a whole secret string, up to 64 KB) is matched only verbatim:
 // a pattern per character would cost every log line dearly, and the keys inside it are matched on their own.
 const MAX_PATTERN_SECRET = 1_024;
+const MIN_SECRET = 8;
+
+/**
+ * A registered value. An audit registers thousands (each secret's value and key), so a log line must not cost
+ * a regular expression per value: text with no escape in it (nearly every line) is searched for the values'
+ * lower-cased forms, found by their first MIN_SECRET characters, in one pass; only text with a backslash or a
+ * `uXXXX` runs the patterns, compiled when first needed.
+ */
+interface Known {
+  readonly value: string;
+  /** ASCII lower case: what an echo with no escape in it shows, in any case. */
+  readonly folded: string;
+  /** Matched verbatim, never by pattern. */
+  readonly long: boolean;
+  /** Only ASCII: lower-casing finds it as the case-insensitive pattern would. */
+  readonly ascii: boolean;
+  pattern?: RegExp;
+}
+const known = new Map<string, Known>();
+/** Known values that need no pattern on unescaped text, by their first MIN_SECRET characters, folded. */
+const byPrefix = new Map<string, Known[]>();
+/** Known values with other than ASCII in them: matched by their patterns only. */
+const unfoldable = new Set<Known>();
 
 function registerForRedaction(value: string): void {
   // Very short values would redact ordinary words; real keys and tokens are far longer.
-  if (value.length < 8) return;
-  const pattern =
-    invocationSecrets.get(value) ??
-    recentSecrets.get(value) ??
-    (value.length <= MAX_PATTERN_SECRET ? new RegExp(literalPattern(value), 'gi') : undefined);
-  if (openInvocations > 0) invocationSecrets.set(value, pattern);
-  else remember(value, pattern);
+  if (value.length < MIN_SECRET) return;
+  if (!known.has(value)) {
+    const entry: Known = {
+      value,
+      folded: foldAscii(value),
+      long: value.length > MAX_PATTERN_SECRET,
+      ascii: !/[^\0-\x7f]/.test(value),
+    };
+    known.set(value, entry);
+    if (entry.ascii || entry.long) {
+      const prefix = entry.folded.slice(0, MIN_SECRET);
+      byPrefix.set(prefix, [...(byPrefix.get(prefix) ?? []), entry]);
+    } else {
+      unfoldable.add(entry);
+    }
+  }
+  if (openInvocations > 0) invocationSecrets.add(value);
+  else remember(value);
 }
 
 // Least recently registered first out.
-function remember(value: string, pattern: RegExp | undefined): void {
+function remember(value: string): void {
   recentSecrets.delete(value);
-  recentSecrets.set(value, pattern);
+  recentSecrets.add(value);
   if (recentSecrets.size > MAX_RECENT_SECRETS) {
-    const oldest = recentSecrets.keys().next().value;
-    if (oldest !== undefined) recentSecrets.delete(oldest);
+    const oldest = recentSecrets.values().next().value;
+    if (oldest !== undefined) {
+      recentSecrets.delete(oldest);
+      if (!invocationSecrets.has(oldest)) forget(oldest);
+    }
   }
+}
+
+function forget(value: string): void {
+  const entry = known.get(value);
+  if (entry === undefined) return;
+  known.delete(value);
+  unfoldable.delete(entry);
+  const prefix = entry.folded.slice(0, MIN_SECRET);
+  const rest = (byPrefix.get(prefix) ?? []).filter((other) => other !== entry);
+  if (rest.length > 0) byPrefix.set(prefix, rest);
+  else byPrefix.delete(prefix);
 }
 
 /**
@@ -104,8 +152,9 @@ export async function redactingInvocation<T>(run: () => Promise<T>): Promise<T> 
   } finally {
     openInvocations--;
     if (openInvocations === 0) {
-      for (const [value, pattern] of invocationSecrets) remember(value, pattern);
+      const ended = [...invocationSecrets];
       invocationSecrets.clear();
+      for (const value of ended) remember(value);
     }
   }
 }
@@ -115,11 +164,62 @@ export async function redactingInvocation<T>(run: () => Promise<T>): Promise<T> 
  * when the text echoes them case-changed or JSON-escaped.
  */
 export function redact(text: string): string {
-  let out = text.replace(FACTIFY_KEY_PATTERN, REDACTED);
-  for (const secrets of [invocationSecrets, recentSecrets]) {
-    for (const [secret, pattern] of secrets) {
-      out = pattern ? out.replace(pattern, REDACTED) : out.split(secret).join(REDACTED);
+  const out = text.replace(FACTIFY_KEY_PATTERN, REDACTED);
+  return ESCAPE.test(out) ? redactEscaped(out) : redactUnescaped(out);
+}
+
+// Where a pattern could match other than by a value's own characters in any case: a backslash, or `uXXXX`
+// (which the patterns take for the character it codes, with or without a backslash before it).
+const ESCAPE = /\\|u[0-9a-f]{4}/i;
+
+function redactEscaped(text: string): string {
+  let out = text;
+  for (const entry of known.values()) {
+    if (entry.long) {
+      out = out.split(entry.value).join(REDACTED);
+    } else {
+      out = out.replace(patternOf(entry), REDACTED);
     }
   }
   return out;
+}
+
+// Every place a known value starts, found by its prefix: each is redacted whole, overlapping ones together.
+function redactUnescaped(text: string): string {
+  const folded = foldAscii(text);
+  const ranges: [number, number][] = [];
+  for (let index = 0; index + MIN_SECRET <= text.length; index++) {
+    const candidates = byPrefix.get(folded.slice(index, index + MIN_SECRET));
+    for (const entry of candidates ?? []) {
+      const found = entry.long ? text.startsWith(entry.value, index) : folded.startsWith(entry.folded, index);
+      if (found) ranges.push([index, index + entry.value.length]);
+    }
+  }
+  // A value with other than ASCII in it is case-folded by its pattern's rules, not by foldAscii.
+  for (const entry of unfoldable) {
+    const pattern = patternOf(entry);
+    pattern.lastIndex = 0;
+    if (pattern.test(text)) return redactEscaped(text);
+  }
+  if (ranges.length === 0) return text;
+  let redacted = '';
+  let from = 0;
+  for (const [start, end] of ranges) {
+    if (start >= from) {
+      redacted += `${text.slice(from, start)}${REDACTED}`;
+      from = end;
+    } else if (end > from) {
+      from = end;
+    }
+  }
+  return redacted + text.slice(from);
+}
+
+function patternOf(entry: Known): RegExp {
+  entry.pattern ??= new RegExp(literalPattern(entry.value), 'gi');
+  return entry.pattern;
+}
+
+function foldAscii(text: string): string {
+  return text.replace(/[A-Z]+/g, (upper) => upper.toLowerCase());
 }

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { startFactifySimulator } from '../../test/emulators/factify.js';
+import { startKmsEmulator } from '../../test/emulators/kms.js';
 import { startSecretsManagerEmulator } from '../../test/emulators/secrets-manager.js';
 import { invokeBundle } from '../../test/support/lambda-runtime.js';
 import { FUNCTION_ARN } from '../../test/support/rotation-environment.js';
@@ -35,6 +36,8 @@ export interface AuditFigures extends AuditOptions {
 export async function measureAudit(options: AuditOptions): Promise<AuditFigures> {
   const secretsManager = await startSecretsManagerEmulator();
   const factify = await startFactifySimulator();
+  // The seal key the stack creates and names in FACTIFY_SEAL_KEY_ID: the function refuses to run without it.
+  const kms = await startKmsEmulator({ region: secretsManager.region });
   try {
     const organizations = Array.from(
       { length: options.organizations },
@@ -56,6 +59,8 @@ export async function measureAudit(options: AuditOptions): Promise<AuditFigures>
     const env = {
       AWS_REGION: secretsManager.region,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsManager.endpoint,
+      AWS_ENDPOINT_URL_KMS: kms.endpoint,
+      FACTIFY_SEAL_KEY_ID: kms.createKeyDirect().arn,
       AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
       AWS_SECRET_ACCESS_KEY: 'emulator-secret-access-key',
       FACTIFY_API_URL: factify.url,
@@ -90,6 +95,6 @@ export async function measureAudit(options: AuditOptions): Promise<AuditFigures>
       ...(firstError === undefined ? {} : { firstError }),
     };
   } finally {
-    await Promise.allSettled([secretsManager.close(), factify.close()]);
+    await Promise.allSettled([secretsManager.close(), factify.close(), kms.close()]);
   }
 }

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { startFactifySimulator } from '../../test/emulators/factify.js';
+import { startKmsEmulator } from '../../test/emulators/kms.js';
 import {
   type RotationEvent,
   type RotationOutcome,
@@ -74,11 +75,15 @@ export async function measureScale(options: ScaleOptions): Promise<ScaleFigures>
     },
     deleteRateClass: options.deleteIsWrite ? 'write' : 'read',
   });
+  // The seal key the stack creates and names in FACTIFY_SEAL_KEY_ID: the function refuses to run without it.
+  const kms = await startKmsEmulator({ region: secretsManager.region });
   const containers: WarmLambda[] = [];
   try {
     const env = {
       AWS_REGION: secretsManager.region,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsManager.endpoint,
+      AWS_ENDPOINT_URL_KMS: kms.endpoint,
+      FACTIFY_SEAL_KEY_ID: kms.createKeyDirect().arn,
       AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
       AWS_SECRET_ACCESS_KEY: 'emulator-secret-access-key',
       FACTIFY_API_URL: factify.url,
@@ -180,6 +185,6 @@ export async function measureScale(options: ScaleOptions): Promise<ScaleFigures>
     };
   } finally {
     await Promise.allSettled(containers.map((container) => container.close()));
-    await Promise.allSettled([secretsManager.close(), factify.close()]);
+    await Promise.allSettled([secretsManager.close(), factify.close(), kms.close()]);
   }
 }

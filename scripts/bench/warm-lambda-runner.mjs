@@ -7,7 +7,7 @@ import { subscribe } from 'node:diagnostics_channel';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 
-const { bundle } = JSON.parse(process.env.WARM_LAMBDA_RUNNER ?? '{}');
+const { bundle, functionArn } = JSON.parse(process.env.WARM_LAMBDA_RUNNER ?? '{}');
 delete process.env.WARM_LAMBDA_RUNNER;
 
 // Every client TCP connection this process opens, to Secrets Manager or Factify (connection reuse).
@@ -28,6 +28,8 @@ async function invoke({ id, event, timeoutMs }) {
   const context = {
     awsRequestId: id,
     functionName: 'factify-key-rotation',
+    // As Lambda gives it: the function finds the other secrets it rotates by its own ARN.
+    invokedFunctionArn: functionArn,
     getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
   };
   try {

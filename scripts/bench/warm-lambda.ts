@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BUNDLE, forkFunctionProcess } from '../../test/support/lambda-runtime.js';
+import { FUNCTION_ARN } from '../../test/support/rotation-environment.js';
 
 const RUNNER = fileURLToPath(new URL('./warm-lambda-runner.mjs', import.meta.url));
 /** How long the process may take to import the bundle before the benchmark gives up on it. */
@@ -48,7 +49,7 @@ export async function startWarmLambda(env: Record<string, string>): Promise<Warm
   // Lambda's log pipe is drained by a process of its own.
   const child = forkFunctionProcess(
     RUNNER,
-    { ...env, WARM_LAMBDA_RUNNER: JSON.stringify({ bundle: BUNDLE }) },
+    { ...env, WARM_LAMBDA_RUNNER: JSON.stringify({ bundle: BUNDLE, functionArn: FUNCTION_ARN }) },
     ['ignore', logFd, logFd, 'ipc'],
   );
   closeSync(logFd);

@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { createHandler } from '../../lambda/function/handler.js';
+import { type AuditedSecret, MAX_ANSWER_BYTES, withinAnswer } from '../../lambda/health/audit.js';
 import { keyNameFor } from '../../lambda/keys/key-naming.js';
 import { InvalidEventError } from '../../lambda/telemetry/errors.js';
 import { FakeFactify } from '../fakes/factify-keys.js';
@@ -171,6 +172,8 @@ describe('metrics of a rotation', () => {
 
 interface FleetReport {
   secrets: { secretId: string; verdict?: string; error?: { code: string } }[];
+  secretsLeftOff: number;
+  fleet: Record<string, number>;
   summary: Record<string, number>;
 }
 
@@ -233,6 +236,8 @@ describe('the audit of a fleet', () => {
       secrets.map((secret) => secret.arn).sort(),
     );
     expect(report.summary).toEqual({ audited: 12, healthy: 12, withFindings: 0, notChecked: 0 });
+    expect(report.secretsLeftOff).toBe(0);
+    expect(report.fleet).toMatchObject({ SecretsAudited: 12, SecretsNotChecked: 0, SecretsOverdue: 0 });
     expectNoSecrets(logs.text() + JSON.stringify(report), factify.allSecrets());
   });
 
@@ -395,5 +400,59 @@ describe('the audit of a fleet', () => {
       /no function ARN.*name the secrets in SecretIds/,
     );
     expect(store.calls).toEqual([]);
+  });
+});
+
+describe("the audit's answer, within Lambda's 6 MB", () => {
+  const arn = (index: number) =>
+    `arn:aws:secretsmanager:us-east-1:123456789012:secret:fleet/${'team-'.repeat(40)}${index}-AbCdEf`;
+  const healthy = (index: number): AuditedSecret => ({
+    secretId: arn(index),
+    secretName: `fleet/${'team-'.repeat(40)}${index}`,
+    verdict: 'healthy',
+    findings: [],
+    rotation: {
+      enabled: true,
+      lastRotatedDate: '2026-11-01T04:00:00.000Z',
+      nextRotationDate: '2026-12-01T04:00:00.000Z',
+      daysSinceRotation: 26,
+      rotateBy: '2026-12-02T00:00:00.000Z',
+    },
+    pendingSince: null,
+    activeKeys: 2,
+    orphanedKeys: 0,
+    replacedKeysNotRevoked: 0,
+    scheduledRevocations: [],
+  });
+  const size = (entries: readonly AuditedSecret[]) => Buffer.byteLength(JSON.stringify(entries));
+
+  it('names every secret, in the order audited, when they fit', () => {
+    const entries = Array.from({ length: 1_000 }, (_, index) => healthy(index));
+
+    expect(withinAnswer(entries)).toEqual({ reported: entries, leftOff: 0 });
+  });
+
+  it('keeps the most urgent first and leaves off the rest, counted, when a fleet would not fit', () => {
+    const entries = Array.from({ length: 12_000 }, (_, index) => healthy(index));
+    expect(size(entries)).toBeGreaterThan(6_000_000);
+    entries[7_000] = {
+      ...healthy(7_000),
+      verdict: 'rotation-overdue',
+      findings: [{ code: 'rotation-overdue' }],
+    };
+    entries[11_999] = { secretId: arn(11_999), error: { name: 'AccessDeniedException', code: 'AWS_ERROR' } };
+    entries[9_000] = { ...healthy(9_000), verdict: 'stuck', findings: [{ code: 'rotation-stuck' }] };
+
+    const { reported, leftOff } = withinAnswer(entries);
+
+    expect(size(reported)).toBeLessThanOrEqual(MAX_ANSWER_BYTES);
+    expect(reported.length + leftOff).toBe(12_000);
+    expect(leftOff).toBeGreaterThan(0);
+    expect(reported.slice(0, 3).map((entry) => entry.secretId)).toEqual([
+      arn(9_000),
+      arn(7_000),
+      arn(11_999),
+    ]);
+    expect(reported.slice(3).every((entry) => 'verdict' in entry && entry.verdict === 'healthy')).toBe(true);
   });
 });

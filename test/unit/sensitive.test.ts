@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { redact, Sensitive } from '../../lambda/telemetry/redaction.js';
+import { redact, redactingInvocation, Sensitive } from '../../lambda/telemetry/redaction.js';
 
 const KEY = `ffy_prod_01kdx2z2ab${'Q7w'.repeat(20)}`;
 const ROTATION_TOKEN = 'Rotation_Token-3b8e1f0a+/Secret=Value';
@@ -47,6 +47,37 @@ describe('redact', () => {
       'Factify answered HTTP 401 to list API keys (GET /v1/api-keys) for key_01h2xcejqtf2nbrexx3vqjhp41';
 
     expect(redact(text)).toBe(text);
+  });
+});
+
+describe('many values at once', () => {
+  it('redacts every value an audit-sized invocation registers, echoed plainly or escaped elsewhere in the line', async () => {
+    const values = Array.from(
+      { length: 3_000 },
+      (_, index) => `Fleet-Value-${index}-${'k'.repeat(index % 7)}`,
+    );
+    await redactingInvocation(async () => {
+      for (const value of values) new Sensitive(value);
+      for (const value of [values[0], values[1_234], values[2_999]] as string[]) {
+        expect(redact(`{"a":"${value.toUpperCase()}"}`)).toBe('{"a":"[redacted]"}');
+        expect(redact(`{"a":"${value}","b":"line\\nbreak"}`)).toBe('{"a":"[redacted]","b":"line\\nbreak"}');
+        expect(redact(`x ${value.replaceAll('-', '\\u002d')} y`)).toBe('x [redacted] y');
+      }
+    });
+  });
+
+  it('redacts values that overlap in the text whole, leaving no tail of either', () => {
+    new Sensitive('overlap-first-12');
+    new Sensitive('first-12-second');
+
+    expect(redact('<overlap-first-12-second>')).toBe('<[redacted]>');
+    expect(redact('<OVERLAP-FIRST-12-SECOND>')).toBe('<[redacted]>');
+  });
+
+  it('redacts a value with other than ASCII in it in any case', () => {
+    new Sensitive('Schlüssel-wert-ÄÖ');
+
+    expect(redact('a SCHLÜSSEL-WERT-ÄÖ b schlüssel-wert-äö c')).toBe('a [redacted] b [redacted] c');
   });
 });
 
