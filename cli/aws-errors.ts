@@ -76,6 +76,7 @@ export function explainAwsError(
 function extraPermission(action: string): string {
   if (action === 'RotateSecret') return ' and lambda:InvokeFunction on its rotation function';
   if (action === 'GetSecretValue') return " (and kms:Decrypt on the secret's KMS key, if it has its own)";
+  if (action === 'BatchGetSecretValue') return ' and secretsmanager:GetSecretValue on the secrets it reads';
   return '';
 }
 

@@ -34,6 +34,10 @@ export class ExplainedSecretStore implements InspectableSecretStore {
     return this.#call('ListSecrets', '*', () => this.inner.listSecretsRotatedBy(functionArn));
   }
 
+  currentValues(secretArns: readonly string[]): Promise<ReadonlyMap<string, Sensitive>> {
+    return this.#call('BatchGetSecretValue', '*', () => this.inner.currentValues(secretArns));
+  }
+
   getValue(secretId: string, version: VersionSelector): Promise<Sensitive | undefined> {
     return this.#call('GetSecretValue', secretId, () => this.inner.getValue(secretId, version));
   }

@@ -70,8 +70,10 @@ export function createSealKey(scope: Construct, id: string, functionRole: iam.IR
 /**
  * Before revoking a key it did not create (a hand-written first value), the function checks that no other
  * secret it rotates holds that key in AWSCURRENT or AWSPENDING: a person may have put one hand-made key into
- * two secrets. ListSecrets finds them; it has no resource-level permission, so it sits in a policy of its
- * own that this acknowledgement alone covers. Values stay limited to the construct's secrets.
+ * two secrets. ListSecrets finds them and BatchGetSecretValue reads their current values 20 at a time; neither
+ * has a resource-level permission, so they sit in a policy of their own that this acknowledgement alone
+ * covers. Values stay limited to the construct's secrets: BatchGetSecretValue returns only the secrets the
+ * role may GetSecretValue.
  */
 export function listOtherSecrets(scope: Construct, role: iam.IRole): iam.Policy {
   const policy = new iam.Policy(scope, 'ListSecretsPolicy', {
@@ -79,7 +81,7 @@ export function listOtherSecrets(scope: Construct, role: iam.IRole): iam.Policy 
     statements: [
       new iam.PolicyStatement({
         sid: 'FindTheOtherSecretsItRotates',
-        actions: ['secretsmanager:ListSecrets'],
+        actions: ['secretsmanager:ListSecrets', 'secretsmanager:BatchGetSecretValue'],
         resources: ['*'],
       }),
     ],
@@ -87,9 +89,10 @@ export function listOtherSecrets(scope: Construct, role: iam.IRole): iam.Policy 
   Validations.of(policy).acknowledge({
     id: 'AwsSolutions-IAM5[Resource::*]',
     reason:
-      'secretsmanager:ListSecrets supports no resource-level permission; it returns names and metadata, never ' +
-      'values. The function lists the secrets it rotates to check that a key written into one by hand is not ' +
-      "another's before revoking it.",
+      'secretsmanager:ListSecrets and BatchGetSecretValue support no resource-level permission. ListSecrets ' +
+      'returns names and metadata, never values; BatchGetSecretValue returns the values of only the secrets the ' +
+      'role may GetSecretValue (those it rotates). The function reads them to check that a key written into one ' +
+      "by hand is not another's before revoking it.",
   });
   return policy;
 }

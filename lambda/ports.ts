@@ -22,6 +22,11 @@ export interface VersionSelector {
 }
 
 export interface SecretStore {
+  /**
+   * BatchGetSecretValue, 20 secrets a call: the AWSCURRENT values of `secretArns`, by ARN. A secret that is gone,
+   * or has no current value, is left out; one that cannot be read otherwise fails the call.
+   */
+  currentValues(secretArns: readonly string[]): Promise<ReadonlyMap<string, Sensitive>>;
   describe(secretId: string): Promise<SecretDescription>;
   /** The version's value, or undefined when it has none (the AWSPENDING placeholder before createSecret). */
   getValue(secretId: string, version: VersionSelector): Promise<Sensitive | undefined>;

@@ -11,10 +11,11 @@ export interface SecretContext {
   /** The KMS HMAC key that seals the values this function writes (FACTIFY_SEAL_KEY_ID). */
   readonly sealKey: SealKey;
   /**
-   * The ARNs of every secret this function rotates (ListSecrets), for the check that a key written by hand
-   * is not another secret's too; undefined when the function's ARN is unknown (then nothing unsealed is revoked).
+   * Every secret this function rotates, with its versions' labels (ListSecrets), for the check that a key
+   * written by hand is not another secret's too; undefined when the function's ARN is unknown (then nothing
+   * unsealed is revoked).
    */
-  readonly rotatedSecrets?: () => Promise<readonly string[]>;
+  readonly rotatedSecrets?: () => Promise<readonly SecretDescription[]>;
   /** Loaded on first use: only a rotation with a grace period needs EventBridge Scheduler. */
   readonly scheduler: () => Promise<RevocationScheduler>;
   /** FACTIFY_ADMIN_SECRET_ID: when set, its key manages keys instead of the rotated key. */

@@ -5,7 +5,7 @@ import {
   ROTATED_REASON,
 } from '../../lambda/keys/key-management.js';
 import { type RevocationKind, recheckRevocation } from '../../lambda/keys/recheck.js';
-import { AWSCURRENT, AWSPENDING, type Credential } from '../../lambda/ports.js';
+import { AWSCURRENT, AWSPENDING, type Credential, type SecretDescription } from '../../lambda/ports.js';
 import { RevocationRefusedError } from '../../lambda/telemetry/errors.js';
 import type { CliContext } from '../cli-context.js';
 import { CliError } from '../cli-error.js';
@@ -99,8 +99,7 @@ export async function recover(
   // still running, say): every change is made only if the secret is still as planned. --force does not
   // lift this.
   const planned = stagesOf(report.versions);
-  const rotatedSecrets = async () =>
-    (await ctx.store.listSecretsRotatedBy(report.rotation.function ?? '')).map((rotated) => rotated.arn);
+  const rotatedSecrets = () => ctx.store.listSecretsRotatedBy(report.rotation.function ?? '');
   const done: { pendingRemovedFrom: string | null; revoked: RevokeOutcome[] } = {
     pendingRemovedFrom: null,
     revoked: [],
@@ -244,7 +243,7 @@ async function recheck(
   planned: Stages,
   manager: Credential,
   revocation: Revocation | undefined,
-  rotatedSecrets: () => Promise<string[]>,
+  rotatedSecrets: () => Promise<readonly SecretDescription[]>,
 ): Promise<string | undefined> {
   const now = await ctx.store.describe(arn);
   const actual = stagesOf(

@@ -177,8 +177,7 @@ export function createHandler(
         ...(functionArn === undefined
           ? {}
           : {
-              rotatedSecrets: async () =>
-                (await deps.store.listSecretsRotatedBy(functionArn)).map((secret) => secret.arn),
+              rotatedSecrets: () => deps.store.listSecretsRotatedBy(functionArn),
             }),
         scheduler,
         ...(config.adminSecretId === undefined ? {} : { adminSecretId: config.adminSecretId }),

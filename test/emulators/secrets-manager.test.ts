@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  BatchGetSecretValueCommand,
   CancelRotateSecretCommand,
   CreateSecretCommand,
   DescribeSecretCommand,
@@ -650,6 +651,60 @@ describe('ListSecrets', () => {
       ...described
     } = await client.send(new DescribeSecretCommand({ SecretId: rotated }));
     expect(first.SecretList?.[0]).toEqual({ ...described, SecretVersionsToStages: VersionIdsToStages });
+  });
+});
+
+describe('BatchGetSecretValue', () => {
+  it("returns each listed secret's AWSCURRENT value, and a secret it cannot read as an error entry", async () => {
+    const first = sm.createSecretDirect(NAME, 'v1');
+    const second = sm.createSecretDirect('other', 'o1');
+    await put('v2');
+    const missing = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:gone-AbCdEf';
+
+    const out = await client.send(
+      new BatchGetSecretValueCommand({ SecretIdList: [first.arn, missing, 'other'] }),
+    );
+
+    expect(out.SecretValues).toEqual([
+      expect.objectContaining({
+        ARN: first.arn,
+        Name: NAME,
+        SecretString: 'v2',
+        VersionStages: ['AWSCURRENT'],
+      }),
+      expect.objectContaining({
+        ARN: second.arn,
+        Name: 'other',
+        SecretString: 'o1',
+        VersionId: second.versionId,
+      }),
+    ]);
+    expect(out.Errors).toEqual([
+      { SecretId: missing, ErrorCode: 'ResourceNotFoundException', Message: expect.any(String) },
+    ]);
+    expect(sm.calls.at(-1)).toEqual({
+      operation: 'BatchGetSecretValue',
+      secretIds: [first.arn, missing, 'other'],
+    });
+  });
+
+  it('takes 1 to 20 ids, and either SecretIdList or Filters', async () => {
+    const ids = Array.from({ length: 21 }, (_, index) => `secret-${index}`);
+
+    // The SDK models no ValidationException for Secrets Manager: it is a generic service exception.
+    expect(await failure(client.send(new BatchGetSecretValueCommand({ SecretIdList: ids })))).toMatchObject({
+      name: 'ValidationException',
+    });
+    expect(await failure(client.send(new BatchGetSecretValueCommand({})))).toBeInstanceOf(
+      InvalidParameterException,
+    );
+    const both = new BatchGetSecretValueCommand({
+      SecretIdList: [NAME],
+      Filters: [{ Key: 'name', Values: ['x'] }],
+    });
+    expect(await failure(client.send(both))).toBeInstanceOf(InvalidParameterException);
+    const withMax = new BatchGetSecretValueCommand({ SecretIdList: [NAME], MaxResults: 5 });
+    expect(await failure(client.send(withMax))).toBeInstanceOf(InvalidParameterException);
   });
 });
 

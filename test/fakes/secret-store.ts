@@ -128,6 +128,26 @@ export class FakeSecretStore implements InspectableSecretStore {
     );
   }
 
+  /** One recorded call per 20 secrets, as BatchGetSecretValue takes them; a secret that is gone is left out. */
+  async currentValues(secretArns: readonly string[]): Promise<ReadonlyMap<string, Sensitive>> {
+    const values = new Map<string, Sensitive>();
+    for (let start = 0; start < secretArns.length; start += 20) {
+      this.#record('currentValues');
+      for (const arn of secretArns.slice(start, start + 20)) {
+        const value = this.#secrets.has(arn) ? await this.#currentValue(arn) : undefined;
+        if (value !== undefined) values.set(arn, value);
+      }
+    }
+    return values;
+  }
+
+  async #currentValue(secretId: string): Promise<Sensitive | undefined> {
+    const value = [...this.#secret(secretId).versions.values()].find((version) =>
+      version.stages.has('AWSCURRENT'),
+    )?.value;
+    return value === undefined ? undefined : new Sensitive(value);
+  }
+
   async getValue(secretId: string, selector: VersionSelector): Promise<Sensitive | undefined> {
     this.#record('getValue');
     const secret = this.#secret(secretId);

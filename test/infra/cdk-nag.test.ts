@@ -51,7 +51,9 @@ const SEAL_KEY_ROTATION = {
 const LIST_SECRETS = {
   path: 'Test/Rotation/ListSecretsPolicy',
   id: 'AwsSolutions-IAM5[Resource::*]',
-  reason: expect.stringMatching(/ListSecrets supports no resource-level permission.*never values/),
+  reason: expect.stringMatching(
+    /ListSecrets and BatchGetSecretValue support no resource-level permission.*never values/,
+  ),
 };
 
 const SCHEDULE_WILDCARD = `AwsSolutions-IAM5[Resource::arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule/default/fkr-revoke-*]`;
@@ -128,7 +130,7 @@ describe('AwsSolutions checks', () => {
     );
     expect(reasons[SECRETS_WILDCARD]).toMatch(/AllowRotationLambdaArn limits every action/);
     expect(reasons['AwsSolutions-IAM5[Resource::*]']).toMatch(
-      /ListSecrets supports no resource-level permission/,
+      /ListSecrets and BatchGetSecretValue support no resource-level permission/,
     );
   });
 

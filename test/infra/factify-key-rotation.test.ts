@@ -282,7 +282,8 @@ describe('least privilege', () => {
           {
             Sid: 'FindTheOtherSecretsItRotates',
             Effect: 'Allow',
-            Action: 'secretsmanager:ListSecrets',
+            // BatchGetSecretValue reads only what GetSecretValue on each secret allows: the rotated secrets.
+            Action: ['secretsmanager:BatchGetSecretValue', 'secretsmanager:ListSecrets'],
             Resource: '*',
           },
         ],
@@ -341,7 +342,7 @@ describe('least privilege', () => {
     });
   });
 
-  it('grants nothing on "*" but ListSecrets (which takes no resource), and nothing with a wildcard action', () => {
+  it('grants nothing on "*" but ListSecrets and BatchGetSecretValue (which take no resource), and no wildcard action', () => {
     const { template } = build({
       adminSecretArn: ADMIN_SECRET_ARN,
       kmsKeyArn: KMS_KEY_ARN,
@@ -349,7 +350,9 @@ describe('least privilege', () => {
       revokeGracePeriod: Duration.hours(1),
     });
     for (const statement of iamStatements(template)) {
-      if ([statement.Action].flat().join() !== 'secretsmanager:ListSecrets') {
+      if (
+        [statement.Action].flat().join() !== 'secretsmanager:BatchGetSecretValue,secretsmanager:ListSecrets'
+      ) {
         expect([statement.Resource].flat()).not.toContain('*');
       }
       expect([statement.Action].flat().filter((action) => String(action).includes('*'))).toEqual([]);

@@ -142,8 +142,7 @@ describe('issue 16: provenance the writer of a secret cannot forge', () => {
             store: rotation.store,
             factify: rotation.factify,
             sealKey: rotation.sealKey,
-            rotatedSecrets: async () =>
-              (await rotation.store.listSecretsRotatedBy(FUNCTION_ARN)).map((secret) => secret.arn),
+            rotatedSecrets: () => rotation.store.listSecretsRotatedBy(FUNCTION_ARN),
           },
           manager,
           { kind: 'orphan', keyId: own.apiKeyId },

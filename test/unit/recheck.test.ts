@@ -18,7 +18,7 @@ async function recheck(rotation: Rotation, target: RevocationKind, manager = pen
       store: rotation.store,
       factify: rotation.factify,
       sealKey: rotation.sealKey,
-      rotatedSecrets: async () => [rotation.arn],
+      rotatedSecrets: async () => [await rotation.store.describe(rotation.arn)],
     },
     { key: new Sensitive(manager), label: 'the current key' },
     target,

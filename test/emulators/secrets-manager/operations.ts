@@ -54,6 +54,7 @@ export function secretsManagerOperations(
     ['RotateSecret', (input) => rotateSecret(find(input), input, rotation)],
     ['CancelRotateSecret', (input) => cancelRotateSecret(find(input), rotation)],
     ['ListSecrets', (input) => listSecrets(store, input)],
+    ['BatchGetSecretValue', (input) => batchGetSecretValue(store, input)],
   ]);
 }
 
@@ -135,6 +136,46 @@ function getSecretValue(secret: SecretRecord, input: Input): object {
     VersionStages: [...version.stages],
     CreatedDate: epochSeconds(version.createdDate),
   };
+}
+
+/** BatchGetSecretValue's limit on SecretIdList. */
+const MAX_BATCH_SECRET_IDS = 20;
+
+/**
+ * BatchGetSecretValue with SecretIdList (1 to 20 names or ARNs): each secret's AWSCURRENT value as
+ * GetSecretValue returns it, in SecretValues; a secret that cannot be read (not found, no current value) is
+ * an entry of Errors with its id, code and message, not a failure of the call. Choosing the secrets by
+ * Filters instead is not emulated: such a request is refused, saying so.
+ */
+function batchGetSecretValue(store: SecretStore, input: Input): object {
+  const ids = optionalStringList(input, 'SecretIdList');
+  const filtered = input.Filters !== undefined;
+  if (ids !== undefined && filtered) {
+    throw invalidParameter('You can specify SecretIdList or Filters, but not both.');
+  }
+  if (filtered) throw invalidRequest('This emulator implements BatchGetSecretValue with SecretIdList only.');
+  if (ids === undefined) throw invalidParameter('You must specify either SecretIdList or Filters.');
+  if (input.MaxResults !== undefined) {
+    throw invalidParameter('MaxResults can only be used with Filters, not with SecretIdList.');
+  }
+  if (ids.length < 1 || ids.length > MAX_BATCH_SECRET_IDS) {
+    throw new ServiceError(
+      'ValidationException',
+      "1 validation error detected: Value at 'secretIdList' failed to satisfy constraint: Member must have " +
+        `length less than or equal to ${MAX_BATCH_SECRET_IDS} and greater than or equal to 1`,
+    );
+  }
+  const values: object[] = [];
+  const errors: object[] = [];
+  for (const id of ids) {
+    try {
+      values.push(getSecretValue(store.find(id), {}));
+    } catch (error) {
+      if (!(error instanceof ServiceError)) throw error;
+      errors.push({ SecretId: id, ErrorCode: error.type, Message: error.message });
+    }
+  }
+  return { SecretValues: values, Errors: errors };
 }
 
 /** With both VersionId and VersionStage given they must name the same version; with neither, AWSCURRENT. */

@@ -9,6 +9,8 @@ export interface CallRecord {
   readonly operation: string;
   /** The SecretId (or, for CreateSecret, the Name) exactly as the caller sent it. */
   readonly secretId?: string;
+  /** BatchGetSecretValue's SecretIdList, as sent. */
+  readonly secretIds?: readonly string[];
 }
 
 const TARGET_PREFIX = 'secretsmanager.';
@@ -73,5 +75,10 @@ export class AwsJsonProtocol implements Protocol<CallRecord> {
 
 function callRecord(operation: string, input: Input): CallRecord {
   const secretId = operation === 'CreateSecret' ? input.Name : input.SecretId;
-  return typeof secretId === 'string' ? { operation, secretId } : { operation };
+  const ids = input.SecretIdList;
+  return {
+    operation,
+    ...(typeof secretId === 'string' ? { secretId } : {}),
+    ...(Array.isArray(ids) ? { secretIds: ids.filter((id): id is string => typeof id === 'string') } : {}),
+  };
 }

@@ -64,6 +64,8 @@ const ARN_SUFFIX_LENGTH = 7;
 /** The secrets of one account in one region. */
 export class SecretStore {
   readonly #secrets = new Map<string, SecretRecord>();
+  /** By the ARN without its random suffix, so that finding a secret by ARN does not scan the account. */
+  readonly #byPartialArn = new Map<string, SecretRecord>();
 
   constructor(
     private readonly region: string,
@@ -94,6 +96,7 @@ export class SecretStore {
     };
     if (version) attachStage(secret, AWSCURRENT, addVersion(secret, version.id, version.value));
     this.#secrets.set(name, secret);
+    this.#byPartialArn.set(secret.arn.slice(0, -ARN_SUFFIX_LENGTH), secret);
     return secret;
   }
 
@@ -109,10 +112,12 @@ export class SecretStore {
   /** Resolves a SecretId given as a name, a full ARN, or a partial ARN (without the random suffix). */
   find(secretId: string): SecretRecord {
     const secret = secretId.startsWith('arn:')
-      ? [...this.#secrets.values()].find(
-          (candidate) =>
-            candidate.arn === secretId || candidate.arn.slice(0, -ARN_SUFFIX_LENGTH) === secretId,
-        )
+      ? [secretId, secretId.slice(0, -ARN_SUFFIX_LENGTH)]
+          .map((partial) => this.#byPartialArn.get(partial))
+          .find(
+            (candidate) =>
+              candidate?.arn === secretId || candidate?.arn.slice(0, -ARN_SUFFIX_LENGTH) === secretId,
+          )
       : this.#secrets.get(secretId);
     if (!secret) throw secretNotFound();
     return secret;
