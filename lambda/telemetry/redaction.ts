@@ -117,7 +117,8 @@ function registerForRedaction(value: string): void {
   else remember(value);
 }
 
-// Least recently registered first out.
+// Least recently registered first out. Runs only while no invocation is open, so it never pushes out a value
+// an invocation holds.
 function remember(value: string): void {
   recentSecrets.delete(value);
   recentSecrets.add(value);
@@ -125,7 +126,7 @@ function remember(value: string): void {
     const oldest = recentSecrets.values().next().value;
     if (oldest !== undefined) {
       recentSecrets.delete(oldest);
-      if (!invocationSecrets.has(oldest)) forget(oldest);
+      forget(oldest);
     }
   }
 }
@@ -209,7 +210,6 @@ function spans(pattern: RegExp, text: string): Span[] {
 }
 
 function cut(text: string, found: Span[]): string {
-  if (found.length === 0) return text;
   found.sort((one, other) => one[0] - other[0]);
   let redacted = '';
   let from = 0;

@@ -18,6 +18,7 @@ const echoes = (value: string): [string, string][] => [
   ['with every character JSON-escaped', escapeAll(value)],
   ['JSON-escaped twice', value.replaceAll('_', '\\\\u005f')],
   ['JSON-quoted', JSON.stringify(value).slice(1, -1)],
+  ['with the underscores JSON-escaped, the backslash lost', value.replaceAll('_', 'u005f')],
   ['upper-cased and JSON-escaped', value.toUpperCase().replaceAll('_', '\\u005F')],
 ];
 
@@ -106,6 +107,7 @@ describe('long values', () => {
     new Sensitive(value);
 
     expect(redact(`echo ${value} end`)).toBe('echo [redacted] end');
+    expect(redact(`echo ${value} end\\n`)).toBe('echo [redacted] end\\n');
   });
 });
 
@@ -130,6 +132,7 @@ describe('Sensitive', () => {
     new Sensitive('Eight8ch');
     new Sensitive('Seven7c');
 
-    expect(redact('Eight8ch Seven7c')).toBe('[redacted] Seven7c');
+    expect(redact('Seven7c Eight8ch')).toBe('Seven7c [redacted]');
+    expect(redact('Seven7c\\n Eight8ch')).toBe('Seven7c\\n [redacted]');
   });
 });
