@@ -1,6 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
-// The in-process tests that pin the modules `npm run mutate` mutates: fast, no bundle, no emulator process.
+// The in-process tests that pin the modules `npm run mutate` mutates (redaction among them): fast, no bundle,
+// no emulator process.
 export default defineConfig({
   test: {
     include: [
@@ -13,6 +14,8 @@ export default defineConfig({
       'test/unit/steps/finish-secret.test.ts',
       'test/unit/steps/finish-secret-outcomes.test.ts',
       'test/unit/seal.test.ts',
+      'test/unit/sensitive.test.ts',
+      'test/unit/no-echo.test.ts',
     ],
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     testTimeout: 30_000,

@@ -212,13 +212,7 @@ export async function checkRevocable(
   heldElsewhere: (key: FactifyKey) => Promise<readonly string[]>,
 ): Promise<void> {
   const { key } = target;
-  if (protectedIds.has(key.id)) {
-    throw new RevocationRefusedError(
-      `Refusing to revoke key ${key.id} (${what}): it is, or may be, the key of AWSCURRENT or AWSPENDING, the ` +
-        "admin key, or a key another secret's rotation created. Nothing was revoked; revoke it yourself once " +
-        'you know nothing uses it.',
-    );
-  }
+  refuseProtected(key, protectedIds, what);
   if (target.createdHere) return;
   const holders = await heldElsewhere(key);
   if (holders.length > 0) {
@@ -227,6 +221,17 @@ export async function checkRevocable(
         `${holders.length} other secret(s) this function rotates hold it, or a key with its prefix, in ` +
         `AWSCURRENT or AWSPENDING: ${holders.join(', ')}. Nothing was revoked; rotate those secrets first, ` +
         'then revoke it yourself.',
+    );
+  }
+}
+
+/** Throws RevocationRefusedError, naming the key for a person to decide, when protectedKeyIds holds it. */
+export function refuseProtected(key: FactifyKey, protectedIds: ReadonlySet<string>, what: string): void {
+  if (protectedIds.has(key.id)) {
+    throw new RevocationRefusedError(
+      `Refusing to revoke key ${key.id} (${what}): it is, or may be, the key of AWSCURRENT or AWSPENDING, the ` +
+        "admin key, or a key another secret's rotation created. Nothing was revoked; revoke it yourself once " +
+        'you know nothing uses it.',
     );
   }
 }

@@ -11,6 +11,7 @@ import {
   leftoverOwnKeys,
   possessionProblem,
   protectedKeyIds,
+  refuseProtected,
   replacedKeyIdOf,
   secretsOf,
 } from './ownership.js';
@@ -73,7 +74,8 @@ export async function recheckRevocation(
     versions,
   });
   const what = `the ${target.kind} key of secret ${arn}`;
-  if (protectedIds.has(key.id)) await checkRevocable({ key, createdHere: false }, protectedIds, what, none);
+  // A protected key is refused for that, whatever evidence the kind has.
+  refuseProtected(key, protectedIds, what);
   const namedIndex = versions.findIndex((version) => version.versionId === named);
   const namedHolds = identifications[namedIndex];
   if (namedHolds?.resolved && namedHolds.key.id !== key.id) refuse(`version ${named} does not hold that key`);
@@ -84,7 +86,7 @@ export async function recheckRevocation(
       // A release before seals wrote every value unsealed, and its scheduled revocations name the replaced
       // version: that value stands as any hand-written one does, by a prefix only this key shows and an
       // apiKey that authenticates in the key's organization. A dead key needs no proof: nothing is revoked.
-      if (namedHolds?.resolved && namedHolds.evidence === 'prefix' && namedHolds.key.id === key.id) {
+      if (namedHolds?.resolved && namedHolds.evidence === 'prefix') {
         const what = `version ${named} of secret ${arn}`;
         const value = (versions[namedIndex] as HeldVersion).value;
         const why =
@@ -124,8 +126,6 @@ export async function recheckRevocation(
   );
   return key;
 }
-
-const none = async () => [];
 
 // Versions may hold anything a person once put there: a value that is not a key secret holds no key.
 async function readIfKeySecret(ctx: RecheckContext, versionId: string): Promise<HeldVersion | undefined> {

@@ -117,7 +117,8 @@ function registerForRedaction(value: string): void {
   else remember(value);
 }
 
-// Least recently registered first out.
+// Least recently registered first out. Runs only while no invocation is open, so it never pushes out a value
+// an invocation holds.
 function remember(value: string): void {
   recentSecrets.delete(value);
   recentSecrets.add(value);
@@ -125,7 +126,7 @@ function remember(value: string): void {
     const oldest = recentSecrets.values().next().value;
     if (oldest !== undefined) {
       recentSecrets.delete(oldest);
-      if (!invocationSecrets.has(oldest)) forget(oldest);
+      forget(oldest);
     }
   }
 }
@@ -161,50 +162,58 @@ export async function redactingInvocation<T>(run: () => Promise<T>): Promise<T> 
 
 /**
  * Removes every known secret and anything shaped like a Factify key from a text about to be printed, also
- * when the text echoes them case-changed or JSON-escaped.
+ * when the text echoes them case-changed or JSON-escaped. Every match is found in the text as given and the
+ * overlapping ones are cut out together: a value that holds another (a secret string and its key) or runs
+ * into another leaves no tail of either.
  */
 export function redact(text: string): string {
-  const out = text.replace(FACTIFY_KEY_PATTERN, REDACTED);
-  return ESCAPE.test(out) ? redactEscaped(out) : redactUnescaped(out);
+  const found = spans(FACTIFY_KEY_PATTERN, text);
+  if (ESCAPE.test(text)) findEscaped(text, found);
+  else findUnescaped(text, found);
+  return cut(text, found);
 }
+
+type Span = [start: number, end: number];
 
 // Where a pattern could match other than by a value's own characters in any case: a backslash, or `uXXXX`
 // (which the patterns take for the character it codes, with or without a backslash before it).
 const ESCAPE = /\\|u[0-9a-f]{4}/i;
 
-function redactEscaped(text: string): string {
-  let out = text;
+function findEscaped(text: string, found: Span[]): void {
   for (const entry of known.values()) {
     if (entry.long) {
-      out = out.split(entry.value).join(REDACTED);
+      for (let at = text.indexOf(entry.value); at !== -1; at = text.indexOf(entry.value, at + 1)) {
+        found.push([at, at + entry.value.length]);
+      }
     } else {
-      out = out.replace(patternOf(entry), REDACTED);
+      found.push(...spans(patternOf(entry), text));
     }
   }
-  return out;
 }
 
-// Every place a known value starts, found by its prefix: each is redacted whole, overlapping ones together.
-function redactUnescaped(text: string): string {
+// Every place a known value starts, found by its prefix.
+function findUnescaped(text: string, found: Span[]): void {
   const folded = foldAscii(text);
-  const ranges: [number, number][] = [];
   for (let index = 0; index + MIN_SECRET <= text.length; index++) {
     const candidates = byPrefix.get(folded.slice(index, index + MIN_SECRET));
     for (const entry of candidates ?? []) {
-      const found = entry.long ? text.startsWith(entry.value, index) : folded.startsWith(entry.folded, index);
-      if (found) ranges.push([index, index + entry.value.length]);
+      const at = entry.long ? text.startsWith(entry.value, index) : folded.startsWith(entry.folded, index);
+      if (at) found.push([index, index + entry.value.length]);
     }
   }
   // A value with other than ASCII in it is case-folded by its pattern's rules, not by foldAscii.
-  for (const entry of unfoldable) {
-    const pattern = patternOf(entry);
-    pattern.lastIndex = 0;
-    if (pattern.test(text)) return redactEscaped(text);
-  }
-  if (ranges.length === 0) return text;
+  for (const entry of unfoldable) found.push(...spans(patternOf(entry), text));
+}
+
+function spans(pattern: RegExp, text: string): Span[] {
+  return [...text.matchAll(pattern)].map((match) => [match.index, match.index + match[0].length]);
+}
+
+function cut(text: string, found: Span[]): string {
+  found.sort((one, other) => one[0] - other[0]);
   let redacted = '';
   let from = 0;
-  for (const [start, end] of ranges) {
+  for (const [start, end] of found) {
     if (start >= from) {
       redacted += `${text.slice(from, start)}${REDACTED}`;
       from = end;

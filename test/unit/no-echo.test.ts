@@ -85,6 +85,22 @@ describe('the redaction of an invocation', () => {
     expect(redact('lru-newest-value-0')).toBe('[redacted]');
   });
 
+  it('keeps a value that starts as a forgotten one does', () => {
+    // Every secret string starts `{"apiKey":`: forgetting one must not forget the others.
+    new Sensitive('shared-start-value-A');
+    new Sensitive('shared-start-value-B');
+    for (let index = 0; index < 63; index++) new Sensitive(`start-filler-value-${index}`);
+    expect(redact('shared-start-value-A')).toBe('shared-start-value-A');
+    expect(redact('shared-start-value-B')).toBe('[redacted]');
+  });
+
+  it('holds a value registered again once, so the memory stays bounded as invocations read it again', () => {
+    new Sensitive('registered-twice-value');
+    new Sensitive('registered-twice-value');
+    for (let index = 0; index < 64; index++) new Sensitive(`twice-filler-value-${index}`);
+    expect(redact('registered-twice-value')).toBe('registered-twice-value');
+  });
+
   it("hands an invocation's values to the bounded memory when it ends", async () => {
     await redactingInvocation(async () => {
       new Sensitive('handed-over-value-1');

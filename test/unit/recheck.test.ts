@@ -271,6 +271,19 @@ describe('recheckRevocation', () => {
       ).resolves.toMatchObject({ id: keyId });
     });
 
+    it('is refused as a replaced key: its version holds it under the seal, but no rotation replaced it', async () => {
+      const { rotation, versionId, keyId } = await abandoned();
+
+      const message = await refusal(
+        recheck(rotation, { kind: 'replaced', keyId, versionId }, rotation.currentKey.key),
+      );
+
+      expect(message).toBe(
+        `Refusing to revoke key ${keyId} of secret ${rotation.arn}: no version of this secret that this ` +
+          'function wrote records that its rotation replaced that key. Nothing was revoked.',
+      );
+    });
+
     it('is refused when it is named with a copy of its version (the seal covers the version id)', async () => {
       const { rotation, versionId, keyId } = await abandoned();
       const copy = 'c0ffee00-0000-4000-8000-000000000001';

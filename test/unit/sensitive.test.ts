@@ -18,6 +18,7 @@ const echoes = (value: string): [string, string][] => [
   ['with every character JSON-escaped', escapeAll(value)],
   ['JSON-escaped twice', value.replaceAll('_', '\\\\u005f')],
   ['JSON-quoted', JSON.stringify(value).slice(1, -1)],
+  ['with the underscores JSON-escaped, the backslash lost', value.replaceAll('_', 'u005f')],
   ['upper-cased and JSON-escaped', value.toUpperCase().replaceAll('_', '\\u005F')],
 ];
 
@@ -74,6 +75,25 @@ describe('many values at once', () => {
     expect(redact('<OVERLAP-FIRST-12-SECOND>')).toBe('<[redacted]>');
   });
 
+  it('redacts values that overlap whole also in a line that has an escape elsewhere in it', () => {
+    new Sensitive('escaped-overlap-a1');
+    new Sensitive('overlap-a1-escaped-b2');
+
+    expect(redact('{"m":"<escaped-overlap-a1-escaped-b2>","n":"line\\nbreak"}')).toBe(
+      '{"m":"<[redacted]>","n":"line\\nbreak"}',
+    );
+    expect(redact('<ESCAPED\\u002dOVERLAP-A1-ESCAPED-B2>')).toBe('<[redacted]>');
+  });
+
+  it('redacts a whole secret string that holds a Factify key, not only the key in it', () => {
+    // The store registers the secret string it reads, and its apiKey on its own: other fields are secrets too.
+    const value = `{"apiKey":"${KEY}","webhookSecret":"whsec-held-beside-the-key"}`;
+    new Sensitive(value);
+
+    expect(redact(`echo ${value} end`)).toBe('echo [redacted] end');
+    expect(redact(`echo ${value} end\\n`)).toBe('echo [redacted] end\\n');
+  });
+
   it('redacts a value with other than ASCII in it in any case', () => {
     new Sensitive('Schlüssel-wert-ÄÖ');
 
@@ -87,6 +107,7 @@ describe('long values', () => {
     new Sensitive(value);
 
     expect(redact(`echo ${value} end`)).toBe('echo [redacted] end');
+    expect(redact(`echo ${value} end\\n`)).toBe('echo [redacted] end\\n');
   });
 });
 
@@ -111,6 +132,7 @@ describe('Sensitive', () => {
     new Sensitive('Eight8ch');
     new Sensitive('Seven7c');
 
-    expect(redact('Eight8ch Seven7c')).toBe('[redacted] Seven7c');
+    expect(redact('Seven7c Eight8ch')).toBe('Seven7c [redacted]');
+    expect(redact('Seven7c\\n Eight8ch')).toBe('Seven7c\\n [redacted]');
   });
 });
