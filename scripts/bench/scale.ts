@@ -1,10 +1,17 @@
+import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { PutSecretValueCommand, RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { KmsSealKey } from '../../lambda/adapters/kms-seal-key.js';
+import { seal } from '../../lambda/keys/seal.js';
+import { serializeKeySecret } from '../../lambda/keys/secret-value.js';
+import { Sensitive } from '../../lambda/telemetry/redaction.js';
 import { startFactifySimulator } from '../../test/emulators/factify.js';
-import { startKmsEmulator } from '../../test/emulators/kms.js';
+import { type KmsEmulator, startKmsEmulator } from '../../test/emulators/kms.js';
 import {
   type RotationEvent,
   type RotationOutcome,
+  type SecretsManagerEmulator,
   startSecretsManagerEmulator,
 } from '../../test/emulators/secrets-manager.js';
 import { FUNCTION_ARN } from '../../test/support/rotation-environment.js';
@@ -29,6 +36,12 @@ export interface ScaleOptions {
    * all at once when absent.
    */
   readonly startsPerWindow?: number;
+  /**
+   * Each secret's value as the function's own last rotation wrote it, sealed: the rotation every 30 days of a
+   * fleet already on the platform. Without it, a hand-written first value: the fleet's first rotation, which
+   * also checks every other secret the function rotates before revoking the hand-written key.
+   */
+  readonly sealedValues?: boolean;
 }
 
 export interface ScaleFigures extends ScaleOptions {
@@ -53,6 +66,51 @@ export interface ScaleFigures extends ScaleOptions {
 }
 
 const WINDOW_MS = 1_000;
+
+/** Writes each secret's value again as the function writes it, sealed, over the hand-written first one. */
+async function sealValues(
+  secretsManager: SecretsManagerEmulator,
+  kms: KmsEmulator,
+  sealKeyArn: string,
+  secrets: readonly { arn: string; orgId: string; key: { id: string; key: string } }[],
+): Promise<void> {
+  const sealKey = new KmsSealKey(
+    sealKeyArn,
+    new KMSClient({
+      region: secretsManager.region,
+      endpoint: kms.endpoint,
+      credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'emulator-secret-access-key' },
+    }),
+  );
+  const client = secretsManager.client();
+  for (const { arn, orgId, key } of secrets) {
+    const versionId = randomUUID();
+    const apiKey = new Sensitive(key.key);
+    const claims = {
+      secretArn: arn,
+      versionId,
+      keyId: key.id,
+      apiKey,
+      organizationId: orgId,
+      replacesKeyId: null,
+    };
+    const value = serializeKeySecret({
+      apiKey,
+      apiKeyId: key.id,
+      organizationId: orgId,
+      createdAt: new Date().toISOString(),
+      seal: await seal(sealKey, claims),
+      carried: {},
+    });
+    await client.send(
+      new PutSecretValueCommand({
+        SecretId: arn,
+        ClientRequestToken: versionId,
+        SecretString: value.reveal(),
+      }),
+    );
+  }
+}
 /** Secrets Manager's retry of failed rotations is one more attempt in this run. */
 const MAX_ATTEMPTS = 2;
 
@@ -77,13 +135,14 @@ export async function measureScale(options: ScaleOptions): Promise<ScaleFigures>
   });
   // The seal key the stack creates and names in FACTIFY_SEAL_KEY_ID: the function refuses to run without it.
   const kms = await startKmsEmulator({ region: secretsManager.region });
+  const sealKeyArn = kms.createKeyDirect().arn;
   const containers: WarmLambda[] = [];
   try {
     const env = {
       AWS_REGION: secretsManager.region,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsManager.endpoint,
       AWS_ENDPOINT_URL_KMS: kms.endpoint,
-      FACTIFY_SEAL_KEY_ID: kms.createKeyDirect().arn,
+      FACTIFY_SEAL_KEY_ID: sealKeyArn,
       AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
       AWS_SECRET_ACCESS_KEY: 'emulator-secret-access-key',
       FACTIFY_API_URL: factify.url,
@@ -96,8 +155,9 @@ export async function measureScale(options: ScaleOptions): Promise<ScaleFigures>
         JSON.stringify({ apiKey: key.key, apiKeyId: key.id }),
         { rotation: { lambdaArn: FUNCTION_ARN, rules: { ScheduleExpression: 'rate(30 days)' } } },
       );
-      return { arn, orgId };
+      return { arn, orgId, key };
     });
+    if (options.sealedValues) await sealValues(secretsManager, kms, sealKeyArn, secrets);
 
     for (let index = 0; index < options.containers; index++) containers.push(await startWarmLambda(env));
     const cpuMs = async () =>
