@@ -61,19 +61,12 @@ export function fleetMetricsLine(
   timestamp: number,
   values: Readonly<Record<FleetMetricName, number>>,
 ): string {
-  return JSON.stringify({
-    _aws: {
-      Timestamp: timestamp,
-      CloudWatchMetrics: [
-        {
-          Namespace: namespace,
-          Dimensions: [[]],
-          Metrics: FLEET_METRICS.map((name) => ({ Name: name, Unit: 'Count' })),
-        },
-      ],
-    },
-    ...Object.fromEntries(FLEET_METRICS.map((name) => [name, values[name]])),
-  });
+  return emfLine(
+    namespace,
+    timestamp,
+    {},
+    FLEET_METRICS.map((name) => [name, values[name], 'Count']),
+  );
 }
 
 // EMF allows 100 metrics per directive (we have fewer) and dimension values of at most 1024 characters.
@@ -126,9 +119,12 @@ export class SecretMetrics {
       this.#values.size === 0
         ? []
         : [
-            emfLine(this.namespace, timestamp, { [SECRET_NAME_DIMENSION]: dimensionValue }, [
-              ...this.#values,
-            ]),
+            emfLine(
+              this.namespace,
+              timestamp,
+              { [SECRET_NAME_DIMENSION]: dimensionValue },
+              withUnits(this.#values),
+            ),
           ];
     if (this.#step !== undefined && this.#perStep.size > 0) {
       lines.push(
@@ -136,7 +132,7 @@ export class SecretMetrics {
           this.namespace,
           timestamp,
           { [SECRET_NAME_DIMENSION]: dimensionValue, Step: printableDimension(this.#step) },
-          [...this.#perStep],
+          withUnits(this.#perStep),
         ),
       );
     }
@@ -152,11 +148,15 @@ export class SecretMetrics {
   }
 }
 
+function withUnits(values: ReadonlyMap<MetricName, number>): [MetricName, number, MetricUnit][] {
+  return [...values].map(([name, value]) => [name, value, METRIC_UNITS[name]]);
+}
+
 function emfLine(
   namespace: string,
   timestamp: number,
   dimensions: Record<string, string>,
-  metrics: [MetricName, number][],
+  metrics: [name: string, value: number, unit: MetricUnit][],
 ): string {
   return JSON.stringify({
     _aws: {
@@ -164,13 +164,14 @@ function emfLine(
       CloudWatchMetrics: [
         {
           Namespace: namespace,
+          // No dimension (the fleet's metrics) is one empty dimension set, [[]].
           Dimensions: [Object.keys(dimensions)],
-          Metrics: metrics.map(([name]) => ({ Name: name, Unit: METRIC_UNITS[name] })),
+          Metrics: metrics.map(([name, , unit]) => ({ Name: name, Unit: unit })),
         },
       ],
     },
     ...dimensions,
-    ...Object.fromEntries(metrics),
+    ...Object.fromEntries(metrics.map(([name, value]) => [name, value])),
   });
 }
 
