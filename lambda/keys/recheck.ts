@@ -1,6 +1,6 @@
 import { AWSCURRENT, AWSPENDING, type Credential, type FactifyKey } from '../ports.js';
 import type { SecretContext } from '../step-context.js';
-import { MalformedSecretValueError, RevocationRefusedError } from '../telemetry/errors.js';
+import { RevocationRefusedError } from '../telemetry/errors.js';
 import { versionWithStage } from './guard.js';
 import { secretsHolding } from './other-secrets.js';
 import {
@@ -15,7 +15,7 @@ import {
   replacedKeyIdOf,
   secretsOf,
 } from './ownership.js';
-import { readHeld, sealedWitnesses } from './secret-versions.js';
+import { readHeldIfKeySecret, sealedWitnesses } from './secret-versions.js';
 
 /**
  * Why a key is about to be revoked after a delay (a grace period, an operator's confirmation): the replaced
@@ -52,7 +52,7 @@ export async function recheckRevocation(
   const pendingVersionId = versionWithStage(ctx.secret, AWSPENDING);
   const named = 'versionId' in target ? target.versionId : undefined;
   const ids = [...new Set([...Object.keys(ctx.secret.versions), ...(named ? [named] : [])])];
-  let versions = (await Promise.all(ids.map((id) => readIfKeySecret(ctx, id)))).filter(
+  let versions = (await Promise.all(ids.map((id) => readHeldIfKeySecret(ctx, id)))).filter(
     (version): version is HeldVersion => version !== undefined,
   );
   const current = versions.find((version) => version.versionId === currentVersionId);
@@ -125,14 +125,4 @@ export async function recheckRevocation(
     secretsHolding(ctx, held, secretsOf(held, keys, versions)),
   );
   return key;
-}
-
-// Versions may hold anything a person once put there: a value that is not a key secret holds no key.
-async function readIfKeySecret(ctx: RecheckContext, versionId: string): Promise<HeldVersion | undefined> {
-  try {
-    return await readHeld(ctx, versionId);
-  } catch (error) {
-    if (!(error instanceof MalformedSecretValueError)) throw error;
-    return undefined;
-  }
 }

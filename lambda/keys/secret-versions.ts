@@ -34,6 +34,22 @@ export async function readHeld(
   return value === undefined ? undefined : withProvenance(ctx.sealKey, ctx.secret.arn, { versionId, value });
 }
 
+/**
+ * readHeld for a version that may hold anything a person once put there: a value that is not a key secret
+ * holds no key, and is undefined as a version without a value is.
+ */
+export async function readHeldIfKeySecret(
+  ctx: Pick<SecretContext, 'store' | 'secret' | 'sealKey'>,
+  versionId: string,
+): Promise<HeldVersion | undefined> {
+  try {
+    return await readHeld(ctx, versionId);
+  } catch (error) {
+    if (!(error instanceof MalformedSecretValueError)) throw error;
+    return undefined;
+  }
+}
+
 // A ClientRequestToken, as Secrets Manager accepts a version id; anything else in a key's name is no version.
 const VERSION_ID = /^[\w.-]{32,64}$/;
 // Keys that share one prefix are the few made within the same half minute.

@@ -14,17 +14,13 @@ import {
 import { revokeOrSchedule } from '../../keys/revocation.js';
 import {
   managerCredential,
-  readHeld,
+  readHeldIfKeySecret,
   readRequiredVersion,
   sealedWitnesses,
 } from '../../keys/secret-versions.js';
 import { AWSCURRENT, AWSPENDING, AWSPREVIOUS, type Credential, type FactifyKey } from '../../ports.js';
 import type { StepContext } from '../../step-context.js';
-import {
-  FactifyAuthenticationError,
-  MalformedSecretValueError,
-  RotationStateError,
-} from '../../telemetry/errors.js';
+import { FactifyAuthenticationError, RotationStateError } from '../../telemetry/errors.js';
 
 /**
  * finishSecret: promote the token's version to AWSCURRENT, leave AWSPENDING on no version, then revoke the
@@ -64,7 +60,7 @@ export async function finishSecret(ctx: StepContext): Promise<void> {
   }
   // AWSPREVIOUS only tells whether the function itself created the replaced key (its seal), and names the
   // revocation schedule; it never says which key that is.
-  const replaced = await readReplaced(ctx, replacedVersionId);
+  const replaced = await readHeldIfKeySecret(ctx, replacedVersionId);
   const manager = await managerCredential(ctx, promoted.value, `the new current key of secret ${arn}`);
   const keys = await listKeys(ctx, manager, replaced);
   const read = [promoted, ...(replaced ? [replaced] : [])];
@@ -107,16 +103,6 @@ export async function finishSecret(ctx: StepContext): Promise<void> {
         (held) => secretsHolding(ctx, held, secretsOf(held, keys, versions)),
       ),
   });
-}
-
-// AWSPREVIOUS may hold anything a person once put there: a value that is not a key secret tells nothing.
-async function readReplaced(ctx: StepContext, versionId: string): Promise<HeldVersion | undefined> {
-  try {
-    return await readHeld(ctx, versionId);
-  } catch (error) {
-    if (!(error instanceof MalformedSecretValueError)) throw error;
-    return undefined;
-  }
 }
 
 /**
