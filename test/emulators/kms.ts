@@ -8,11 +8,12 @@
  */
 import { KMSClient, type KMSClientConfig } from '@aws-sdk/client-kms';
 import { LoopbackEmulator } from './aws/emulator.js';
+import { AwsJsonProtocol } from './aws/json-protocol.js';
 import { type Fault, LoopbackServer } from './aws/loopback-server.js';
 import type { CallInterceptor } from './interception.js';
 import { type KeyState, KeyStore } from './kms/keys.js';
 import { kmsOperations } from './kms/operations.js';
-import { type CallRecord, KmsJsonProtocol } from './kms/server.js';
+import { type CallRecord, KMS_JSON } from './kms/server.js';
 
 export type { CallRecord } from './kms/server.js';
 
@@ -40,7 +41,7 @@ export async function startKmsEmulator(
 ): Promise<KmsEmulator> {
   const region = options.region ?? 'us-east-1';
   const store = new KeyStore(region, options.accountId ?? '123456789012');
-  const server = new LoopbackServer(new KmsJsonProtocol(kmsOperations(store)));
+  const server = new LoopbackServer(new AwsJsonProtocol(KMS_JSON, kmsOperations(store)));
   const endpoint = await server.listen();
   return new LoopbackKms(endpoint, region, store, server);
 }

@@ -10,6 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { SecretsManagerClient, type SecretsManagerClientConfig } from '@aws-sdk/client-secrets-manager';
 import { LoopbackEmulator } from './aws/emulator.js';
+import { AwsJsonProtocol } from './aws/json-protocol.js';
 import { type Fault, LoopbackServer } from './aws/loopback-server.js';
 import type { CallInterceptor } from './interception.js';
 import { secretsManagerOperations } from './secrets-manager/operations.js';
@@ -20,7 +21,7 @@ import {
   type ServiceEvent,
 } from './secrets-manager/rotation.js';
 import { parseRotationRules, type RotationRules } from './secrets-manager/schedule.js';
-import { AwsJsonProtocol, type CallRecord } from './secrets-manager/server.js';
+import { type CallRecord, SECRETS_MANAGER_JSON } from './secrets-manager/server.js';
 import { SecretStore } from './secrets-manager/store.js';
 
 export type { ErrorFault, Fault, HangFault } from './aws/loopback-server.js';
@@ -125,7 +126,9 @@ export async function startSecretsManagerEmulator(
   const region = options.region ?? 'us-east-1';
   const store = new SecretStore(region, options.accountId ?? '123456789012');
   const rotation = new RotationEngine();
-  const server = new LoopbackServer(new AwsJsonProtocol(secretsManagerOperations(store, rotation)));
+  const server = new LoopbackServer(
+    new AwsJsonProtocol(SECRETS_MANAGER_JSON, secretsManagerOperations(store, rotation)),
+  );
   const endpoint = await server.listen();
   return new LoopbackSecretsManager(endpoint, region, store, rotation, server);
 }

@@ -1,10 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import { type Input, memberName, missing, wrongType } from '../aws/input.js';
+import type { JsonOperationHandler } from '../aws/json-protocol.js';
 import { ServiceError, validationError } from '../aws/service-error.js';
 import { HMAC_KEY_SPECS, hmac, KEY_SPECS, KEY_USAGES, type KeyStore, type KmsKey } from './keys.js';
-
-/** One operation: parsed JSON request in, JSON response out, or a thrown ServiceError. */
-export type OperationHandler = (input: Input) => object;
 
 const MAC_ALGORITHMS = ['HMAC_SHA_224', 'HMAC_SHA_256', 'HMAC_SHA_384', 'HMAC_SHA_512'];
 
@@ -13,8 +11,8 @@ const MAC_ALGORITHMS = ['HMAC_SHA_224', 'HMAC_SHA_256', 'HMAC_SHA_384', 'HMAC_SH
  * AWS KMS API reference: KeyId 1-2048 characters, Message 1-4096 bytes, Mac 1-6144 bytes, blobs as
  * base64 in JSON, MacAlgorithm one of the HMAC_SHA_* values.
  */
-export function kmsOperations(store: KeyStore): ReadonlyMap<string, OperationHandler> {
-  return new Map<string, OperationHandler>([
+export function kmsOperations(store: KeyStore): ReadonlyMap<string, JsonOperationHandler> {
+  return new Map<string, JsonOperationHandler>([
     ['CreateKey', (input) => createKey(store, input)],
     ['DescribeKey', (input) => ({ KeyMetadata: metadata(findKey(store, input)) })],
     ['GenerateMac', (input) => generateMac(store, input)],

@@ -1,4 +1,5 @@
 import { type Input, optionalInteger, optionalStructure } from '../aws/input.js';
+import type { JsonOperationHandler } from '../aws/json-protocol.js';
 import { ServiceError } from '../aws/service-error.js';
 import {
   accessDenied,
@@ -30,9 +31,6 @@ import {
   versionWithStage,
 } from './store.js';
 
-/** One operation: parsed JSON request in, JSON response out, or a thrown ServiceError. */
-export type OperationHandler = (input: Input) => object;
-
 /** awsJson1_1 sends timestamps as epoch seconds. Undefined members are left out of the JSON. */
 function epochSeconds(date: Date | undefined): number | undefined {
   return date && date.getTime() / 1000;
@@ -42,9 +40,9 @@ function epochSeconds(date: Date | undefined): number | undefined {
 export function secretsManagerOperations(
   store: SecretStore,
   rotation: RotationEngine,
-): ReadonlyMap<string, OperationHandler> {
+): ReadonlyMap<string, JsonOperationHandler> {
   const find = (input: Input) => store.find(requiredString(input, 'SecretId'));
-  return new Map<string, OperationHandler>([
+  return new Map<string, JsonOperationHandler>([
     ['CreateSecret', (input) => createSecret(store, input)],
     ['DescribeSecret', (input) => describeSecret(find(input))],
     ['GetSecretValue', (input) => getSecretValue(find(input), input)],
