@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App, type CfnElement, Duration, type Stack } from 'aws-cdk-lib';
+import { App, Duration, type Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -20,6 +20,7 @@ import {
   ADMIN_SECRET_ARN,
   importSecret,
   KMS_KEY_ARN,
+  logicalId,
   newStack,
   OTHER_SECRET_ARN,
   REGION,
@@ -50,8 +51,6 @@ function build(options: Options = {}): { stack: Stack; rotation: FactifyKeyRotat
 }
 
 /** The logical id of an L2 construct's resource, or of an L1 construct itself. */
-const logicalId = (stack: Stack, construct: IConstruct): string =>
-  stack.getLogicalId((construct.node.defaultChild ?? construct) as CfnElement);
 
 /** Every statement of every IAM policy in the template. */
 function iamStatements(template: Template): Record<string, unknown>[] {

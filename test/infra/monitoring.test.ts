@@ -1,12 +1,11 @@
-import type { CfnElement, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import type { IConstruct } from 'constructs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FactifyKeyRotation, type FactifyKeyRotationProps } from '../../infra/factify-key-rotation.js';
 import { KeyRotationSchedule } from '../../infra/rotation-schedule.js';
 import {
   ACCOUNT,
   importSecret,
+  logicalId,
   newStack,
   OTHER_SECRET_ARN,
   REGION,
@@ -27,9 +26,6 @@ function build(
   });
   return { stack, rotation, template: Template.fromStack(stack) };
 }
-
-const logicalId = (stack: Stack, construct: IConstruct): string =>
-  stack.getLogicalId((construct.node.defaultChild ?? construct) as CfnElement);
 
 describe('the daily audit', () => {
   const { stack, rotation, template } = build();

@@ -1,39 +1,28 @@
-import { type CfnElement, Duration, type Stack, Tags } from 'aws-cdk-lib';
+import { Duration, type Stack, Tags } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import type { IConstruct } from 'constructs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FactifyKeyRotation, type FactifyKeyRotationProps } from '../../infra/factify-key-rotation.js';
 import { KeyRotationSchedule } from '../../infra/rotation-schedule.js';
-import { ACCOUNT, importSecret, importVpc, newStack, REGION, removeTempDirs, SECRET_ARN } from './support.js';
+import {
+  ACCOUNT,
+  buildRotation,
+  importSecret,
+  importVpc,
+  logicalId,
+  newStack,
+  problemsOf,
+  REGION,
+  removeTempDirs,
+  SECRET_ARN,
+} from './support.js';
 
 afterAll(removeTempDirs);
 
-function build(options: (stack: Stack) => Partial<FactifyKeyRotationProps>) {
-  const stack = newStack();
-  const rotation = new FactifyKeyRotation(stack, 'Rotation', {
-    secrets: [importSecret(stack, SECRET_ARN)],
-    ...options(stack),
-  });
-  return { stack, rotation, template: Template.fromStack(stack) };
-}
-
-const logicalId = (stack: Stack, construct: IConstruct): string =>
-  stack.getLogicalId((construct.node.defaultChild ?? construct) as CfnElement);
-
-function problemsOf(options: (stack: Stack) => Partial<FactifyKeyRotationProps>): string[] {
-  try {
-    build(options);
-  } catch (error) {
-    return [...((error as { problems?: string[] }).problems ?? [String(error)])];
-  }
-  return [];
-}
-
 describe('in a VPC', () => {
-  const { stack, rotation, template } = build((stack) => ({ vpc: importVpc(stack) }));
+  const { stack, rotation, template } = buildRotation((stack) => ({ vpc: importVpc(stack) }));
 
   it('runs the function in the private subnets with a security group that allows only HTTPS out', () => {
     const groups = template.findResources('AWS::EC2::SecurityGroup');
@@ -77,7 +66,7 @@ describe('in a VPC', () => {
   });
 
   it("uses the caller's subnets and security groups instead", () => {
-    const { template } = build((stack) => ({
+    const { template } = buildRotation((stack) => ({
       vpc: importVpc(stack),
       vpcSubnets: { subnets: [ec2.Subnet.fromSubnetId(stack, 'Only', 'subnet-private2')] },
       securityGroups: [ec2.SecurityGroup.fromSecurityGroupId(stack, 'Group', 'sg-0123456789abcdef0')],
@@ -89,7 +78,7 @@ describe('in a VPC', () => {
   });
 
   it('is not the default: without a VPC the function has no VpcConfig and no network policy', () => {
-    const { template } = build(() => ({}));
+    const { template } = buildRotation(() => ({}));
     template.hasResourceProperties('AWS::Lambda::Function', { VpcConfig: Match.absent() });
     template.resourceCountIs('AWS::EC2::SecurityGroup', 0);
   });
@@ -97,7 +86,7 @@ describe('in a VPC', () => {
 
 describe('an existing alert topic', () => {
   it('receives the alarms and the rotation failures; no topic or key is created', () => {
-    const { stack, rotation, template } = build((stack) => ({
+    const { stack, rotation, template } = buildRotation((stack) => ({
       alertTopic: sns.Topic.fromTopicArn(stack, 'Topic', `arn:aws:sns:${REGION}:${ACCOUNT}:platform-alerts`),
     }));
     template.resourceCountIs('AWS::SNS::Topic', 0);
@@ -115,7 +104,7 @@ describe('an existing alert topic', () => {
   });
 
   it('of the same app gets the statements that let the rule and the alarms publish', () => {
-    const { template } = build((stack) => ({
+    const { template } = buildRotation((stack) => ({
       alertTopic: new sns.Topic(stack, 'PlatformTopic', { enforceSSL: true }),
     }));
     template.resourceCountIs('AWS::SNS::Topic', 1);
@@ -132,7 +121,7 @@ describe('an existing alert topic', () => {
 
 describe("the platform team's settings", () => {
   it('pass reserved concurrency and the function name through', () => {
-    const { template } = build(() => ({
+    const { template } = buildRotation(() => ({
       reservedConcurrentExecutions: 20,
       functionName: 'team-factify-rotation',
     }));
@@ -165,7 +154,7 @@ describe("the platform team's settings", () => {
 
   it('apply the permissions boundary to every role the construct makes', () => {
     const boundaryArn = `arn:aws:iam::${ACCOUNT}:policy/platform-boundary`;
-    const { template } = build((stack) => ({
+    const { template } = buildRotation((stack) => ({
       permissionsBoundary: iam.ManagedPolicy.fromManagedPolicyArn(stack, 'Boundary', boundaryArn),
       revokeGracePeriod: Duration.hours(1),
       vpc: importVpc(stack),

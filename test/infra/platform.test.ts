@@ -1,4 +1,4 @@
-import { type CfnElement, Duration, type Stack } from 'aws-cdk-lib';
+import { Duration, type Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -15,6 +15,7 @@ import {
   ACCOUNT,
   importSecret,
   KMS_KEY_ARN,
+  logicalId,
   newStack,
   REGION,
   removeTempDirs,
@@ -24,8 +25,6 @@ import {
 afterAll(removeTempDirs);
 
 const secretArn = fleetSecretArn;
-const logicalId = (stack: Stack, construct: IConstruct): string =>
-  stack.getLogicalId((construct.node.defaultChild ?? construct) as CfnElement);
 
 describe('a platform that does not grow', () => {
   const two = synthesizeFleet(2);

@@ -11,9 +11,11 @@ import { FactifyKeyRotation, type FactifyKeyRotationProps } from '../../infra/fa
 import { KeyRotationSchedule } from '../../infra/rotation-schedule.js';
 import {
   ACCOUNT,
+  buildRotation,
   importSecret,
   newStack,
   OTHER_SECRET_ARN,
+  problemsOf,
   REGION,
   removeTempDirs,
   SECRET_ARN,
@@ -21,31 +23,13 @@ import {
 
 afterAll(removeTempDirs);
 
-function build(options: (stack: Stack) => Partial<FactifyKeyRotationProps> = () => ({})) {
-  const stack = newStack();
-  const rotation = new FactifyKeyRotation(stack, 'Rotation', {
-    secrets: [importSecret(stack, SECRET_ARN)],
-    ...options(stack),
-  });
-  return { stack, rotation, template: Template.fromStack(stack) };
-}
-
-function problemsOf(options: (stack: Stack) => Partial<FactifyKeyRotationProps>): string[] {
-  try {
-    build(options);
-  } catch (error) {
-    return [...((error as { problems?: string[] }).problems ?? [String(error)])];
-  }
-  return [];
-}
-
 describe('the runtime', () => {
   it('is Node.js 24 by default', () => {
-    build().template.hasResourceProperties('AWS::Lambda::Function', { Runtime: 'nodejs24.x' });
+    buildRotation().template.hasResourceProperties('AWS::Lambda::Function', { Runtime: 'nodejs24.x' });
   });
 
   it('may be Node.js 22, the other runtime the bundle is tested on', () => {
-    build(() => ({ runtime: lambda.Runtime.NODEJS_22_X })).template.hasResourceProperties(
+    buildRotation(() => ({ runtime: lambda.Runtime.NODEJS_22_X })).template.hasResourceProperties(
       'AWS::Lambda::Function',
       { Runtime: 'nodejs22.x' },
     );
@@ -179,7 +163,7 @@ describe('props that would fail at deploy or at the first rotation', () => {
 
 describe('a grace period longer than the rotation interval', () => {
   const warnings = (options: Partial<FactifyKeyRotationProps>) =>
-    Annotations.fromStack(build(() => options).stack).findWarning(
+    Annotations.fromStack(buildRotation(() => options).stack).findWarning(
       '*',
       Match.stringLikeRegexp('revokeGracePeriod'),
     );
@@ -210,7 +194,7 @@ describe('a grace period longer than the rotation interval', () => {
 });
 
 describe("the alarm on the function log group's EMF validation errors", () => {
-  const { stack, rotation, template } = build();
+  const { stack, rotation, template } = buildRotation();
 
   it('fires when CloudWatch Logs cannot extract the metrics, and notifies the alert topic', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {

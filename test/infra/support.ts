@@ -2,9 +2,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, type CfnElement, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type { IConstruct } from 'constructs';
+import { FactifyKeyRotation, type FactifyKeyRotationProps } from '../../infra/factify-key-rotation.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -66,4 +69,28 @@ export function importVpc(stack: Stack): ec2.IVpc {
     publicSubnetIds: ['subnet-public1', 'subnet-public2'],
     publicSubnetRouteTableIds: ['rtb-public', 'rtb-public'],
   });
+}
+
+/** The logical id CloudFormation knows a construct (or its default child) by. */
+export const logicalId = (stack: Stack, construct: IConstruct): string =>
+  stack.getLogicalId((construct.node.defaultChild ?? construct) as CfnElement);
+
+/** A FactifyKeyRotation of one secret in a fresh stack, with `options` on top, and its template. */
+export function buildRotation(options: (stack: Stack) => Partial<FactifyKeyRotationProps> = () => ({})) {
+  const stack = newStack();
+  const rotation = new FactifyKeyRotation(stack, 'Rotation', {
+    secrets: [importSecret(stack, SECRET_ARN)],
+    ...options(stack),
+  });
+  return { stack, rotation, template: Template.fromStack(stack) };
+}
+
+/** The problems the synth-time checks report for `options`, or none. */
+export function problemsOf(options: (stack: Stack) => Partial<FactifyKeyRotationProps>): string[] {
+  try {
+    buildRotation(options);
+  } catch (error) {
+    return [...((error as { problems?: string[] }).problems ?? [String(error)])];
+  }
+  return [];
 }
