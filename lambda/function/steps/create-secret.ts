@@ -26,6 +26,7 @@ import { seal } from '../../keys/seal.js';
 import { checkCarriable, type KeySecret, serializeKeySecret } from '../../keys/secret-value.js';
 import {
   managerCredential,
+  readHeld,
   readRequiredVersion,
   readVersion,
   sealedWitnesses,
@@ -298,10 +299,8 @@ async function otherLabelledVersions(ctx: StepContext, currentVersionId: string)
   const read = await Promise.all(
     ids.map(async (versionId) => {
       try {
-        const value = await readVersion(ctx, { versionId });
-        return value === undefined
-          ? []
-          : [await withProvenance(ctx.sealKey, ctx.secret.arn, { versionId, value })];
+        const held = await readHeld(ctx, versionId);
+        return held === undefined ? [] : [held];
       } catch (error) {
         if (!(error instanceof MalformedSecretValueError)) throw error;
         ctx.log.warn('A labelled version is not a Factify key secret; leaving it alone', { versionId });
